@@ -1,0 +1,25 @@
+"""The ``acdsim`` command line (typer). Each sub-command lives with its concept; this module wires them."""
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="acdsim",
+    help="ACD call-centre simulator, staffing planner and front-desk workflow.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _register_commands() -> None:
+    from sim import cli_run
+    from staffing import cli as staffing_cli
+
+    cli_run.register(app)
+    staffing_cli.register(app)
+
+
+_register_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
