@@ -1,0 +1,198 @@
+"""The pyomo shift-scheduling model (integer programme) built from a :class:`TemplateSet`.
+
+Variables (all counts of people):
+  x[i]    >= 0 integer   people working shift column i (type, break-length variant, start, day)
+  b[k]    >= 0 integer   people of column brk_col[k] taking break brk_j[k] at option k
+  w[t,p]  >= 0 integer   people of shift type t on days-off pattern p (weekly model only)
+  u[s]    >= 0           soft coverage only: missing agents in slot s (penalised)
+
+Constraints:
+  break link     sum_{k in (i, j)} b[k] = x[i]                       every column i, break j
+  coverage       on_phone(s) + u[s] >= requirement(s)                every slot with a requirement
+                 on_phone(s) = sum_i A[s,i] x[i] - sum_k B[s,k] b[k] (on site minus on break; the hand-over is
+                 before the start, so it is never counted)
+  duty / 24 h    on_phone_role(s) >= min                             duty windows, min_on_duty in every slot
+  per day        min_per_day <= sum_{i of type t, day d} x[i] <= max_per_day; sum agents <= max_agents_per_day
+  days off       sum_{i of type t, day d} x[i] = sum_p pattern[p][d] w[t,p];  sum_p w[t,p] <= max_headcount
+Objective: paid cost (shift length + hand-over, times the hourly rate) + penalty * sum u.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pe
+import scipy.sparse as sp
+
+from staffing.shifts.rules import clock_minutes
+from staffing.shifts.templates import TemplateSet
+
+
+@dataclass
+class BuiltModel:
+    """A pyomo model plus what is needed to read its solution back."""
+
+    model: pe.ConcreteModel
+    ts: TemplateSet
+    req_slot: np.ndarray
+    row_info: list[tuple[str, int, float]]     # (row kind, slot, rhs) per coverage/duty row, in model order
+    soft: bool
+    size: dict
+    build_time_s: float
+
+
+def duty_rows(ts: TemplateSet) -> dict[tuple[str, int], float]:
+    """{(role key, slot): minimum on the phones} from duty windows and min_on_duty ('any' = all roles)."""
+    rules = ts.rules
+    spd, n = ts.slots_per_day, ts.n_slots
+    clock = (np.arange(n) % spd) * ts.slot_s / 60.0
+    rows: dict[tuple[str, int], float] = {}
+    if rules.min_on_duty > 0:
+        for s in range(n):
+            rows[("any", s)] = float(rules.min_on_duty)
+    for w in rules.duty_windows:
+        a, e = clock_minutes(w.start), clock_minutes(w.end)
+        inside = (clock >= a) & (clock < e) if e > a else (clock >= a) | (clock < e)
+        for s in np.flatnonzero(inside):
+            key = (w.role, int(s))
+            rows[key] = max(rows.get(key, 0.0), float(w.min_on_phone))
+    return rows
+
+
+def _masks(ts: TemplateSet) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Role key -> (column mask, break-option mask)."""
+    col = {"any": np.ones(ts.n_cols, bool), "answers": ts.answers.copy(),
+           "agent": ts.role == "agent", "night_duty": ts.role == "night_duty"}
+    return {k: (v, v[ts.brk_col] if len(ts.brk_col) else np.zeros(0, bool)) for k, v in col.items()}
+
+
+def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
+                penalty_per_slot: float = 0.0, soft_duties: bool = False) -> BuiltModel:
+    """Build the pyomo model. ``req_slot``: integer agents required on the phones per slot (len n_slots).
+
+    ``soft``: coverage rows get a penalised shortfall variable. ``soft_duties`` (diagnosis only): the duty and
+    24-h rows get one too, so that an over-constrained instance still solves and shows where it breaks.
+    """
+    t0 = time.perf_counter()
+    rules = ts.rules
+    m = pe.ConcreteModel(name="shift_schedule")
+    n_cols, n_b = ts.n_cols, len(ts.brk_col)
+    caps = [t.max_per_day for t in rules.shift_types]
+    m.x = pe.Var(range(n_cols), domain=pe.NonNegativeIntegers)
+    m.b = pe.Var(range(n_b), domain=pe.NonNegativeIntegers)
+    xs = [m.x[i] for i in range(n_cols)]
+    bs = [m.b[k] for k in range(n_b)]
+    nnz = 0
+
+    # break link
+    m.link = pe.ConstraintList()
+    g = ts.break_groups()
+    if n_b:
+        order = np.argsort(g, kind="stable")
+        bounds = np.flatnonzero(np.diff(np.r_[-1, g[order], -2]))
+        for a, e in zip(bounds[:-1], bounds[1:]):
+            ks = order[a:e]
+            m.link.add(pe.quicksum(bs[k] for k in ks) - xs[int(ts.brk_col[ks[0]])] == 0)
+            nnz += len(ks) + 1
+
+    # coverage and duty rows: merge requirement rows into 'any' rows when every type answers calls
+    rows: dict[tuple[str, int], float] = {}
+    req_key = "any" if bool(ts.answers.all()) and not soft else "answers"
+    for s in np.flatnonzero(req_slot > 0):
+        rows[(req_key, int(s))] = float(req_slot[s])
+    for key, v in duty_rows(ts).items():
+        rows[key] = max(rows.get(key, 0.0), v)
+    A, B = ts.shift_matrix().tocsc(), ts.break_matrix().tocsc()
+    masks = _masks(ts)
+    M = {k: sp.hstack([A[:, cm], -B[:, bm]]).tocsr() for k, (cm, bm) in masks.items()}
+    var_of = {k: [xs[i] for i in np.flatnonzero(cm)] + [bs[j] for j in np.flatnonzero(bm)]
+              for k, (cm, bm) in masks.items()}
+    row_info = []
+    soft_rows = [i for i, (key, s) in enumerate(rows) if (soft and key == "answers")
+                 or (soft_duties and key != "answers")]
+    m.u = pe.Var(soft_rows, domain=pe.NonNegativeReals)
+    soft_set = set(soft_rows)
+    m.cover = pe.ConstraintList()
+    for r, ((key, s), rhs) in enumerate(rows.items()):
+        mat, vs = M[key], var_of[key]
+        lo, hi = mat.indptr[s], mat.indptr[s + 1]
+        expr = pe.quicksum(float(c) * vs[j] for j, c in zip(mat.indices[lo:hi], mat.data[lo:hi]))
+        if r in soft_set:
+            expr = expr + m.u[r]
+        if hi == lo and r not in soft_set:
+            raise ValueError(f"internal: row {key} slot {s} has no covering template")  # pre-check catches this
+        m.cover.add(expr >= rhs)
+        row_info.append((key, s, rhs))
+        nnz += hi - lo + (r in soft_set)
+
+    # per-day limits
+    m.daily = pe.ConstraintList()
+    for ti, t in enumerate(rules.shift_types):
+        cap = caps[ti]
+        if t.max_headcount is not None and not (ts.use_days_off and t.days_off):
+            cap = t.max_headcount if cap is None else min(cap, t.max_headcount)
+        if t.min_per_day == 0 and cap is None:
+            continue
+        for d in range(ts.n_days):
+            cols = np.flatnonzero((ts.type_idx == ti) & (ts.day == d))
+            e = pe.quicksum(xs[i] for i in cols)
+            if t.min_per_day:
+                m.daily.add(e >= t.min_per_day)
+                nnz += len(cols)
+            if cap is not None:
+                m.daily.add(e <= cap)
+                nnz += len(cols)
+    if rules.max_agents_per_day is not None:
+        for d in range(ts.n_days):
+            cols = np.flatnonzero((ts.role == "agent") & (ts.day == d))
+            m.daily.add(pe.quicksum(xs[i] for i in cols) <= rules.max_agents_per_day)
+            nnz += len(cols)
+
+    # weekly days off
+    wkeys = []
+    if ts.use_days_off:
+        pats = rules.days_off.patterns()
+        wkeys = [(ti, p) for ti, t in enumerate(rules.shift_types) if t.days_off for p in range(len(pats))]
+    m.w = pe.Var(wkeys, domain=pe.NonNegativeIntegers)
+    m.daysoff = pe.ConstraintList()
+    if wkeys:
+        cyc = rules.days_off.cycle_days
+        for ti, t in enumerate(rules.shift_types):
+            if not t.days_off:
+                continue
+            for d in range(ts.n_days):
+                cols = np.flatnonzero((ts.type_idx == ti) & (ts.day == d))
+                ws = [m.w[ti, p] for p in range(len(pats)) if pats[p][d % cyc]]
+                m.daysoff.add(pe.quicksum(xs[i] for i in cols) - pe.quicksum(ws) == 0)
+                nnz += len(cols) + len(ws)
+            if t.max_headcount is not None:
+                m.daysoff.add(pe.quicksum(m.w[ti, p] for p in range(len(pats))) <= t.max_headcount)
+                nnz += len(pats)
+
+    penalty = float(penalty_per_slot) if soft else 0.0
+    diag_pen = 10.0 * (float(ts.cost.max()) if n_cols else 1.0) * max(1, ts.n_slots)
+    m.obj = pe.Objective(
+        expr=pe.quicksum(float(c) * xs[i] for i, c in enumerate(ts.cost))
+        + pe.quicksum((penalty if row_info[r][0] == "answers" and soft else diag_pen) * m.u[r]
+                      for r in soft_rows),
+        sense=pe.minimize)
+    n_int = n_cols + n_b + len(wkeys)
+    size = {"variables": n_int + len(soft_rows), "integer_variables": n_int,
+            "constraints": len(m.link) + len(m.cover) + len(m.daily) + len(m.daysoff), "nonzeros": int(nnz),
+            "shift_columns": n_cols, "break_options": n_b, "templates": ts.n_templates(),
+            "slots": ts.n_slots, "slot_minutes": ts.slot_s / 60}
+    return BuiltModel(model=m, ts=ts, req_slot=np.asarray(req_slot, float), row_info=row_info, soft=soft,
+                      size=size, build_time_s=time.perf_counter() - t0)
+
+
+def on_phone_by_slot(ts: TemplateSet, x: np.ndarray, b: np.ndarray, key: str = "answers") -> np.ndarray:
+    """People on the phones per slot for a solution (x per column, b per break option), role key as in rows."""
+    cm, bm = _masks(ts)[key]
+    return ts.shift_matrix()[:, cm] @ x[cm] - ts.break_matrix()[:, bm] @ b[bm]
+
+
+def on_site_by_slot(ts: TemplateSet, x: np.ndarray, key: str = "any") -> np.ndarray:
+    """People on site (shift start..end, breaks included, hand-over excluded) per slot."""
+    cm, _ = _masks(ts)[key]
+    return ts.shift_matrix()[:, cm] @ x[cm]

@@ -1,0 +1,280 @@
+"""Solve the shift-scheduling model with HiGHS (pyomo.contrib.solver's highspy interface) and report.
+
+Entry point: :func:`schedule` (requirement per interval -> :class:`ScheduleResult`). Infeasible inputs raise
+:class:`InfeasibleScheduleError` (a ValueError) whose message names the intervals that cannot be covered:
+first from a pre-check (no template can be on the phones there, or the requirement exceeds the most people
+the limits allow), otherwise from a diagnostic re-solve with penalised shortfalls.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pe
+import scipy.sparse as sp
+from pyomo.contrib.solver.common.results import TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from staffing.shifts.model import BuiltModel, _masks, build_model, duty_rows, on_phone_by_slot, on_site_by_slot
+from staffing.shifts.roster import roster_from_solution
+from staffing.shifts.rules import ShiftRules, hhmm
+from staffing.shifts.templates import TemplateSet, generate_templates
+
+WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class InfeasibleScheduleError(ValueError):
+    """No roster satisfies the rules; ``intervals`` lists the uncovered requirement intervals (may be empty when
+    only a duty window or a limit is at fault)."""
+
+    def __init__(self, message: str, intervals: list[int] | None = None):
+        super().__init__(message)
+        self.intervals = intervals or []
+
+
+class ScheduleSolveError(RuntimeError):
+    """The solver stopped without any feasible roster (e.g. time limit too short)."""
+
+
+@dataclass
+class ScheduleResult:
+    """A solved roster and its report. Times: seconds; cost in the rules' currency units."""
+
+    roster: pd.DataFrame
+    coverage: pd.DataFrame            # per requirement interval
+    objective: float
+    cost: float
+    bound: float
+    gap: float                        # relative MIP gap (objective - bound) / objective
+    status: str
+    solve_time_s: float
+    build_time_s: float
+    size: dict
+    interval_s: int
+    n_days: int
+    rules: ShiftRules
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def under_agent_intervals(self) -> float:
+        return float(self.coverage["under"].sum())
+
+    def summary(self) -> str:
+        """Human-readable report: objective, gap, time, model size, under/over coverage."""
+        cov = self.coverage
+        s = self.size
+        lines = [
+            f"status: {self.status}",
+            f"objective: {self.objective:,.2f}   paid cost: {self.cost:,.2f}   bound: {self.bound:,.2f}   "
+            f"gap: {100 * self.gap:.3f} %",
+            f"solve time: {self.solve_time_s:.2f} s   model build: {self.build_time_s:.2f} s",
+            f"model: {s['integer_variables']} integer variables ({s['shift_columns']} shift columns, "
+            f"{s['break_options']} break options), {s['constraints']} constraints, {s['nonzeros']} nonzeros; "
+            f"{s['templates']} explicit templates; {s['slots']} slots of {s['slot_minutes']:g} min",
+            f"shifts: {int(self.roster['count'].sum())} over {self.n_days} day(s) "
+            + ", ".join(f"{k}={v}" for k, v in self.roster.groupby('template')['count'].sum().items()),
+            f"under-coverage: {cov['under'].sum():g} agent-intervals in {(cov['under'] > 0).sum()} intervals; "
+            f"over-coverage: {cov['over'].sum():g} agent-intervals",
+        ]
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+
+
+def interval_label(k: int, interval_s: int, start_weekday: int | None = None) -> str:
+    """'day 1 (Tue) 08:30' for requirement interval k."""
+    t = k * interval_s
+    day = t // 86400
+    wd = f" ({WEEKDAY_ABBR[(start_weekday + day) % 7]})" if start_weekday is not None else ""
+    return f"day {day}{wd} {hhmm((t % 86400) / 60)}"
+
+
+def _ranges(idx: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive runs [a, b] of sorted integer indices."""
+    if len(idx) == 0:
+        return []
+    idx = np.sort(np.asarray(idx))
+    cut = np.flatnonzero(np.diff(idx) > 1)
+    return list(zip(idx[np.r_[0, cut + 1]], idx[np.r_[cut, len(idx) - 1]]))
+
+
+def _describe(slots: np.ndarray, ts: TemplateSet, unit_s: int, start_weekday: int | None) -> list[str]:
+    """Slot indices -> 'day 0 00:00-07:00' range labels on a grid of unit_s seconds."""
+    per = unit_s // ts.slot_s
+    units = np.unique(np.asarray(slots) // per)
+    return [f"{interval_label(a, unit_s, start_weekday)}-{hhmm(((b + 1) * unit_s % 86400) / 60)}"
+            for a, b in _ranges(units)]
+
+
+def _upper_bounds(ts: TemplateSet) -> dict[str, np.ndarray]:
+    """Most people of each role key that can be on the phones in each slot under the per-day limits."""
+    rules = ts.rules
+    P = ts.phone_possible().astype(np.float64)
+    n_t = len(rules.shift_types)
+    E = sp.csr_matrix((np.ones(ts.n_cols), (np.arange(ts.n_cols), ts.type_idx * ts.n_days + ts.day)),
+                      shape=(ts.n_cols, n_t * ts.n_days))
+    reach = np.asarray(((P @ E) > 0).todense()).reshape(ts.n_slots, n_t, ts.n_days).sum(axis=2)
+    caps = np.full(n_t, np.inf)
+    for ti, t in enumerate(rules.shift_types):
+        for c in (t.max_per_day, t.max_headcount):
+            if c is not None:
+                caps[ti] = min(caps[ti], c)
+    with np.errstate(invalid="ignore"):
+        per_type = np.where(reach > 0, reach * caps, 0.0)
+    out = {}
+    for key, (cm, _) in _masks(ts).items():
+        types = np.unique(ts.type_idx[cm])
+        ub = per_type[:, types].sum(axis=1)
+        if rules.max_agents_per_day is not None and key in ("agent", "any", "answers"):
+            agent_types = [ti for ti in types if rules.shift_types[ti].role == "agent"]
+            agent_ub = per_type[:, agent_types].sum(axis=1)
+            days = reach[:, agent_types].max(axis=1) if agent_types else 0
+            ub = ub - agent_ub + np.minimum(agent_ub, rules.max_agents_per_day * days)
+        out[key] = ub
+    return out
+
+
+def precheck(ts: TemplateSet, req_slot: np.ndarray, interval_s: int, start_weekday: int | None = None) -> None:
+    """Raise InfeasibleScheduleError naming intervals no roster can cover (before building the model)."""
+    ub = _upper_bounds(ts)
+    problems, bad_intervals = [], set()
+    req_key = "answers"
+    short = np.flatnonzero(req_slot > ub[req_key] + 1e-9)
+    for a, b in _ranges(short):
+        k0, k1 = a * ts.slot_s // interval_s, b * ts.slot_s // interval_s
+        bad_intervals.update(range(k0, k1 + 1))
+        need, can = req_slot[a:b + 1].max(), ub[req_key][a:b + 1].min()
+        why = "no shift template can be on the phones then" if can == 0 else \
+            f"at most {can:g} can be on the phones (per-day/headcount limits)"
+        for lab in _describe(np.arange(a, b + 1), ts, interval_s, start_weekday):
+            problems.append(f"{lab}: requirement up to {need:g} agents, {why}")
+    duty: dict[tuple[str, float], list[int]] = {}
+    for (key, s), need in duty_rows(ts).items():
+        if need > ub[key][s] + 1e-9:
+            duty.setdefault((key, need), []).append(s)
+    for (key, need), slots in duty.items():
+        who = "people" if key == "any" else f"'{key}' people"
+        for lab in _describe(np.asarray(slots), ts, ts.slot_s, start_weekday):
+            problems.append(f"{lab}: needs {need:g} {who} on the phones (duty window / 24-h rule), "
+                            f"no allowed shift can provide them")
+    if problems:
+        raise InfeasibleScheduleError("cannot cover these intervals:\n  " + "\n  ".join(problems[:40])
+                                      + ("\n  ..." if len(problems) > 40 else ""), sorted(bad_intervals))
+
+
+def _solve(bm: BuiltModel, time_limit_s: float, mip_rel_gap: float, threads: int | None, tee: bool):
+    opts = dict(time_limit=float(time_limit_s), rel_gap=float(mip_rel_gap), tee=tee,
+                raise_exception_on_nonoptimal_result=False, load_solutions=False)
+    if threads:
+        opts["threads"] = int(threads)
+    t0 = time.perf_counter()
+    res = Highs().solve(bm.model, **opts)
+    elapsed = time.perf_counter() - t0
+    return res, elapsed
+
+
+def _values(var) -> np.ndarray:
+    return np.array([v.value or 0.0 for v in var.values()], dtype=float)
+
+
+def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules) -> tuple[np.ndarray, int, TemplateSet]:
+    """Validate the requirement (agents on the phones per interval) and return (slot array, n_days, templates)."""
+    req = np.asarray(requirement, dtype=float)
+    if req.ndim != 1 or req.size == 0:
+        raise ValueError(f"requirement must be a non-empty 1-D array of agents per interval, got shape {req.shape}")
+    if not np.all(np.isfinite(req)) or (req < 0).any():
+        bad = np.flatnonzero(~np.isfinite(req) | (req < 0))[:5]
+        raise ValueError(f"requirement must be finite and >= 0; bad values at intervals {bad.tolist()}")
+    interval_s = int(interval_s)
+    if interval_s <= 0 or 86400 % interval_s:
+        raise ValueError(f"interval_s must divide a day (86400 s) evenly, got {interval_s}")
+    per_day = 86400 // interval_s
+    if req.size % per_day:
+        raise ValueError(f"requirement has {req.size} intervals; it must cover whole days "
+                         f"({per_day} intervals of {interval_s} s per day)")
+    n_days = req.size // per_day
+    ts = generate_templates(rules, interval_s, n_days)
+    req_int = np.ceil(req - 1e-9)   # heads are integers: 5.2 required means 6 on the phones
+    return np.repeat(req_int, interval_s // ts.slot_s), n_days, ts
+
+
+def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = None, *,
+             time_limit_s: float = 60.0, mip_rel_gap: float = 0.005, threads: int | None = None,
+             start_weekday: int | None = None, tee: bool = False) -> ScheduleResult:
+    """Cheapest roster covering ``requirement`` (agents on the phones per interval of ``interval_s`` seconds,
+    whole days; fractional values are rounded up) under ``rules`` (default: the customer's centre).
+
+    Coverage is required in every slot of an interval (slot = the model's time step, see templates.py), and a
+    person counts only while on the phones (not during a break or the hand-over).
+    """
+    rules = rules or ShiftRules()
+    req_slot, n_days, ts = requirement_to_slots(requirement, interval_s, rules)
+    precheck(ts, req_slot if rules.coverage == "hard" else np.zeros_like(req_slot), interval_s, start_weekday)
+    soft = rules.coverage == "soft"
+    pen = rules.understaffing_penalty * ts.slot_s / interval_s
+    bm = build_model(ts, req_slot, soft=soft, penalty_per_slot=pen)
+    res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee)
+    tc = res.termination_condition
+    if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
+        _diagnose(ts, req_slot, interval_s, start_weekday, time_limit_s, threads)
+    if res.incumbent_objective is None:
+        raise ScheduleSolveError(f"HiGHS stopped ({tc.name}) after {elapsed:.1f} s without a feasible roster; "
+                                 "allow more time (time_limit_s) or relax the rules")
+    res.solution_loader.load_vars()
+    x, b = np.rint(_values(bm.model.x)), np.rint(_values(bm.model.b))
+    obj = float(res.incumbent_objective)
+    bound = float(res.objective_bound) if res.objective_bound is not None else float("nan")
+    gap = abs(obj - bound) / max(abs(obj), 1e-9) if math.isfinite(bound) else float("nan")
+    roster = roster_from_solution(ts, x, b)
+    coverage = _coverage_table(ts, x, b, req_slot, interval_s)
+    status = "optimal" if tc == TerminationCondition.convergenceCriteriaSatisfied else tc.name
+    notes = []
+    if rules.days_off is not None and not ts.use_days_off:
+        notes.append(f"days-off pattern not applied: the horizon ({n_days} d) is not a whole number of "
+                     f"{rules.days_off.cycle_days}-day cycles")
+    return ScheduleResult(roster=roster, coverage=coverage, objective=obj, cost=float(ts.cost @ x),
+                          bound=bound, gap=gap, status=status, solve_time_s=elapsed, build_time_s=bm.build_time_s,
+                          size=bm.size, interval_s=int(interval_s), n_days=n_days, rules=rules, notes=notes)
+
+
+def _coverage_table(ts: TemplateSet, x, b, req_slot, interval_s) -> pd.DataFrame:
+    per = interval_s // ts.slot_s
+    n = ts.n_slots // per
+    phone = on_phone_by_slot(ts, x, b).reshape(n, per)
+    site = on_site_by_slot(ts, x).reshape(n, per)
+    req = req_slot.reshape(n, per).max(axis=1)
+    mn = phone.min(axis=1)
+    return pd.DataFrame({
+        "interval": np.arange(n), "interval_start_s": np.arange(n) * float(interval_s),
+        "day": (np.arange(n) * interval_s) // 86400,
+        "time": [hhmm((k * interval_s % 86400) / 60) for k in range(n)],
+        "required": req, "on_phone_min": mn, "on_phone_mean": phone.mean(axis=1), "on_site_mean": site.mean(axis=1),
+        "under": np.maximum(req - mn, 0.0), "over": np.maximum(mn - req, 0.0)})
+
+
+def _diagnose(ts: TemplateSet, req_slot, interval_s, start_weekday, time_limit_s, threads) -> None:
+    """The hard model is infeasible: re-solve with penalised shortfalls everywhere and name where they occur."""
+    bm = build_model(ts, req_slot, soft=True, penalty_per_slot=10.0 * float(ts.cost.max()) * ts.n_slots,
+                     soft_duties=True)
+    res, _ = _solve(bm, min(time_limit_s, 30.0), 0.0, threads, False)
+    if res.incumbent_objective is None:
+        raise InfeasibleScheduleError(
+            "no roster satisfies the per-day limits themselves (min_per_day / max_per_day / max_agents_per_day /"
+            " max_headcount / days-off pattern are inconsistent), independently of the requirement")
+    res.solution_loader.load_vars()
+    u = bm.model.u
+    short = [(bm.row_info[r], u[r].value) for r in u if (u[r].value or 0) > 1e-6]
+    problems, bad = [], set()
+    by_key: dict[str, list[int]] = {}
+    for (key, s, rhs), _v in short:
+        by_key.setdefault(key, []).append(s)
+    for key, slots in by_key.items():
+        what = "agent requirement" if key == "answers" else (
+            "24-h minimum on duty" if key == "any" else f"'{key}' duty window")
+        if key == "answers":
+            bad.update(int(s * ts.slot_s // interval_s) for s in slots)
+        for lab in _describe(np.asarray(slots), ts, interval_s if key == "answers" else ts.slot_s, start_weekday):
+            problems.append(f"{lab}: {what} cannot be met together with the shift limits (days off, headcount, "
+                            "per-day limits)")
+    raise InfeasibleScheduleError("cannot cover these intervals:\n  " + "\n  ".join(problems[:40]), sorted(bad))
