@@ -1,0 +1,179 @@
+"""Agents and agent groups: availability, longest-idle routing, priority FIFO queue, blended outbound work.
+
+An agent is *ready* while logged in and not on break or in a not-ready (aux) episode; ``unavailable`` counts
+the reasons it is not (logged out, break, aux). Changes that arrive while the agent is busy wait until the
+call in hand is finished (no pre-emption). Only availability changes are events; calls waiting for an agent
+hold one SimPy event that the group triggers with the agent (or with ``None`` when the caller gives up).
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+
+import simpy
+
+from sim.calllog import PeriodLog
+
+
+class Agent:
+    __slots__ = ("idx", "role", "group", "unavailable", "busy", "token", "pending", "ready_since")
+
+    def __init__(self, idx: int, role: str, group: "AgentGroup"):
+        self.idx = idx
+        self.role = role
+        self.group = group
+        self.unavailable = 1  # logged out until the shift starts
+        self.busy = False
+        self.token = 0
+        self.pending: list[float | None] = []
+        self.ready_since = 0.0
+
+
+class OutboundLog:
+    """Outbound tasks served by agents (lists: low volume)."""
+
+    def __init__(self):
+        self.rows: list[tuple] = []
+
+    def add(self, kind: str, ready: float, due: float, start: float, end: float, agent: int) -> None:
+        self.rows.append((kind, ready, due, start, end, agent))
+
+
+class AgentGroup:
+    """Agents sharing one queue. Inbound calls always before outbound tasks (earliest deadline first)."""
+
+    def __init__(self, env: simpy.Environment, priorities: list[int], ready_log: PeriodLog,
+                 outbound_log: OutboundLog):
+        self.env = env
+        self.idle: deque[tuple[int, Agent]] = deque()
+        self.n_idle = 0
+        self.priorities = sorted(set(priorities), reverse=True)
+        self.queues: dict[int, deque] = {p: deque() for p in self.priorities}
+        self.n_waiting = 0
+        self.outbound: list[tuple[float, int, object]] = []
+        self._seq = itertools.count()
+        self.ready_log = ready_log
+        self.outbound_log = outbound_log
+
+    # ------------------------------------------------------------------ inbound
+    def take_idle(self) -> Agent | None:
+        """The longest-idle ready agent, now busy; None if nobody is idle."""
+        if not self.n_idle:
+            return None
+        idle = self.idle
+        while True:
+            token, agent = idle.popleft()
+            if agent.token == token:
+                self.n_idle -= 1
+                agent.token += 1
+                agent.busy = True
+                return agent
+
+    def wait(self, priority: int) -> simpy.Event:
+        """Join the queue; the event fires with an agent, or with None if ``abandon`` is called first."""
+        event = simpy.Event(self.env)
+        self.queues[priority].append(event)
+        self.n_waiting += 1
+        return event
+
+    def abandon(self, event: simpy.Event) -> bool:
+        """Caller gives up waiting; False if an agent already took the call."""
+        if event.triggered:
+            return False
+        self.n_waiting -= 1
+        event.succeed(None)
+        return True
+
+    def _next_waiting(self) -> simpy.Event | None:
+        if not self.n_waiting:
+            return None
+        for p in self.priorities:
+            q = self.queues[p]
+            while q:
+                event = q.popleft()
+                if not event.triggered:
+                    self.n_waiting -= 1
+                    return event
+        return None  # pragma: no cover - n_waiting guards this
+
+    # ------------------------------------------------------------------ availability
+    def free(self, agent: Agent) -> None:
+        """``agent`` finished a piece of work (or became ready): next call, outbound task, or idle."""
+        if agent.pending:  # still counted busy here, so the agent is not taken out of the idle pool
+            pending, agent.pending = agent.pending, []
+            for duration in pending:
+                self._start_unavailable(agent, duration)
+            if agent.unavailable:
+                agent.busy = False
+                return
+        event = self._next_waiting()
+        if event is not None:
+            agent.busy = True
+            event.succeed(agent)
+            return
+        if self.outbound:
+            self._serve_outbound(agent)
+            return
+        agent.busy = False
+        agent.token += 1
+        self.idle.append((agent.token, agent))
+        self.n_idle += 1
+
+    def make_unavailable(self, agent: Agent, duration: float | None) -> None:
+        """Break/aux of ``duration`` s, or log-out (None); waits for the call in hand to end."""
+        if agent.busy:
+            agent.pending.append(duration)
+        else:
+            self._start_unavailable(agent, duration)
+
+    def _start_unavailable(self, agent: Agent, duration: float | None) -> None:
+        if agent.unavailable == 0:
+            if not agent.busy:  # drop from the idle pool (its token goes stale)
+                agent.token += 1
+                self.n_idle -= 1
+            self.ready_log.add(agent.idx, agent.ready_since, self.env.now)
+        agent.unavailable += 1
+        if duration is not None:
+            self.env.timeout(duration).callbacks.append(lambda _e, a=agent: self.end_unavailable(a))
+
+    def end_unavailable(self, agent: Agent) -> None:
+        agent.unavailable -= 1
+        if agent.unavailable == 0:
+            agent.ready_since = self.env.now
+            self.free(agent)
+
+    def close(self, agents: list[Agent]) -> None:
+        """End of run: close the ready periods still open."""
+        for agent in agents:
+            if agent.unavailable == 0:
+                self.ready_log.add(agent.idx, agent.ready_since, self.env.now)
+
+    # ------------------------------------------------------------------ outbound (blended)
+    def submit(self, task) -> None:
+        """Queue an outbound task (attributes ready_s, due_s, kind, talk_s, on_done)."""
+        delay = task.ready_s - self.env.now
+        if delay > 0:
+            self.env.timeout(delay).callbacks.append(lambda _e, t=task: self._outbound_ready(t))
+        else:
+            self._outbound_ready(task)
+
+    def _outbound_ready(self, task) -> None:
+        heapq.heappush(self.outbound, (task.due_s, next(self._seq), task))
+        if self.n_waiting == 0:
+            agent = self.take_idle()
+            if agent is not None:
+                self._serve_outbound(agent)
+
+    def _serve_outbound(self, agent: Agent) -> None:
+        _, _, task = heapq.heappop(self.outbound)
+        agent.busy = True
+        start = self.env.now
+
+        def done(_e, agent=agent, task=task, start=start):
+            end = self.env.now
+            self.outbound_log.add(task.kind, task.ready_s, task.due_s, start, end, agent.idx)
+            task.on_done(end, agent.role)
+            self.free(agent)
+
+        self.env.timeout(task.talk_s).callbacks.append(done)

@@ -1,0 +1,240 @@
+"""Scenario sections (pydantic): horizon, arrivals, call types, telephony, callers, costs, targets.
+
+Everything a planner writes in a scenario file is validated here; invalid values raise one error that names
+the field and the allowed range. Durations are seconds unless a field name says ``_minutes``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim.distributions import Distribution
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_ALIASES = {name[:3]: i for i, name in enumerate(WEEKDAYS)} | {name: i for i, name in enumerate(WEEKDAYS)}
+
+
+def weekday_index(value: str | int) -> int:
+    """0 = Monday … 6 = Sunday, from a name ('mon', 'Monday') or an int."""
+    if isinstance(value, bool):
+        raise ValueError(f"weekday must be a name (monday..sunday) or 0..6, got {value!r}")
+    if isinstance(value, int):
+        if 0 <= value <= 6:
+            return value
+        raise ValueError(f"weekday index must be 0 (Monday) .. 6 (Sunday), got {value}")
+    key = str(value).strip().lower()
+    if key not in _WEEKDAY_ALIASES:
+        raise ValueError(f"unknown weekday {value!r}; use monday..sunday (or mon..sun)")
+    return _WEEKDAY_ALIASES[key]
+
+
+def clock_seconds(value: str) -> int:
+    """'HH:MM' (00:00..24:00) -> seconds after midnight."""
+    try:
+        hh, mm = str(value).strip().split(":")
+        h, m = int(hh), int(mm)
+    except ValueError:
+        raise ValueError(f"time of day must be 'HH:MM', got {value!r}") from None
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m != 0):
+        raise ValueError(f"time of day must be between 00:00 and 24:00, got {value!r}")
+    return h * 3600 + m * 60
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Horizon(Section):
+    """Simulated period and reporting intervals."""
+
+    days: int = Field(default=1, ge=1, le=3660, description="simulated days (1..3660)")
+    interval_minutes: int = Field(default=30, ge=1, le=1440, description="reporting interval, minutes")
+    start_weekday: int = Field(default=0, description="weekday of day 0 (monday..sunday or 0..6)")
+    warmup_minutes: float = Field(default=0.0, ge=0, description="calls arriving before this are not reported")
+
+    @field_validator("start_weekday", mode="before")
+    @classmethod
+    def _weekday(cls, v):
+        return weekday_index(v)
+
+    @field_validator("interval_minutes")
+    @classmethod
+    def _divides_day(cls, v):
+        if 1440 % v:
+            raise ValueError(f"interval_minutes must divide a day (1440 min) evenly, got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _warmup_inside(self):
+        if self.warmup_minutes >= self.days * 1440:
+            raise ValueError(f"warmup_minutes ({self.warmup_minutes}) must be shorter than the horizon "
+                             f"({self.days * 1440} min)")
+        return self
+
+    @property
+    def interval_s(self) -> int:
+        return self.interval_minutes * 60
+
+    @property
+    def intervals_per_day(self) -> int:
+        return 1440 // self.interval_minutes
+
+    @property
+    def n_intervals(self) -> int:
+        return self.days * self.intervals_per_day
+
+    @property
+    def length_s(self) -> float:
+        return self.days * 86400.0
+
+    @property
+    def warmup_s(self) -> float:
+        return self.warmup_minutes * 60.0
+
+
+class Arrivals(Section):
+    """Expected first-attempt calls, all call types together. Give exactly one of the four sources."""
+
+    calls_per_hour: float | None = Field(default=None, ge=0, description="constant rate, calls per hour")
+    calls_per_interval: list[float] | None = Field(
+        default=None, description="expected calls per reporting interval: one day (repeated) or the whole horizon")
+    weekday_profile: dict[str, list[float]] | None = Field(
+        default=None, description="per weekday name (or 'default'): expected calls per interval of that day")
+    csv: str | None = Field(default=None, description="CSV with a 'calls' column, one row per interval "
+                                                      "(a day, repeated, or the whole horizon)")
+    csv_column: str = "calls"
+    scale: float = Field(default=1.0, ge=0, description="multiplies every volume (what-if), >= 0")
+    weekday_factor: dict[str, float] = Field(
+        default_factory=dict, description="multiplier per weekday name, default 1.0")
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        given = [n for n in ("calls_per_hour", "calls_per_interval", "weekday_profile", "csv")
+                 if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of calls_per_hour, calls_per_interval, weekday_profile, csv "
+                             f"(got {given or 'none'})")
+        for name, values in ([("calls_per_interval", self.calls_per_interval)] if self.calls_per_interval else []) + \
+                [(f"weekday_profile.{k}", v) for k, v in (self.weekday_profile or {}).items()]:
+            if any((not math.isfinite(x)) or x < 0 for x in values):
+                raise ValueError(f"{name}: calls per interval must be finite and >= 0")
+        for key in list(self.weekday_profile or {}) :
+            if key != "default":
+                weekday_index(key)
+        for key, factor in self.weekday_factor.items():
+            weekday_index(key)
+            if factor < 0 or not math.isfinite(factor):
+                raise ValueError(f"weekday_factor.{key} must be >= 0, got {factor}")
+        return self
+
+
+class CallType(Section):
+    """Behaviour of one call type (the type's name is data: inquiry, repair, complaint, …)."""
+
+    share: float = Field(ge=0, le=1, description="fraction of arrivals of this type (all shares sum to 1)")
+    priority: int = Field(default=0, ge=0, le=9, description="queue priority, higher is served first (0..9)")
+    talk: Distribution = Field(description="talk time excluding hold, seconds")
+    hold_prob: float = Field(default=0.0, ge=0, le=1, description="probability the agent puts the caller on hold")
+    hold: Distribution = Field(default=Distribution(family="deterministic", mean=1.0) , description="hold time")
+    acw: Distribution | None = Field(default=None, description="after-call work, seconds (none = 0)")
+    transfer_prob: float = Field(default=0.0, ge=0, le=1, description="probability the call is transferred")
+    fcr: float = Field(default=1.0, ge=0, le=1, description="probability the call is resolved first time")
+    repeat_delay: Distribution = Field(
+        default=Distribution(family="exponential", mean=86400.0),
+        description="delay before an unresolved caller calls again, seconds")
+    ivr_self_service: float = Field(default=0.0, ge=0, le=1,
+                                    description="probability the IVR completes the call (needs telephony.ivr)")
+
+
+class Telephony(Section):
+    """Trunks, ringing and IVR."""
+
+    trunks: int | None = Field(default=None, ge=1, description="trunk lines; all busy -> busy signal (none = unlimited)")
+    ring_cycle_s: float = Field(default=6.0, gt=0, description="length of one ring, seconds")
+    pickup_rings: int = Field(default=0, ge=0, le=20,
+                              description="rings before an agent can pick up (0 = at once); without IVR")
+    ivr: bool = Field(default=False, description="an IVR answers every call first")
+    ivr_pickup_rings: int = Field(default=1, ge=0, le=20, description="rings before the IVR answers")
+    ivr_time: Distribution = Field(default=Distribution(family="deterministic", mean=30.0),
+                                   description="time in the IVR menu, seconds")
+
+
+class Callers(Section):
+    """Caller patience and redial behaviour."""
+
+    patience: Distribution | None = Field(default=None, description="time a caller waits before hanging up "
+                                                                    "(none = never abandons)")
+    redial_prob_abandon: float = Field(default=0.0, ge=0, le=1, description="P(call again after abandoning)")
+    redial_prob_busy: float = Field(default=0.0, ge=0, le=1, description="P(call again after a busy signal)")
+    redial_delay: Distribution = Field(default=Distribution(family="exponential", mean=300.0),
+                                       description="delay before a redial, seconds")
+    max_redials: int = Field(default=3, ge=0, le=100, description="redials per caller after abandon/busy")
+
+
+class Transfers(Section):
+    """Where transferred calls go: a second tier of agents in the centre, or another department (leaves)."""
+
+    destination: Literal["department", "tier2"] = "department"
+    consult: Distribution = Field(default=Distribution(family="deterministic", mean=30.0),
+                                  description="first agent's time to hand the caller over, seconds")
+    tier2_agents: int = Field(default=0, ge=0, description="tier-2 agents on duty the whole horizon")
+    tier2_talk: Distribution = Field(default=Distribution(family="exponential", mean=300.0),
+                                     description="tier-2 talk time, seconds")
+
+    @model_validator(mode="after")
+    def _tier2_staffed(self):
+        if self.destination == "tier2" and self.tier2_agents < 1:
+            raise ValueError("transfers.destination = 'tier2' needs tier2_agents >= 1")
+        return self
+
+
+class Costs(Section):
+    """Centre costs for cost per call (currency units)."""
+
+    currency: str = "CNY"
+    agent_hourly: float = Field(default=40.0, ge=0, description="paid hour of a customer-service agent")
+    night_duty_hourly: float = Field(default=25.0, ge=0, description="paid hour of the night-duty technician")
+    tier2_hourly: float = Field(default=60.0, ge=0, description="paid hour of a tier-2 agent")
+    line_daily: float = Field(default=2.0, ge=0, description="cost of one trunk line per day")
+    fixed_daily: float = Field(default=300.0, ge=0, description="fixed centre cost per day")
+
+
+class Quality(Section):
+    """QA monitoring: sampled calls per agent per month and their scores (0..100)."""
+
+    monitored_per_agent_month: float = Field(default=4.5, ge=0, le=1000)
+    score_mean: float = Field(default=85.0, gt=0, lt=100)
+    score_sd: float = Field(default=8.0, ge=0, lt=50)
+
+
+class Attrition(Section):
+    """Agent turnover for long-horizon planning and cost."""
+
+    annual_rate: float = Field(default=0.25, ge=0, le=5, description="leavers per full-time head per year")
+    recruit_cost: float = Field(default=7000.0, ge=0, description="cost to recruit and train one agent")
+
+
+class MetricOptions(Section):
+    """How metrics are computed."""
+
+    service_level_threshold_s: float = Field(default=20.0, ge=0, description="X of 'answered within X s'")
+    short_abandon_s: float = Field(default=20.0, ge=0, description="abandons after <= this wait are 'short'")
+    exclude_short_abandons: bool = Field(default=True, description="drop short abandons from abandonment "
+                                                                   "rate and service-level denominators")
+
+
+class Target(Section):
+    """A bound on a run metric: ``min`` and/or ``max``."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _some_bound(self):
+        if self.min is None and self.max is None:
+            raise ValueError("a target needs 'min' and/or 'max'")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"target min ({self.min}) is above max ({self.max})")
+        return self

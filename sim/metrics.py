@@ -1,0 +1,232 @@
+"""The centre's 23 ACD metrics (../shared/spec/metrics.md), per reporting interval and for the run.
+
+Computed from one replication's event log. Calls belong to the interval in which they arrived; agent time
+(ready, busy, logged in, scheduled) is split across intervals by overlap. Run values are ratios of sums over
+all reported calls, not means of interval ratios. Times are seconds; rates are fractions (0..1).
+
+Definitions (where the spec leaves room, the choice is stated here and in the report):
+- *offered*: attempts that reached the agent queue (not blocked, not completed in the IVR);
+- *short abandon*: abandoned after waiting <= ``short_abandon_s``; excluded from the abandonment rate and
+  service-level denominators when ``exclude_short_abandons`` (default on);
+- *avg_queue_time*: mean wait of the calls that had to queue (no idle agent when they became eligible),
+  answered or abandoned; *asa*: mean wait of all answered calls (zero waits included);
+- *avg_rings*: over calls picked up by an agent or the IVR, ceil(time to pick-up / ring cycle);
+- *occupancy*: busy (talk + hold + ACW + outbound work) / ready time; *adherence*: ready / scheduled ready;
+- *calls_per_agent_hour*: handled calls / logged-in agent hours (scheduled time of attending agents
+  outside breaks);
+- *cost_per_call*: paid agent time (incl. hand-over and paid breaks), lines and fixed cost / calls handled by
+  an agent or the IVR; *agent_turnover*: annualised leavers per head from the attrition model;
+- *qa_score*: mean score of calls sampled for monitoring (``monitored_per_agent_month`` per agent).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.model import ModelOutput
+from sim.scenario import Scenario
+from sim.timeline import time_per_interval
+
+METRICS = (
+    "adherence", "avg_acw", "avg_abandon_time", "cost_per_call", "aht", "avg_hold_time", "avg_rings",
+    "avg_queue_time", "asa", "avg_talk_time", "calls_per_agent_hour", "qa_score", "occupancy", "abandon_rate",
+    "attendance", "blocked_rate", "fcr", "queue_placement_rate", "transfer_rate", "percent_answered",
+    "service_level", "total_calls", "agent_turnover",
+)
+"""The spec's 23 metrics, in the spec's order (snake_case)."""
+
+COUNTS = ("offered", "answered", "abandoned", "short_abandoned", "blocked", "ivr_completed", "handled",
+          "outbound_calls", "agents_ready", "outbound_share")
+"""Extra per-interval columns for plots and staffing checks (agents_ready = mean agents logged in and ready)."""
+
+SECONDS_PER_MONTH = 30.4375 * 86400.0
+
+
+def _ratio(num, den):
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _sum(idx: np.ndarray, values, mask: np.ndarray, n: int) -> np.ndarray:
+    """Per-interval sums of ``values`` over ``mask``; the run total is the sum of the result."""
+    values = np.broadcast_to(np.asarray(values, dtype=float), mask.shape)
+    return np.bincount(idx[mask], weights=values[mask], minlength=n)[:n]
+
+
+def compute_metrics(out: ModelOutput, sc: Scenario, rng: np.random.Generator,
+                    calls: pd.DataFrame | None = None) -> tuple[dict, pd.DataFrame]:
+    """(run metrics, per-interval metrics DataFrame) for one replication."""
+    h, opts = sc.horizon, sc.metrics
+    I, n = float(h.interval_s), h.n_intervals
+    calls = calls if calls is not None else out.calls.frame(sc.type_names())
+    arrive = calls["arrive"].to_numpy()
+    report = (arrive >= h.warmup_s) & (arrive < h.length_s)
+    idx = np.where(report, np.floor(arrive / I), 0).astype(np.int64)
+
+    outcome = calls["outcome"].cat.codes.to_numpy()
+    enqueue = calls["enqueue"].to_numpy()
+    answer = calls["answer"].to_numpy()
+    abandon = calls["abandon"].to_numpy()
+    offered = report & np.isfinite(enqueue)
+    answered = offered & np.isfinite(answer)
+    abandoned = offered & np.isfinite(abandon)
+    wait = np.where(answered, answer - enqueue, np.where(abandoned, abandon - enqueue, np.nan))
+    short = abandoned & (wait <= opts.short_abandon_s) if opts.exclude_short_abandons else np.zeros_like(offered)
+    handled = answered & np.isfinite(calls["acw_end"].to_numpy())
+    talk, hold, acw = (calls[c].to_numpy() for c in ("talk", "hold", "acw"))
+    rings = calls["rings"].to_numpy().astype(float)
+    picked = report & (np.isfinite(calls["ivr_end"].to_numpy()) | np.isfinite(answer))
+    queued = offered & calls["queued"].to_numpy() & (answered | abandoned)
+    blocked = report & (outcome == 1)
+    ivr_done = report & (outcome == 2)
+
+    s = lambda values, mask: _sum(idx, values, mask, n)  # noqa: E731
+    c = lambda mask: _sum(idx, 1.0, mask, n)  # noqa: E731
+    per = {
+        "attempts": c(report), "offered": c(offered), "answered": c(answered), "abandoned": c(abandoned),
+        "short": c(short), "handled": c(handled), "blocked": c(blocked), "ivr": c(ivr_done),
+        "queued": c(queued), "picked": c(picked),
+        "answered_in_time": c(answered & (wait <= opts.service_level_threshold_s)),
+        "wait_answered": s(wait, answered), "wait_abandoned": s(wait, abandoned), "wait_queued": s(wait, queued),
+        "talk": s(talk, handled), "hold": s(hold, handled), "acw": s(acw, handled), "rings": s(rings, picked),
+        "resolved": c(handled & calls["resolved"].to_numpy()),
+        "transferred": c(handled & calls["transferred"].to_numpy()),
+    }
+    per.update(_agent_time(out, sc, calls, handled))
+    per.update(_centre_models(out, sc, rng, per["handled"]))
+    per["cost"] = per["cost"] + per.pop("recruit")
+
+    def metrics_from(p: dict) -> dict:
+        return {
+            "adherence": _ratio(p["ready_s"], p["scheduled_ready_s"]),
+            "avg_acw": _ratio(p["acw"], p["handled"]),
+            "avg_abandon_time": _ratio(p["wait_abandoned"], p["abandoned"]),
+            "cost_per_call": _ratio(p["cost"], p["handled"] + p["ivr"]),
+            "aht": _ratio(p["talk"] + p["hold"] + p["acw"], p["handled"]),
+            "avg_hold_time": _ratio(p["hold"], p["handled"]),
+            "avg_rings": _ratio(p["rings"], p["picked"]),
+            "avg_queue_time": _ratio(p["wait_queued"], p["queued"]),
+            "asa": _ratio(p["wait_answered"], p["answered"]),
+            "avg_talk_time": _ratio(p["talk"], p["handled"]),
+            "calls_per_agent_hour": _ratio(p["handled"], p["logged_in_s"] / 3600.0),
+            "qa_score": _ratio(p["qa_sum"], p["qa_n"]),
+            "occupancy": _ratio(p["busy_s"], p["ready_s"]),
+            "abandon_rate": _ratio(p["abandoned"] - p["short"], p["offered"] - p["short"]),
+            "attendance": _ratio(p["attending"], p["scheduled"]),
+            "blocked_rate": _ratio(p["blocked"], p["attempts"]),
+            "fcr": _ratio(p["resolved"], p["handled"]),
+            "queue_placement_rate": _ratio(p["queued"], p["offered"]),
+            "transfer_rate": _ratio(p["transferred"], p["handled"]),
+            "percent_answered": _ratio(p["answered"], p["offered"]),
+            "service_level": _ratio(p["answered_in_time"], p["offered"] - p["short"]),
+            "total_calls": np.asarray(p["attempts"], dtype=float),
+            "agent_turnover": np.asarray(p["turnover"], dtype=float),
+            "offered": p["offered"], "answered": p["answered"], "abandoned": p["abandoned"],
+            "short_abandoned": p["short"], "blocked": p["blocked"], "ivr_completed": p["ivr"],
+            "handled": p["handled"], "outbound_calls": p["outbound_n"],
+            "agents_ready": p["ready_s"] / I if np.ndim(p["ready_s"]) else p["ready_s"] / h.length_s,
+            "outbound_share": _ratio(p["outbound_busy_s"], p["busy_s"]),
+        }
+
+    totals = {k: (float(np.sum(v)) if k != "turnover" else v) for k, v in per.items()}
+    totals["turnover"] = per["turnover_run"]
+    per["turnover"] = np.full(n, per["turnover_run"])
+    intervals = pd.DataFrame(metrics_from(per))
+    intervals.insert(0, "interval_start_s", np.arange(n) * I)
+    intervals.insert(0, "interval", np.arange(n))
+    warm = intervals["interval_start_s"] + I <= h.warmup_s
+    intervals = intervals[~warm].reset_index(drop=True)
+    run = {k: float(v) for k, v in metrics_from(totals).items()}
+    return run, intervals
+
+
+def _agent_time(out: ModelOutput, sc: Scenario, calls: pd.DataFrame, handled: np.ndarray) -> dict:
+    """Per-interval agent seconds: ready, busy, logged in, scheduled ready; attendance counts; cost."""
+    h = sc.horizon
+    I, n = float(h.interval_s), h.n_intervals
+    lo = h.warmup_s
+    clip = lambda a: np.clip(a, lo, h.length_s)  # noqa: E731 - only time inside the reported horizon
+    ready = out.ready.frame()
+    ready_s = time_per_interval(clip(ready["start"]), clip(ready["end"]), I, n)
+    busy_calls = time_per_interval(clip(calls["answer"].to_numpy()[handled]),
+                                   clip(calls["acw_end"].to_numpy()[handled]), I, n)
+    ob = np.array([(r[3], r[4]) for r in out.outbound.rows], dtype=float).reshape(-1, 2)
+    outbound_busy = time_per_interval(clip(ob[:, 0]), clip(ob[:, 1]), I, n)
+    outbound_n = np.bincount(np.floor(ob[:, 0] / I).astype(int)[(ob[:, 0] >= lo) & (ob[:, 0] < h.length_s)],
+                             minlength=n)[:n].astype(float)
+
+    logged_starts, logged_ends, paid_starts, paid_ends, paid_rate = [], [], [], [], []
+    scheduled = np.zeros(n)
+    attending = np.zeros(n)
+    rates = {"agent": sc.costs.agent_hourly, "night_duty": sc.costs.night_duty_hourly}
+    handover = sc.agents.handover_minutes * 60.0
+    for inst in out.instances:
+        k = min(int(inst.start // I), n - 1)
+        scheduled[k] += 1
+        if inst.absent:
+            continue
+        attending[k] += 1
+        rate = rates[inst.role]
+        t_logged, t_paid = inst.start, inst.start - handover
+        for b_start, b_len, b_paid in inst.breaks:
+            logged_starts.append(t_logged)
+            logged_ends.append(b_start)
+            t_logged = b_start + b_len
+            if not b_paid:
+                paid_starts.append(t_paid)
+                paid_ends.append(b_start)
+                paid_rate.append(rate)
+                t_paid = b_start + b_len
+        logged_starts.append(t_logged)
+        logged_ends.append(inst.end)
+        paid_starts.append(t_paid)
+        paid_ends.append(inst.end)
+        paid_rate.append(rate)
+    logged_in = time_per_interval(clip(np.array(logged_starts)), clip(np.array(logged_ends)), I, n)
+    paid_starts, paid_ends, paid_rate = (np.asarray(x, dtype=float) for x in (paid_starts, paid_ends, paid_rate))
+    agent_cost = np.zeros(n)
+    for rate in np.unique(paid_rate):
+        sel = paid_rate == rate
+        agent_cost += rate / 3600.0 * time_per_interval(clip(paid_starts[sel]), clip(paid_ends[sel]), I, n)
+    lines = sc.telephony.trunks or 0
+    daily = sc.costs.fixed_daily + sc.costs.line_daily * lines
+    tier2 = sc.costs.tier2_hourly * sc.transfers.tier2_agents
+    cost = agent_cost + (daily / 86400.0 + tier2 / 3600.0) * I
+    cost[: int(lo // I)] = 0.0
+    return {"ready_s": ready_s, "busy_s": busy_calls + outbound_busy, "outbound_busy_s": outbound_busy,
+            "outbound_n": outbound_n, "logged_in_s": logged_in, "scheduled_ready_s": logged_in + 0.0,
+            "scheduled": scheduled, "attending": attending, "cost": cost}
+
+
+def _centre_models(out: ModelOutput, sc: Scenario, rng: np.random.Generator, handled: np.ndarray) -> dict:
+    """QA monitoring sample and attrition (centre-level models, metrics 12 and 23)."""
+    n = sc.horizon.n_intervals
+    months = (sc.horizon.length_s - sc.horizon.warmup_s) / SECONDS_PER_MONTH
+    agents = _heads(out, sc)
+    # QA: each handled call is monitored with the probability that gives the monthly quota per agent.
+    total_handled = float(handled.sum())
+    p = min(1.0, sc.quality.monitored_per_agent_month * agents * months / total_handled) if total_handled else 0.0
+    qa_n = rng.binomial(handled.astype(np.int64), p)
+    mean, sd = sc.quality.score_mean / 100.0, sc.quality.score_sd / 100.0
+    if sd > 0:
+        common = mean * (1 - mean) / sd**2 - 1.0
+        a, b = mean * common, (1 - mean) * common
+        scores = np.array([rng.beta(a, b, k).sum() * 100.0 if k else 0.0 for k in qa_n.tolist()])
+    else:
+        scores = qa_n * sc.quality.score_mean
+    # Attrition: each head leaves with the probability implied by the annual rate over the horizon.
+    years = months / 12.0
+    leave_p = 1.0 - np.exp(-sc.attrition.annual_rate * years)
+    leavers = rng.binomial(agents, leave_p)
+    turnover = leavers / agents / years if years > 0 else 0.0
+    recruit = np.full(n, leavers * sc.attrition.recruit_cost / max(n, 1))
+    return {"qa_n": qa_n.astype(float), "qa_sum": scores, "turnover_run": float(turnover), "recruit": recruit}
+
+
+def _heads(out: ModelOutput, sc: Scenario) -> int:
+    """Full-time equivalent heads: paid agent hours over the horizon / 40 h per week."""
+    hours = sum(min(inst.end, sc.horizon.length_s) - inst.start for inst in out.instances) / 3600.0
+    weeks = sc.horizon.length_s / (7 * 86400.0)
+    return max(1, int(round(hours / (40.0 * weeks))))

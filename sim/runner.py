@@ -1,0 +1,91 @@
+"""Replications: seeds, local parallel execution, aggregation into ``Results``.
+
+Replication ``i`` of a run with seed ``s`` always uses child ``i`` of ``SeedSequence(s)``, so results do not
+depend on the number of jobs, the executor, or how many replications ran beside it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.metrics import compute_metrics
+from sim.model import CallCentreModel
+from sim.results import Results
+from sim.scenario import Scenario, ScenarioError
+
+
+@dataclass
+class Replication:
+    """One replication's output: run metrics, per-interval metrics, call log, agent and outbound logs."""
+
+    index: int
+    run: dict
+    intervals: pd.DataFrame
+    calls: pd.DataFrame
+    ready: pd.DataFrame
+    outbound: pd.DataFrame
+    extras: dict
+
+
+def replication_seed(seed: int, index: int) -> np.random.SeedSequence:
+    """Seed of replication ``index`` (independent of how many replications run)."""
+    return np.random.SeedSequence(seed, spawn_key=(index,))
+
+
+def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Callable | None = None) -> Replication:
+    """Simulate replication ``index`` and compute its metrics."""
+    ss = replication_seed(seed, index)
+    model_seed, metrics_seed = ss.spawn(2)
+    desk = desk_factory(scenario, ss) if desk_factory is not None else None
+    model = CallCentreModel(scenario, model_seed, desk=desk)
+    if desk is not None and hasattr(desk, "attach"):
+        desk.attach(model)
+    out = model.run()
+    calls = out.calls.frame(scenario.type_names())
+    run, intervals = compute_metrics(out, scenario, np.random.default_rng(metrics_seed), calls=calls)
+    extras = {}
+    if desk is not None and hasattr(desk, "finish"):
+        extras = desk.finish(model) or {}
+        run.update(extras.get("run_metrics", {}))
+    outbound = pd.DataFrame(out.outbound.rows, columns=["kind", "ready", "due", "start", "end", "agent"])
+    return Replication(index, run, intervals, calls, out.ready.frame(), outbound, extras)
+
+
+def _check_arguments(replications, seed, jobs) -> None:
+    if replications is not None and (not isinstance(replications, int) or not 1 <= replications <= 10000):
+        raise ScenarioError(f"replications must be an integer in 1..10000, got {replications!r}")
+    if seed is not None and (not isinstance(seed, int) or seed < 0):
+        raise ScenarioError(f"seed must be an integer >= 0, got {seed!r}")
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ScenarioError(f"jobs must be an integer >= 1, got {jobs!r}")
+
+
+def run(scenario: Scenario, replications: int | None = None, seed: int | None = None, jobs: int = 1,
+        progress: Callable[[int], None] | None = None, keep_calls: bool = True,
+        desk_factory: Callable | None = None) -> Results:
+    """Simulate ``replications`` (default: the scenario's) with ``seed`` (default: the scenario's).
+
+    ``jobs`` > 1 runs replications in that many local processes; results are identical to ``jobs=1``.
+    ``progress(k)`` is called after each finished replication. Returns ``Results``.
+    """
+    _check_arguments(replications, seed, jobs)
+    reps = replications if replications is not None else scenario.replications
+    seed = seed if seed is not None else scenario.seed
+    done: list[Replication] = []
+    if jobs == 1 or reps == 1:
+        for i in range(reps):
+            done.append(run_replication(scenario, seed, i, desk_factory))
+            if progress:
+                progress(len(done))
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, reps)) as pool:
+            futures = [pool.submit(run_replication, scenario, seed, i, desk_factory) for i in range(reps)]
+            for fut in futures:
+                done.append(fut.result())
+                if progress:
+                    progress(len(done))
+    return Results.from_replications(scenario, seed, done, keep_calls=keep_calls)

@@ -1,0 +1,115 @@
+"""Expand the scenario's agents (headcount or shifts) into shift instances: one agent on duty for one stretch.
+
+Times are seconds from the horizon start. Absenteeism is drawn per instance (an agent-shift, or an agent-day
+for headcount profiles); non-adherence becomes not-ready episodes placed at random inside the instance.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.scenario import Scenario
+
+DRAIN_S = 6 * 3600.0
+"""After the horizon no new calls arrive; the model runs this long so calls in the system can finish."""
+
+
+@dataclass(slots=True)
+class ShiftInstance:
+    """One agent's stretch on duty (seconds from horizon start)."""
+
+    role: str
+    start: float
+    end: float
+    breaks: list[tuple[float, float, bool]] = field(default_factory=list)  # (start, duration, paid)
+    absent: bool = False
+    aux: list[tuple[float, float]] = field(default_factory=list)  # not-ready episodes (start, duration)
+
+    @property
+    def scheduled_ready_s(self) -> float:
+        return self.end - self.start - sum(d for _, d, _ in self.breaks)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) index pairs of the True runs of a boolean array."""
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def _headcount_instances(sc: Scenario, headcount: np.ndarray) -> list[ShiftInstance]:
+    h = sc.horizon
+    split_days = sc.agents.absenteeism > 0
+    out: list[ShiftInstance] = []
+    top = int(headcount.max()) if headcount.size else 0
+    for slot in range(top):
+        mask = headcount > slot
+        if split_days:
+            pieces = []
+            for a, b in _runs(mask):
+                cuts = list(range((a // h.intervals_per_day + 1) * h.intervals_per_day, b, h.intervals_per_day))
+                bounds = [a, *cuts, b]
+                pieces += list(zip(bounds[:-1], bounds[1:]))
+        else:
+            pieces = _runs(mask)
+        for a, b in pieces:
+            end = b * h.interval_s
+            if b == h.n_intervals:  # on duty until the end: stay to let the system drain
+                end = h.length_s + DRAIN_S
+            out.append(ShiftInstance("agent", a * float(h.interval_s), float(end)))
+    return out
+
+
+def _shift_instances(sc: Scenario) -> list[ShiftInstance]:
+    h = sc.horizon
+    out: list[ShiftInstance] = []
+    for spec in sc.agents.shifts:
+        days = [spec.day] if spec.day is not None else [
+            d for d in range(h.days) if (h.start_weekday + d) % 7 in spec.weekdays()]
+        windows = spec.break_windows()
+        for d in days:
+            if d >= h.days:
+                continue
+            start = d * 86400.0 + spec.start_s
+            breaks = [(start + off, dur, paid) for off, dur, paid in windows]
+            for _ in range(spec.count):
+                out.append(ShiftInstance(spec.role, start, start + spec.length_s, list(breaks)))
+    return out
+
+
+def expand_schedule(sc: Scenario, rng: np.random.Generator) -> list[ShiftInstance]:
+    """All shift instances with absence and not-ready episodes drawn from ``rng``."""
+    ag = sc.agents
+    if ag.shifts is not None:
+        instances = _shift_instances(sc)
+    else:
+        if ag.headcount is not None:
+            headcount = np.full(sc.horizon.n_intervals, ag.headcount, dtype=int)
+        else:
+            headcount = np.asarray(ag.headcount_per_interval, dtype=int)
+            if headcount.size == sc.horizon.intervals_per_day:
+                headcount = np.tile(headcount, sc.horizon.days)
+        instances = _headcount_instances(sc, headcount)
+    if not instances:
+        return instances
+    absent = rng.random(len(instances)) < ag.absenteeism
+    episode = ag.aux_episode_minutes * 60.0
+    for inst, is_absent in zip(instances, absent.tolist()):
+        inst.absent = is_absent
+        if is_absent or ag.adherence >= 1.0:
+            continue
+        # Not-ready time is measured against the scheduled part of the horizon only.
+        ready = min(inst.end, sc.horizon.length_s) - inst.start - sum(d for _, d, _ in inst.breaks)
+        total = (1.0 - ag.adherence) * max(ready, 0.0)
+        if total <= 0:
+            continue
+        k = max(1, int(round(total / episode)))
+        length = total / k
+        # Stratified: one episode at a random place in each of k equal slices, so episodes do not overlap.
+        stop = min(inst.end, sc.horizon.length_s)
+        slice_s = (stop - inst.start) / k
+        offsets = rng.uniform(0.0, max(slice_s - length, 0.0), k)
+        starts = inst.start + np.arange(k) * slice_s + offsets
+        inst.aux = [(s, length) for s in starts.tolist()]
+    return instances
