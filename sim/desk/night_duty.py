@@ -1,0 +1,59 @@
+"""Night duty (spec §Duty roster): the on-call technician logs night calls; urgent repairs are handled at once,
+everything else is handed over at the morning shift change and becomes a ticket then (its response clock
+starts at the hand-over). Times in seconds.
+"""
+from __future__ import annotations
+
+import simpy
+
+
+class NightDuty:
+    def __init__(self, layer):
+        self.layer = layer
+        self.env: simpy.Environment = layer.env
+        self.technician = simpy.Resource(self.env, capacity=1)
+        self.held: list[dict] = []
+        self.handed_over = 0
+        self.env.process(self._handover_loop())
+
+    def on_call(self, call: dict):
+        """A call logged by night duty: urgent repair -> ticket and dispatch now; else held for hand-over."""
+        lay = self.layer
+        ttype = lay.rules.ticket_type(str(call["call_type"]))
+        if ttype == "repair":
+            urgent = call.get("urgent")
+            if urgent is None:
+                urgent = bool(lay.rng_night.random() < lay.rules.repairs.night_urgent_share)
+            if urgent:
+                return lay.ticket_from_call(call, self.env.now, "night_urgent", urgent=True)
+        self.held.append(dict(call, logged_s=self.env.now))
+        return None
+
+    def _handover_loop(self):
+        env, cal = self.env, self.layer.cal
+        while True:
+            nxt = cal.next_handover(env.now)
+            if nxt <= env.now:
+                nxt += 86400.0
+            yield env.timeout(nxt - env.now)
+            self.handover()
+
+    def handover(self) -> None:
+        """Morning shift change: every held night call becomes a ticket now."""
+        held, self.held = self.held, []
+        for call in held:
+            self.layer.ticket_from_call(call, self.env.now, "night_handover",
+                                        log={"night_call_s": round(call["logged_s"])})
+            self.handed_over += 1
+
+    def urgent_visit(self, tk):
+        """SimPy process: the on-call technician goes at once (queueing only behind another urgent visit)."""
+        lay, env = self.layer, self.env
+        tk.transition("assigned", env.now, department="night_duty")
+        with self.technician.request() as req:
+            yield req
+            tk.transition("in_progress", env.now)
+            tk.meet("urgent_repair_dispatch", env.now)
+            yield env.timeout(lay.work_time(lay.rules.repairs.night_visit_mean_s))
+        tk.transition("resolved", env.now)
+        lay.after_resolved(tk)

@@ -1,0 +1,211 @@
+"""SQLite ticket store (stdlib ``sqlite3``, WAL): one file per run, one transaction per batch of events.
+
+Tables (plain SQL, ``pandas.read_sql``-friendly): ``tickets`` (one row per ticket, current state),
+``events`` (every transition/note, key (ticket_id, seq)), ``deadlines`` (ticket_id, rule, due_s, met_s),
+``outbound`` (every outbound task: return visits, call-backs, dunning reminders), ``batches`` (batch number,
+sim time, digest) and ``meta`` (status 'running' | 'complete', fingerprint). Times are simulated seconds.
+
+A batch (tickets touched + their new events + deadlines + outbound rows) is written in ONE transaction, so a
+killed run leaves the state of its last committed batch: no half-written ticket. Opening an existing store:
+mode 'new' refuses (clear message), 'overwrite' discards it, 'resume' replays: the (deterministic) run is
+simulated again, already-committed batches are verified against their digests instead of written, and
+writing continues after the last one.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+
+SCHEMA_VERSION = "1"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS tickets (
+  id INTEGER PRIMARY KEY, type TEXT NOT NULL, source TEXT NOT NULL, created_s REAL NOT NULL,
+  call_id INTEGER, caller_id INTEGER, complaint_class INTEGER, severity TEXT,
+  anonymous INTEGER, on_spot INTEGER, sensitive INTEGER, online INTEGER, repair_kind TEXT, urgent INTEGER,
+  state TEXT NOT NULL, closed_s REAL, outcome TEXT, reopens INTEGER, escalations INTEGER, last_seq INTEGER);
+CREATE TABLE IF NOT EXISTS events (
+  ticket_id INTEGER NOT NULL, seq INTEGER NOT NULL, t_s REAL NOT NULL, kind TEXT NOT NULL,
+  from_state TEXT, to_state TEXT, detail TEXT, PRIMARY KEY (ticket_id, seq));
+CREATE TABLE IF NOT EXISTS deadlines (
+  ticket_id INTEGER NOT NULL, rule TEXT NOT NULL, due_s REAL NOT NULL, met_s REAL,
+  PRIMARY KEY (ticket_id, rule));
+CREATE TABLE IF NOT EXISTS outbound (
+  id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, kind TEXT NOT NULL, ready_s REAL, due_s REAL,
+  talk_s REAL, submitted_s REAL, finish_s REAL, role TEXT, outcome TEXT);
+CREATE TABLE IF NOT EXISTS batches (batch_no INTEGER PRIMARY KEY, t_s REAL, n_rows INTEGER, digest TEXT);
+"""
+TICKET_COLS = ("id", "type", "source", "created_s", "call_id", "caller_id", "complaint_class", "severity",
+               "anonymous", "on_spot", "sensitive", "online", "repair_kind", "urgent", "state", "closed_s",
+               "outcome", "reopens", "escalations", "seq")
+OUTBOUND_COLS = ("id", "ticket_id", "kind", "ready_s", "due_s", "talk_s", "submitted_s", "finish_s", "role",
+                 "outcome")
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as asked (exists, incomplete, mismatching)."""
+
+
+class IncompleteStoreError(StoreError):
+    """The file holds an interrupted run."""
+
+
+class ConservationError(AssertionError):
+    """Ticket conservation violated (created != closed + open, orphan events, ...)."""
+
+
+def _ticket_row(t) -> tuple:
+    return tuple(int(v) if isinstance(v, bool) else v for v in (getattr(t, c) for c in TICKET_COLS))
+
+
+def _outbound_row(o) -> tuple:
+    return tuple(getattr(o, c) for c in OUTBOUND_COLS)
+
+
+class TicketStore:
+    """Writer of one run's store. ``path`` may be ':memory:'. ``fingerprint`` identifies the run (rules +
+    seed + inputs); resuming requires the same fingerprint."""
+
+    def __init__(self, path: str | os.PathLike, mode: str = "new", fingerprint: str = ""):
+        if mode not in ("new", "overwrite", "resume"):
+            raise ValueError(f"store mode must be 'new', 'overwrite' or 'resume', got {mode!r}")
+        self.path = str(path)
+        self.fingerprint = fingerprint
+        self.batch_no = 0
+        self.replay_until = 0        # batches <= this are verified, not written (resume)
+        memory = self.path == ":memory:"
+        exists = not memory and Path(self.path).exists()
+        if exists and mode == "overwrite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(self.path + suffix).unlink(missing_ok=True)
+            exists = False
+        if exists:
+            status, fp, last = describe(self.path)
+            if mode == "new":
+                if status == "complete":
+                    raise StoreError(f"{self.path} already holds a complete run; choose another run directory "
+                                     "or overwrite it")
+                raise IncompleteStoreError(
+                    f"{self.path} holds an interrupted run ({last} batches committed); resume it (same scenario "
+                    "and seed) or overwrite it")
+            if status == "complete":
+                raise StoreError(f"{self.path} holds a complete run; nothing to resume")
+            if fp != fingerprint:
+                raise StoreError(f"{self.path} was written by a different scenario/seed (fingerprint {fp!r} != "
+                                 f"{fingerprint!r}); cannot resume it")
+            self.replay_until = last
+        if not memory:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(SCHEMA)
+        if not exists:
+            self._tx([("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                       [("schema", SCHEMA_VERSION), ("status", "running"), ("fingerprint", fingerprint),
+                        ("last_batch", "0"), ("last_t_s", "0")])])
+
+    def _tx(self, statements: list[tuple[str, list]]) -> None:
+        cur = self.conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, rows in statements:
+                if rows:
+                    cur.executemany(sql, rows)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+    def write_batch(self, t_s: float, tickets, events, outbound=()) -> None:
+        """Persist one batch atomically: the touched tickets (full current row + all their deadlines), their
+        new events, and touched outbound tasks."""
+        trows = [_ticket_row(t) for t in tickets]
+        erows = [(e.ticket_id, e.seq, e.t_s, e.kind, e.from_state, e.to_state, e.detail) for e in events]
+        drows = [(t.id, rule, due, t.met.get(rule)) for t in tickets for rule, due in t.due.items()]
+        orows = [_outbound_row(o) for o in outbound]
+        if not (trows or erows or orows):
+            return
+        self.batch_no += 1
+        digest = hashlib.sha256(repr((trows, erows, drows, orows)).encode()).hexdigest()
+        if self.batch_no <= self.replay_until:
+            row = self.conn.execute("SELECT digest FROM batches WHERE batch_no=?", (self.batch_no,)).fetchone()
+            if row is None or row[0] != digest:
+                raise StoreError(f"{self.path}: replay diverged from the stored run at batch {self.batch_no}; "
+                                 "the store was written by a different run")
+            return
+        self._tx([
+            (f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * len(TICKET_COLS))})", trows),
+            ("INSERT INTO events VALUES (?,?,?,?,?,?,?)", erows),
+            ("INSERT OR REPLACE INTO deadlines VALUES (?,?,?,?)", drows),
+            (f"INSERT OR REPLACE INTO outbound VALUES ({','.join('?' * len(OUTBOUND_COLS))})", orows),
+            ("INSERT INTO batches VALUES (?,?,?,?)",
+             [(self.batch_no, float(t_s), len(trows) + len(erows) + len(orows), digest)]),
+            ("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+             [("last_batch", str(self.batch_no)), ("last_t_s", repr(float(t_s)))]),
+        ])
+
+    def finish(self, t_s: float, check: bool = True) -> dict:
+        """Mark the run complete (after the final batch); with ``check`` verify conservation first."""
+        if self.batch_no < self.replay_until:
+            raise StoreError(f"{self.path}: the replay ended after {self.batch_no} batches but the store has "
+                             f"{self.replay_until}; it was written by a different run")
+        report = check_conservation(self.conn) if check else {}
+        self._tx([("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                   [("status", "complete"), ("end_t_s", repr(float(t_s)))])])
+        return report
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def describe(path: str | os.PathLike) -> tuple[str, str, int]:
+    """(status, fingerprint, last committed batch) of a store file."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a ticket store ({exc})") from None
+    finally:
+        conn.close()
+    return meta.get("status", "unknown"), meta.get("fingerprint", ""), int(meta.get("last_batch", 0))
+
+
+def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
+    """Read-only connection to a store file (StoreError if missing)."""
+    if not Path(path).exists():
+        raise StoreError(f"no ticket store at {path}")
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def check_conservation(conn: sqlite3.Connection, raise_on_error: bool = True) -> dict:
+    """created = closed + open; every event/deadline/outbound row belongs to a ticket; each ticket's state
+    equals the to_state of its last transition and its events are numbered 1..last_seq without gaps."""
+    q = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    rep = {
+        "created": q("SELECT COUNT(*) FROM tickets"),
+        "closed": q("SELECT COUNT(*) FROM tickets WHERE state='closed'"),
+        "open": q("SELECT COUNT(*) FROM tickets WHERE state<>'closed'"),
+        "events": q("SELECT COUNT(*) FROM events"),
+        "orphan_events": q("SELECT COUNT(*) FROM events WHERE ticket_id NOT IN (SELECT id FROM tickets)"),
+        "orphan_deadlines": q("SELECT COUNT(*) FROM deadlines WHERE ticket_id NOT IN (SELECT id FROM tickets)"),
+        "orphan_outbound": q("SELECT COUNT(*) FROM outbound WHERE ticket_id NOT IN (SELECT id FROM tickets)"),
+        "seq_mismatch": q("SELECT COUNT(*) FROM tickets t LEFT JOIN (SELECT ticket_id, COUNT(*) n, MAX(seq) m "
+                          "FROM events GROUP BY ticket_id) e ON e.ticket_id=t.id "
+                          "WHERE e.n IS NULL OR e.n<>t.last_seq OR e.m<>t.last_seq"),
+        "state_mismatch": q("SELECT COUNT(*) FROM tickets t JOIN events e ON e.ticket_id=t.id AND e.seq=("
+                            "SELECT MAX(seq) FROM events WHERE ticket_id=t.id AND kind='transition') "
+                            "WHERE e.to_state<>t.state"),
+        "not_logged_first": q("SELECT COUNT(*) FROM tickets t LEFT JOIN events e ON e.ticket_id=t.id AND e.seq=1 "
+                              "WHERE e.to_state IS NULL OR e.to_state<>'logged'"),
+    }
+    problems = [k for k in ("orphan_events", "orphan_deadlines", "orphan_outbound", "seq_mismatch",
+                            "state_mismatch", "not_logged_first") if rep[k]]
+    if rep["created"] != rep["closed"] + rep["open"]:
+        problems.append("created != closed + open")
+    rep["ok"] = not problems
+    if problems and raise_on_error:
+        raise ConservationError(f"ticket store inconsistent: {problems}: {rep}")
+    return rep
