@@ -33,6 +33,9 @@ class DeskLayer:
         (self.rng_attr, self.rng_work, self.rng_rv, self.rng_dun, self.rng_night, self.rng_out,
          self.rng_online) = rng.spawn(7)
         self.store = store
+        if store is not None:
+            store.set_meta("desk_rules", rules.model_dump_json())
+            store.set_meta("start_weekday", str(start_weekday))
         self.depts = {name: Department(env, self.cal, name, d) for name, d in rules.departments.items()}
         self.sampler = Sampler(rules.return_visits, self.rng_rv)
         if outbound is None:

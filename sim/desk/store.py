@@ -119,6 +119,10 @@ class TicketStore:
             cur.execute("ROLLBACK")
             raise
 
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a run attribute (e.g. the rules as JSON) in ``meta``."""
+        self._tx([("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, str(value))])])
+
     def write_batch(self, t_s: float, tickets, events, outbound=()) -> None:
         """Persist one batch atomically: the touched tickets (full current row + all their deadlines), their
         new events, and touched outbound tasks."""

@@ -79,6 +79,8 @@ class Ticket:
             raise IllegalTransition(f"ticket {self.id} ({self.type}): illegal transition {self.state} -> {to} "
                                     f"at t={t:.0f}s; allowed: {sorted(TRANSITIONS.get(self.state, ()))}")
         frm, self.state = self.state, to
+        if "outcome" in detail:
+            self.outcome = str(detail["outcome"])
         if to == "closed":
             self.closed_s = float(t)
         elif to == "reopened":

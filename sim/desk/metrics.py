@@ -1,0 +1,184 @@
+"""Ticket metrics of a run, computed from its store (an open ``sqlite3`` connection) with pandas.
+
+``ticket_metrics(conn)`` returns a dict of DataFrames: tickets by type/class/severity, deadline compliance per
+rule, escalations, return visits (achieved vs required rate, exclusions, on-time share), reopen rate, backlog
+over time, dunning outcomes, outbound calls and their agent time. ``summary_frame(conn)`` flattens the headline
+numbers into one DataFrame indexed by metric name (column ``value``) for the run summary.
+
+Deadline compliance: a deadline is evaluated if it was met or its due time is before the end of the run;
+unmet deadlines still pending at the end are left out. Lateness = max(0, met - due), for unmet overdue ones
+max(0, end - due) (a lower bound). ``mean_lateness_h``/``p90_lateness_h`` are over all evaluated deadlines
+(on-time ones count 0). Times in the store are seconds; reported lateness in hours.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pandas as pd
+
+from sim.desk.config import DeskRules
+
+
+def _meta(conn: sqlite3.Connection) -> dict:
+    return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+
+
+def run_end_s(conn: sqlite3.Connection) -> float:
+    m = _meta(conn)
+    return float(m.get("end_t_s") or m.get("last_t_s") or 0.0)
+
+
+def rules_of(conn: sqlite3.Connection) -> DeskRules:
+    """The DeskRules the run used (stored in meta), else the defaults."""
+    raw = _meta(conn).get("desk_rules")
+    return DeskRules.model_validate(json.loads(raw)) if raw else DeskRules()
+
+
+def _detail(s: pd.Series) -> pd.DataFrame:
+    """Parse 'k=v;k=v' detail strings into columns."""
+    rows = [dict(kv.split("=", 1) for kv in d.split(";") if "=" in kv) if d else {} for d in s.fillna("")]
+    return pd.DataFrame(rows, index=s.index)
+
+
+def deadline_compliance(conn: sqlite3.Connection, end_s: float | None = None) -> pd.DataFrame:
+    end_s = run_end_s(conn) if end_s is None else end_s
+    d = pd.read_sql("SELECT rule, due_s, met_s FROM deadlines", conn)
+    cols = ["rule", "evaluated", "on_time", "on_time_pct", "mean_lateness_h", "p90_lateness_h", "pending"]
+    if d.empty:
+        return pd.DataFrame(columns=cols).set_index("rule")
+    d["rule"] = d["rule"].str.split("#").str[0]
+    met = d["met_s"].notna()
+    d["pending"] = ~met & (d["due_s"] >= end_s)
+    d["late_s"] = np.where(met, (d["met_s"] - d["due_s"]).clip(lower=0), (end_s - d["due_s"]).clip(lower=0))
+    d["on_time"] = met & (d["met_s"] <= d["due_s"])
+    ev = d[~d["pending"]]
+    g = ev.groupby("rule")
+    out = pd.DataFrame({
+        "evaluated": g.size(),
+        "on_time": g["on_time"].sum(),
+        "mean_lateness_h": g["late_s"].mean() / 3600,
+        "p90_lateness_h": g["late_s"].quantile(0.9) / 3600,
+    })
+    out["on_time_pct"] = 100.0 * out["on_time"] / out["evaluated"]
+    out["pending"] = d.groupby("rule")["pending"].sum()
+    out = out.reindex(sorted(set(d["rule"]))).fillna({"evaluated": 0, "on_time": 0})
+    out["pending"] = d.groupby("rule")["pending"].sum()
+    return out[cols[1:]]
+
+
+def return_visit_stats(conn: sqlite3.Connection, rules: DeskRules | None = None) -> pd.DataFrame:
+    rules = rules or rules_of(conn)
+    e = pd.read_sql("SELECT e.ticket_id, e.kind, e.detail, t.type FROM events e JOIN tickets t ON t.id=e.ticket_id "
+                    "WHERE e.kind IN ('return_visit_sampled','return_visit_not_sampled','return_visit_skipped')",
+                    conn)
+    dl = pd.read_sql("SELECT d.rule, d.due_s, d.met_s, t.type FROM deadlines d JOIN tickets t ON t.id=d.ticket_id "
+                     "WHERE d.rule LIKE '%return_visit%'", conn)
+    required = {"complaint": rules.return_visits.complaint_rate, "repair": rules.return_visits.repair_rate}
+    rows = []
+    for ttype in ("complaint", "repair"):
+        x = e[e["type"] == ttype]
+        det = _detail(x["detail"])
+        first = x[(x["kind"] != "return_visit_sampled") | (det.get("repeat", pd.Series("False", index=x.index))
+                                                           != "True")]
+        sampled = int((first["kind"] == "return_visit_sampled").sum())
+        eligible = sampled + int((first["kind"] == "return_visit_not_sampled").sum())
+        skipped = _detail(x.loc[x["kind"] == "return_visit_skipped", "detail"])
+        reasons = skipped["reason"].value_counts().to_dict() if "reason" in skipped else {}
+        y = dl[dl["type"] == ttype]
+        done = y["met_s"].notna()
+        rows.append({
+            "type": ttype, "required_rate": required[ttype], "eligible": eligible, "sampled": sampled,
+            "achieved_rate": sampled / eligible if eligible else np.nan,
+            "excluded_anonymous": reasons.get("anonymous", 0), "excluded_on_spot": reasons.get("on_spot", 0),
+            "excluded_sensitive": reasons.get("sensitive", 0), "visits_due": len(y), "visits_done": int(done.sum()),
+            "on_time_share": float((y["met_s"] <= y["due_s"]).sum() / done.sum()) if done.any() else np.nan,
+        })
+    return pd.DataFrame(rows).set_index("type")
+
+
+def backlog(conn: sqlite3.Connection, step_s: float = 86400.0, end_s: float | None = None) -> pd.DataFrame:
+    """Open tickets at t = step, 2*step, ... <= end (column ``open``), by type."""
+    end_s = run_end_s(conn) if end_s is None else end_s
+    t = pd.read_sql("SELECT type, created_s, closed_s FROM tickets", conn)
+    grid = np.arange(step_s, end_s + 1e-9, step_s) if end_s >= step_s else np.array([end_s])
+    out = {"t_s": grid}
+    closed = t["closed_s"].fillna(np.inf).to_numpy()
+    created = t["created_s"].to_numpy()
+    open_all = (created[None, :] <= grid[:, None]) & (closed[None, :] > grid[:, None])
+    out["open"] = open_all.sum(axis=1)
+    for ttype in sorted(t["type"].unique()):
+        m = (t["type"] == ttype).to_numpy()
+        out[f"open_{ttype}"] = open_all[:, m].sum(axis=1)
+    return pd.DataFrame(out)
+
+
+def ticket_metrics(conn: sqlite3.Connection, end_s: float | None = None, backlog_step_s: float = 86400.0) -> dict:
+    end_s = run_end_s(conn) if end_s is None else end_s
+    t = pd.read_sql("SELECT * FROM tickets", conn)
+    res: dict = {"end_s": end_s}
+    res["by_type"] = t.groupby("type").agg(tickets=("id", "size"), open=("state", lambda s: int((s != "closed").sum())))
+    c = t[t["type"] == "complaint"]
+    res["complaints"] = (c.groupby(["complaint_class", "severity"]).size().rename("tickets").reset_index()
+                         if not c.empty else pd.DataFrame(columns=["complaint_class", "severity", "tickets"]))
+    res["deadlines"] = deadline_compliance(conn, end_s)
+    esc = pd.read_sql("SELECT detail FROM events WHERE kind='escalated'", conn)
+    det = _detail(esc["detail"])
+    if not esc.empty:
+        det["rule"] = det["rule"].str.replace(r"^overdue:.*", "overdue", regex=True)
+        res["escalations"] = det.groupby(["rule", "to"]).size().rename("count").reset_index()
+    else:
+        res["escalations"] = pd.DataFrame(columns=["rule", "to", "count"])
+    res["return_visits"] = return_visit_stats(conn)
+    resolved = t[t["type"] != "dunning"]
+    res["reopen_rate"] = float((resolved["reopens"] > 0).mean()) if len(resolved) else 0.0
+    res["backlog"] = backlog(conn, backlog_step_s, end_s)
+    dn = t[t["type"] == "dunning"]
+    res["dunning"] = dn["outcome"].fillna("still_overdue").value_counts().rename("cases")
+    o = pd.read_sql("SELECT kind, due_s, talk_s, finish_s, role, outcome FROM outbound", conn)
+    done = o[o["finish_s"].notna()]
+    res["outbound"] = pd.DataFrame({
+        "submitted": o.groupby("kind").size(),
+        "made": done.groupby("kind").size(),
+        "reached": done[done["outcome"] == "reached"].groupby("kind").size(),
+        "agent_hours": done.groupby("kind")["talk_s"].sum() / 3600,
+        "on_time_share": (done["finish_s"] <= done["due_s"]).groupby(done["kind"]).mean(),
+    }).fillna(0) if not o.empty else pd.DataFrame(columns=["submitted", "made", "reached", "agent_hours",
+                                                           "on_time_share"])
+    res["outbound_by_role"] = done.groupby("role")["talk_s"].agg(["size", "sum"]).rename(
+        columns={"size": "calls", "sum": "agent_s"})
+    return res
+
+
+def summary_frame(conn: sqlite3.Connection, end_s: float | None = None) -> pd.DataFrame:
+    """Headline ticket metrics, one row per metric name (``desk.*``), column ``value``."""
+    m = ticket_metrics(conn, end_s)
+    v: dict[str, float] = {}
+    for ttype, row in m["by_type"].iterrows():
+        v[f"desk.tickets.{ttype}"] = row["tickets"]
+    v["desk.tickets.total"] = float(m["by_type"]["tickets"].sum())
+    v["desk.tickets.open_at_end"] = float(m["by_type"]["open"].sum())
+    for _, row in m["complaints"].iterrows():
+        v[f"desk.complaints.class{int(row['complaint_class'])}.{row['severity']}"] = row["tickets"]
+    for rule, row in m["deadlines"].iterrows():
+        v[f"desk.deadline.{rule}.on_time_pct"] = row["on_time_pct"]
+        v[f"desk.deadline.{rule}.mean_lateness_h"] = row["mean_lateness_h"]
+        v[f"desk.deadline.{rule}.p90_lateness_h"] = row["p90_lateness_h"]
+    for _, row in m["escalations"].iterrows():
+        v[f"desk.escalations.{row['rule']}.{row['to']}"] = row["count"]
+    for ttype, row in m["return_visits"].iterrows():
+        v[f"desk.return_visit.{ttype}.required_rate"] = row["required_rate"]
+        v[f"desk.return_visit.{ttype}.achieved_rate"] = row["achieved_rate"]
+        v[f"desk.return_visit.{ttype}.on_time_share"] = row["on_time_share"]
+    v["desk.reopen_rate"] = m["reopen_rate"]
+    b = m["backlog"]
+    v["desk.backlog.mean_open"] = float(b["open"].mean()) if len(b) else 0.0
+    v["desk.backlog.max_open"] = float(b["open"].max()) if len(b) else 0.0
+    for outcome, n in m["dunning"].items():
+        v[f"desk.dunning.{outcome}"] = n
+    for kind, row in m["outbound"].iterrows():
+        v[f"desk.outbound.{kind}.made"] = row["made"]
+        v[f"desk.outbound.{kind}.agent_hours"] = row["agent_hours"]
+    v["desk.outbound.agent_hours"] = float(m["outbound"]["agent_hours"].sum()) if len(m["outbound"]) else 0.0
+    return pd.DataFrame({"value": pd.Series(v, dtype=float)}).rename_axis("metric")
