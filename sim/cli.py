@@ -11,6 +11,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def main() -> None:
+    """ACD call-centre simulator, staffing planner and front-desk workflow."""
+
+
 def _register_commands() -> None:
     from sim import cli_run
     from staffing import cli as staffing_cli
