@@ -71,4 +71,5 @@ def lines_for_blocking(traffic, blocking: float, *, max_lines: int = 10_000_000)
         ok = erlang_b(flat, mid_c) <= p
         hi = np.where(gap & ok, mid_c, hi)
         lo = np.where(gap & ~ok, mid_c, lo)
+    hi = np.where(flat == 0, 0.0, hi)  # no traffic, nothing to block
     return hi.astype(np.int64).reshape(a.shape)
