@@ -144,3 +144,25 @@ def roster_coverage(roster: pd.DataFrame, n_days: int, interval_s: int, *, cycli
         "on_phone_mean": shaped["on_phone"].mean(axis=1), "on_phone_min": shaped["on_phone"].min(axis=1),
         "on_site_mean": shaped["on_site"].mean(axis=1), "handover_mean": shaped["handover"].mean(axis=1)})
 
+
+
+def wrap_roster(roster: pd.DataFrame, n_days: int) -> pd.DataFrame:
+    """For a simulator run of a cyclic roster: shifts running past the horizon end also cover day 0 from 00:00
+    (the same shift of the previous cycle). Adds one ``<template>+carry`` row per such shift on day 0 with the
+    breaks that fall after midnight. The original rows are kept unchanged (they run past the horizon)."""
+    total = n_days * 1440
+    extra = []
+    for r in roster.itertuples(index=False):
+        s = clock_minutes(r.start)
+        length = (clock_minutes(r.end) - s) % 1440 or 1440
+        a = int(r.day) * 1440 + s
+        if a + length <= total:
+            continue
+        over = a + length - total
+        brk = [f"{hhmm(c)}+{ln}" for c, ln in parse_breaks(r.breaks)
+               if (c - s) % 1440 >= length - over and (c - s) % 1440 + ln <= length]
+        extra.append({"template": f"{r.template}+carry", "day": 0, "start": "00:00", "end": hhmm(over),
+                      "breaks": ";".join(brk), "count": int(r.count), "role": r.role})
+    if not extra:
+        return roster.copy()
+    return pd.concat([roster, pd.DataFrame(extra, columns=ROSTER_COLUMNS)], ignore_index=True)

@@ -125,13 +125,12 @@ def _upper_bounds(ts: TemplateSet) -> dict[str, np.ndarray]:
     out = {}
     for key, (cm, _) in _masks(ts).items():
         types = np.unique(ts.type_idx[cm])
-        ub = per_type[:, types].sum(axis=1)
-        if rules.max_agents_per_day is not None and key in ("agent", "any", "answers"):
-            agent_types = [ti for ti in types if rules.shift_types[ti].role == "agent"]
-            agent_ub = per_type[:, agent_types].sum(axis=1)
-            days = reach[:, agent_types].max(axis=1) if agent_types else 0
-            ub = ub - agent_ub + np.minimum(agent_ub, rules.max_agents_per_day * days)
-        out[key] = ub
+        agent_types = [ti for ti in types if rules.shift_types[ti].role == "agent"]
+        other_types = [ti for ti in types if rules.shift_types[ti].role != "agent"]
+        agent_ub = per_type[:, agent_types].sum(axis=1)
+        if rules.max_agents_per_day is not None and agent_types:
+            agent_ub = np.minimum(agent_ub, rules.max_agents_per_day * reach[:, agent_types].max(axis=1))
+        out[key] = agent_ub + per_type[:, other_types].sum(axis=1)
     return out
 
 
@@ -146,7 +145,7 @@ def precheck(ts: TemplateSet, req_slot: np.ndarray, interval_s: int, start_weekd
         bad_intervals.update(range(k0, k1 + 1))
         need, can = req_slot[a:b + 1].max(), ub[req_key][a:b + 1].min()
         why = "no shift template can be on the phones then" if can == 0 else \
-            f"at most {can:g} can be on the phones (per-day/headcount limits)"
+            f"at most {can:g} can be on the phones (allowed start times, per-day/headcount limits)"
         for lab in _describe(np.arange(a, b + 1), ts, interval_s, start_weekday):
             problems.append(f"{lab}: requirement up to {need:g} agents, {why}")
     duty: dict[tuple[str, float], list[int]] = {}
@@ -278,3 +277,10 @@ def _diagnose(ts: TemplateSet, req_slot, interval_s, start_weekday, time_limit_s
             problems.append(f"{lab}: {what} cannot be met together with the shift limits (days off, headcount, "
                             "per-day limits)")
     raise InfeasibleScheduleError("cannot cover these intervals:\n  " + "\n  ".join(problems[:40]), sorted(bad))
+
+
+def slot_upper_bound(requirement, interval_s: int, rules: ShiftRules) -> np.ndarray:
+    """Most people that can be on the phones in each interval under the rules' limits (inf: unlimited)."""
+    req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules)
+    per = interval_s // ts.slot_s
+    return _upper_bounds(ts)["answers"].reshape(-1, per).min(axis=1)
