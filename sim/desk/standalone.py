@@ -41,7 +41,7 @@ def run_standalone(days: float, seed: int = 0, rules: DeskRules | None = None, s
     rules = rules or DeskRules()
     ss = np.random.SeedSequence(seed)
     r_layer, r_calls = (np.random.default_rng(s) for s in ss.spawn(2))
-    fingerprint = f"standalone:{seed}:{days}:{calls_per_day}:{start_weekday}:{hashlib.sha256(rules.model_dump_json().encode()).hexdigest()[:16]}"
+    fingerprint = f"standalone:{int(seed)}:{float(days)!r}:{float(calls_per_day)!r}:{start_weekday}:{hashlib.sha256(rules.model_dump_json().encode()).hexdigest()[:16]}"
     store = TicketStore(store_path, mode=store_mode, fingerprint=fingerprint)
     env = simpy.Environment()
     layer = DeskLayer(env, rules, r_layer, store, None, start_weekday=start_weekday)

@@ -167,6 +167,8 @@ class TicketStore:
 
 def describe(path: str | os.PathLike) -> tuple[str, str, int]:
     """(status, fingerprint, last committed batch) of a store file."""
+    if not Path(path).is_file():
+        raise StoreError(f"no ticket store at {path}")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
