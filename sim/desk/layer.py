@@ -150,13 +150,15 @@ class DeskLayer:
                          log: dict | None = None) -> Ticket | None:
         ttype = self.rules.ticket_type(str(call["call_type"]))
         caller = call.get("caller_id")
+        caller = None if caller is None else int(caller)          # numpy ints -> int (sqlite binding)
+        call_id = None if call.get("call_id") is None else int(call["call_id"])
         if ttype == "complaint" and self.rules.complaints.dedupe_repeat and caller is not None:
             prev = self._open_complaint.get(caller)
             if prev is not None and prev.is_open:
-                prev.note("duplicate_contact", t, call_id=call.get("call_id"), **(log or {}))
+                prev.note("duplicate_contact", t, call_id=call_id, **(log or {}))
                 self.duplicates += 1
                 return None
-        tk = self.new_ticket(ttype, t, source, log, call_id=call.get("call_id"), caller_id=caller, urgent=urgent,
+        tk = self.new_ticket(ttype, t, source, log, call_id=call_id, caller_id=caller, urgent=urgent,
                              **self._attrs(ttype, call))
         if ttype == "complaint" and caller is not None and not tk.anonymous:
             self._open_complaint[caller] = tk
