@@ -104,13 +104,15 @@ def backlog(conn: sqlite3.Connection, step_s: float = 86400.0, end_s: float | No
     t = pd.read_sql("SELECT type, created_s, closed_s FROM tickets", conn)
     grid = np.arange(step_s, end_s + 1e-9, step_s) if end_s >= step_s else np.array([end_s])
     out = {"t_s": grid}
-    closed = t["closed_s"].fillna(np.inf).to_numpy()
-    created = t["created_s"].to_numpy()
-    open_all = (created[None, :] <= grid[:, None]) & (closed[None, :] > grid[:, None])
-    out["open"] = open_all.sum(axis=1)
+
+    def n_open(sub: pd.DataFrame) -> np.ndarray:   # created <= t minus closed <= t (O(n log n))
+        created = np.sort(sub["created_s"].to_numpy())
+        closed = np.sort(sub["closed_s"].dropna().to_numpy())
+        return np.searchsorted(created, grid, side="right") - np.searchsorted(closed, grid, side="right")
+
+    out["open"] = n_open(t)
     for ttype in sorted(t["type"].unique()):
-        m = (t["type"] == ttype).to_numpy()
-        out[f"open_{ttype}"] = open_all[:, m].sum(axis=1)
+        out[f"open_{ttype}"] = n_open(t[t["type"] == ttype])
     return pd.DataFrame(out)
 
 
