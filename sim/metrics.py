@@ -36,8 +36,9 @@ METRICS = (
 """The spec's 23 metrics, in the spec's order (snake_case)."""
 
 COUNTS = ("offered", "answered", "abandoned", "short_abandoned", "blocked", "ivr_completed", "handled",
-          "outbound_calls", "agents_ready", "outbound_share")
-"""Extra per-interval columns for plots and staffing checks (agents_ready = mean agents logged in and ready)."""
+          "outbound_calls", "agents_ready", "avg_queue_length", "outbound_share")
+"""Extra per-interval columns for plots and staffing checks: agents_ready = mean agents logged in and ready,
+avg_queue_length = time-average number of callers waiting for an agent."""
 
 SECONDS_PER_MONTH = 30.4375 * 86400.0
 
@@ -95,10 +96,14 @@ def compute_metrics(out: ModelOutput, sc: Scenario, rng: np.random.Generator,
         "transferred": c(handled & calls["transferred"].to_numpy()),
     }
     per.update(_agent_time(out, sc, calls, handled))
+    lo = h.warmup_s
+    wait_end = np.where(np.isfinite(answer), answer, np.where(np.isfinite(abandon), abandon, h.length_s))
+    per["waiting_s"] = time_per_interval(np.clip(enqueue, lo, h.length_s), np.clip(wait_end, lo, h.length_s), I, n)
     per.update(_centre_models(out, sc, rng, per["handled"]))
     per["cost"] = per["cost"] + per.pop("recruit")
 
     def metrics_from(p: dict) -> dict:
+        span = I if np.ndim(p["ready_s"]) else h.length_s - h.warmup_s
         return {
             "adherence": _ratio(p["ready_s"], p["scheduled_ready_s"]),
             "avg_acw": _ratio(p["acw"], p["handled"]),
@@ -126,7 +131,8 @@ def compute_metrics(out: ModelOutput, sc: Scenario, rng: np.random.Generator,
             "offered": p["offered"], "answered": p["answered"], "abandoned": p["abandoned"],
             "short_abandoned": p["short"], "blocked": p["blocked"], "ivr_completed": p["ivr"],
             "handled": p["handled"], "outbound_calls": p["outbound_n"],
-            "agents_ready": p["ready_s"] / I if np.ndim(p["ready_s"]) else p["ready_s"] / h.length_s,
+            "agents_ready": p["ready_s"] / span,
+            "avg_queue_length": p["waiting_s"] / span,
             "outbound_share": _ratio(p["outbound_busy_s"], p["busy_s"]),
         }
 

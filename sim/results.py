@@ -104,10 +104,11 @@ class Results:
         }
 
     def save(self, out_dir: str | Path) -> Path:
-        """Write summary.json, intervals.csv, interval_summary.csv and calls.csv.gz into ``out_dir``."""
+        """Write summary.json, scenario.json, intervals.csv, interval_summary.csv, calls.csv.gz into ``out_dir``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+        (out / "scenario.json").write_text(self.scenario.model_dump_json(indent=2), encoding="utf-8")
         self.intervals.to_csv(out / "intervals.csv", index=False)
         self.interval_summary.to_csv(out / "interval_summary.csv", index=False)
         if not self.calls.empty:

@@ -121,6 +121,7 @@ def test_interval_metrics_by_hand():
     assert second["occupancy"] == 0.0
     assert math.isnan(second["service_level"])                      # nothing offered in hour 2
     assert first["agents_ready"] == pytest.approx(6900 / 3600)
+    assert first["avg_queue_length"] == pytest.approx((10 + 10 + 60 + 50) / 3600)
     assert len(iv) == 24
 
 
