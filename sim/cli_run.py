@@ -38,6 +38,14 @@ def format_value(metric: str, value: float) -> str:
     return f"{value:.2f}"
 
 
+def target_text(metric: str, tmin, tmax) -> str:
+    """'>= 80.0 % and <= 90.0 %' from bounds that may be None or NaN."""
+    given = lambda v: v is not None and not (isinstance(v, float) and math.isnan(v))  # noqa: E731
+    parts = ([f">= {format_value(metric, tmin)}"] if given(tmin) else []) + \
+        ([f"<= {format_value(metric, tmax)}"] if given(tmax) else [])
+    return " and ".join(parts)
+
+
 def metrics_table(results, title: str) -> Table:
     table = Table(title=title, show_lines=False)
     for col, justify in (("metric", "left"), ("mean", "right"), ("95 % CI", "right"), ("unit", "left"),
@@ -52,12 +60,7 @@ def metrics_table(results, title: str) -> Table:
         target, status = "", ""
         if name in targets:
             t = targets[name]
-            bounds = []
-            if t["min"] is not None and not (isinstance(t["min"], float) and math.isnan(t["min"])):
-                bounds.append(f">= {format_value(name, t['min'])}")
-            if t["max"] is not None and not (isinstance(t["max"], float) and math.isnan(t["max"])):
-                bounds.append(f"<= {format_value(name, t['max'])}")
-            target = ", ".join(bounds)
+            target = target_text(name, t["min"], t["max"])
             colour = {"pass": "green", "fail": "red", "inconclusive": "yellow"}[t["status"]]
             status = f"[{colour}]{t['status']}[/]"
         unit = currency if name == "cost_per_call" else UNITS.get(name, "")
@@ -72,10 +75,13 @@ def run_command(
     seed: int = typer.Option(None, "--seed", "-s", min=0, help="random seed (default: the scenario's)"),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=512, help="parallel processes"),
     out: Path = typer.Option(None, "--out", "-o", help="folder for summary.json, intervals.csv, calls.csv.gz"),
+    report: bool = typer.Option(False, "--report", help="also write report.html into the --out folder"),
 ) -> None:
     """Simulate SCENARIO and print all 23 metrics with 95 % confidence intervals and target checks."""
     from sim.runner import run
 
+    if report and out is None:
+        fail("--report needs --out DIR (the report is written into that folder)")
     try:
         sc = load_scenario(scenario)
     except ScenarioError as err:
@@ -97,8 +103,69 @@ def run_command(
     if out is not None:
         path = results.save(out)
         console.print(f"wrote {path}/summary.json, intervals.csv, interval_summary.csv, calls.csv.gz")
+        if report:
+            console.print(f"wrote {_write_report(path)}")
+
+
+def _write_report(run_dir: Path) -> Path:
+    from sim.report import build_report
+
+    with console.status("drawing the report"):
+        return build_report(run_dir)
+
+
+def report_command(run_dir: Path = typer.Argument(..., help="folder written by 'acdsim run --out'")) -> None:
+    """Write RUN_DIR/report.html (self-contained, plots embedded) and RUN_DIR/plots/*.png."""
+    try:
+        console.print(f"wrote {_write_report(run_dir)}")
+    except ScenarioError as err:
+        fail(str(err))
+
+
+def check_command(
+    scenarios: list[Path] = typer.Argument(..., help="scenario files with [targets]"),
+    replications: int = typer.Option(None, "--replications", "-r", min=1, max=10000),
+    seed: int = typer.Option(None, "--seed", "-s", min=0),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=512),
+    strict: bool = typer.Option(False, "--strict", help="count inconclusive targets as failures"),
+) -> None:
+    """Evaluate each scenario's targets with confidence intervals: pass / fail / inconclusive.
+
+    Exit code 1 if any target fails (or is inconclusive with --strict), 2 on invalid input."""
+    from sim.runner import run
+
+    loaded = []
+    for path in scenarios:
+        try:
+            sc = load_scenario(path)
+        except ScenarioError as err:
+            fail(str(err))
+        if not sc.targets:
+            fail(f"{path} has no [targets] to check")
+        loaded.append((path, sc))
+    bad = 0
+    table = Table(title="target checks (95 % CI across replications)")
+    for col in ("scenario", "metric", "target", "mean", "95 % CI", "status"):
+        table.add_column(col)
+    for path, sc in loaded:
+        with console.status(f"simulating {path.name}"):
+            res = run(sc, replications=replications, seed=seed, jobs=jobs)
+        for row in res.check_targets().to_dict("records"):
+            m = row["metric"]
+            bounds = target_text(m, row["min"], row["max"])
+            colour = {"pass": "green", "fail": "red", "inconclusive": "yellow"}[row["status"]]
+            table.add_row(path.name, m, bounds, format_value(m, row["mean"]),
+                          f"{format_value(m, row['ci_low'])} – {format_value(m, row['ci_high'])}",
+                          f"[{colour}]{row['status']}[/]")
+            bad += row["status"] == "fail" or (strict and row["status"] == "inconclusive")
+    console.print(table)
+    if bad:
+        console.print(f"[bold red]{bad} target(s) not met[/]")
+        raise typer.Exit(code=1)
 
 
 def register(app: typer.Typer) -> None:
     """Add the simulation commands to the CLI."""
     app.command("run")(run_command)
+    app.command("report")(report_command)
+    app.command("check")(check_command)

@@ -65,16 +65,23 @@ def _shift_instances(sc: Scenario) -> list[ShiftInstance]:
     h = sc.horizon
     out: list[ShiftInstance] = []
     for spec in sc.agents.shifts:
+        # A shift crossing midnight that started the day before the horizon (e.g. last night's night duty)
+        # still covers the first hours of day 0: include it (day -1).
+        first = -1 if spec.start_s + spec.length_s > 86400 else 0
         days = [spec.day] if spec.day is not None else [
-            d for d in range(h.days) if (h.start_weekday + d) % 7 in spec.weekdays()]
+            d for d in range(first, h.days) if (h.start_weekday + d) % 7 in spec.weekdays()]
         windows = spec.break_windows()
         for d in days:
             if d >= h.days:
                 continue
             start = d * 86400.0 + spec.start_s
+            end = start + spec.length_s
             breaks = [(start + off, dur, paid) for off, dur, paid in windows]
+            if start < 0:  # the part before the horizon does not exist in the model
+                breaks = [(max(b, 0.0), dur - (max(b, 0.0) - b), paid) for b, dur, paid in breaks if b + dur > 0]
+                start = 0.0
             for _ in range(spec.count):
-                out.append(ShiftInstance(spec.role, start, start + spec.length_s, list(breaks)))
+                out.append(ShiftInstance(spec.role, start, end, list(breaks)))
     return out
 
 

@@ -221,3 +221,12 @@ def test_headcount_profile_changes_staffing():
     # Calls arriving while nobody is on duty wait for the 08:00 shift.
     night = res.calls[res.calls["arrive"] < 8 * 3600].dropna(subset=["answer"])
     assert (night["answer"] >= 8 * 3600).all()
+
+
+def test_night_shift_of_the_day_before_covers_the_first_morning():
+    sc = scenario(agents={"shifts": [{"start": "17:30", "end": "08:30", "count": 1, "role": "night_duty"}]})
+    res = sim.run(sc, replications=1, seed=14)
+    iv = res.intervals
+    assert iv.loc[0, "agents_ready"] == pytest.approx(1.0)      # 00:00-00:30 covered by last night's duty
+    assert iv.loc[20, "agents_ready"] == 0.0                    # 10:00 nobody
+    assert iv.loc[40, "agents_ready"] == pytest.approx(1.0)     # 20:00 tonight's duty

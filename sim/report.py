@@ -1,0 +1,115 @@
+"""Self-contained HTML report of a run folder (written by ``Results.save``): tables and PNG plots.
+
+``build_report(run_dir)`` writes ``report.html`` (plots embedded, so the file can be mailed on its own) and the
+same plots as PNG files in ``run_dir/plots/``.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from sim import plots
+from sim.metrics import METRICS
+from sim.scenario import Scenario, ScenarioError
+
+REQUIRED = ("summary.json", "scenario.json", "interval_summary.csv")
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return buf.getvalue()
+
+
+def _requirement(sc: Scenario):
+    """Erlang requirement per interval, or None when the scenario has no service targets."""
+    targets = sc.staffing_targets()
+    if not any(k in targets for k in ("service_level", "asa_s", "abandon_rate")):
+        return None
+    from staffing.requirements import requirements_from_scenario
+
+    return requirements_from_scenario(sc)["agents"].to_numpy()
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{value:.4g}"
+
+
+def _metrics_table(summary: dict) -> str:
+    targets = {t["metric"]: t for t in summary.get("targets", [])}
+    rows = []
+    for name in METRICS:
+        m = summary["metrics"].get(name)
+        if m is None:
+            continue
+        t = targets.get(name)
+        bound = "" if t is None else " ".join(
+            s for s in (f"&ge; {_fmt(t['min'])}" if t["min"] is not None else "",
+                        f"&le; {_fmt(t['max'])}" if t["max"] is not None else "") if s)
+        status = "" if t is None else f'<span class="{t["status"]}">{t["status"]}</span>'
+        rows.append(f"<tr><td>{name}</td><td>{_fmt(m['mean'])}</td><td>{_fmt(m['ci_low'])} – {_fmt(m['ci_high'])}"
+                    f"</td><td>{bound}</td><td>{status}</td></tr>")
+    return ("<table><tr><th>metric</th><th>mean</th><th>95 % CI</th><th>target</th><th>status</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def load_run(run_dir: str | Path) -> tuple[dict, Scenario, pd.DataFrame]:
+    """(summary dict, scenario, interval summary) of a saved run; clear error if the folder is not one."""
+    run_dir = Path(run_dir)
+    missing = [f for f in REQUIRED if not (run_dir / f).exists()]
+    if missing:
+        raise ScenarioError(f"{run_dir} is not a run folder (missing {', '.join(missing)}); "
+                            "create one with 'acdsim run SCENARIO --out DIR'")
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    sc = Scenario.model_validate_json((run_dir / "scenario.json").read_text(encoding="utf-8"))
+    return summary, sc, pd.read_csv(run_dir / "interval_summary.csv")
+
+
+def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | None = None) -> Path:
+    """Write ``report.html`` and ``plots/*.png`` into ``run_dir``; returns the HTML path."""
+    run_dir = Path(run_dir)
+    summary, sc, iv = load_run(run_dir)
+    figures = {
+        "volumes": ("Calls offered, answered and abandoned", plots.plot_volumes(iv)),
+        "service": ("Service level and ASA against targets", plots.plot_service(iv, sc)),
+        "agents_queue": ("Agents on the phones and queue length", plots.plot_agents_and_queue(iv, sc)),
+        "occupancy": ("Occupancy", plots.plot_occupancy(iv, sc)),
+        "staffing": ("Staffing requirement vs scheduled", plots.plot_staffing(iv, sc, _requirement(sc))),
+        "shifts": ("Shifts", plots.plot_shift_gantt(sc)),
+    }
+    plot_dir = run_dir / "plots"
+    plot_dir.mkdir(exist_ok=True)
+    sections = []
+    for key, (title, fig) in figures.items():
+        data = _png(fig)
+        (plot_dir / f"{key}.png").write_bytes(data)
+        sections.append(f"<h2>{html.escape(title)}</h2><img alt='{key}' "
+                        f"src='data:image/png;base64,{base64.b64encode(data).decode()}'>")
+    for title, body in extra_sections or []:
+        sections.append(f"<h2>{html.escape(title)}</h2>{body}")
+    d = summary.get("definitions", {})
+    note = (f"Service level = answered within {d.get('service_level_threshold_s', 20):g} s ÷ offered. "
+            + (f"Short abandons (≤ {d.get('short_abandon_s', 20):g} s) are excluded from the abandonment rate and "
+               "service-level denominators. " if d.get("short_abandons_excluded", True) else
+               "Short abandons are counted like any abandon. ")
+            + f"Offered = {d.get('offered', 'calls that reached the agent queue')}.")
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(sc.name)} – acdsim report</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child{{text-align:left}}
+.pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
+</head><body><h1>{html.escape(sc.name)}</h1><p>{html.escape(sc.description)}</p>
+<p>{summary['replications']} replications, seed {summary['seed']}, {sc.horizon.days} day(s) of
+{sc.horizon.interval_minutes}-min intervals. {html.escape(note)}</p>
+<h2>Metrics (mean and 95 % confidence interval across replications)</h2>{_metrics_table(summary)}
+{''.join(sections)}</body></html>"""
+    out = run_dir / "report.html"
+    out.write_text(page, encoding="utf-8")
+    return out
