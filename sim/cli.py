@@ -17,10 +17,11 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from sim import cli_run
+    from sim import cli_run, cli_sweep
     from staffing import cli as staffing_cli
 
     cli_run.register(app)
+    cli_sweep.register(app)
     staffing_cli.register(app)
 
 

@@ -1,0 +1,189 @@
+"""Parameter sweeps: a grid of scenario variants × replications, run locally or on a Dask cluster.
+
+``--set path=values`` names a scenario field by its dotted path (``arrivals.scale``,
+``call_types.repair.talk.mean``; ``agents`` is short for ``agents.headcount``) and values as ``8..16``
+(integers, inclusive; ``8..16:2`` with a step), ``0.9,1.0,1.1`` or one value. Replication ``r`` of every
+variant uses the same seed (common random numbers, so variants differ by their parameters, not by noise),
+and every task's seed is derived from (seed, r) alone: the executor does not change the results.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sim.results import mean_ci
+from sim.runner import run_replication
+from sim.scenario import Scenario, ScenarioError, validate_scenario
+
+ALIASES = {"agents": "agents.headcount", "scale": "arrivals.scale", "trunks": "telephony.trunks"}
+
+
+def _number(text: str):
+    text = text.strip()
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
+
+
+def parse_set(expr: str) -> tuple[str, list]:
+    """'agents=8..16' -> ('agents.headcount', [8, ..., 16]); clear error for bad syntax."""
+    if "=" not in expr:
+        raise ScenarioError(f"--set {expr!r}: expected PATH=VALUES, e.g. agents=8..16 or arrivals.scale=0.9,1.1")
+    path, values = (s.strip() for s in expr.split("=", 1))
+    path = ALIASES.get(path, path)
+    if not path or not values:
+        raise ScenarioError(f"--set {expr!r}: both a field path and values are needed")
+    if ".." in values:
+        rng, _, step = values.partition(":")
+        lo, _, hi = rng.partition("..")
+        try:
+            lo_i, hi_i, step_i = int(lo), int(hi), int(step or 1)
+        except ValueError:
+            raise ScenarioError(f"--set {expr!r}: a range is INT..INT[:STEP] with whole numbers") from None
+        if step_i < 1 or hi_i < lo_i:
+            raise ScenarioError(f"--set {expr!r}: a range needs low <= high and step >= 1")
+        return path, list(range(lo_i, hi_i + 1, step_i))
+    return path, [_number(v) for v in values.split(",") if v.strip()]
+
+
+def _assign(data: dict, path: str, value, expr: str) -> None:
+    node = data
+    keys = path.split(".")
+    for key in keys[:-1]:
+        if not isinstance(node.get(key, {}), dict):
+            raise ScenarioError(f"--set {expr}: '{key}' in {path} is not a section")
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+    if path == "agents.headcount":  # a swept headcount replaces shifts or a profile
+        node.pop("shifts", None)
+        node.pop("headcount_per_interval", None)
+
+
+@dataclass
+class Variant:
+    index: int
+    params: dict
+    scenario: Scenario
+
+
+def build_variants(base: Scenario, sets: list[str]) -> list[Variant]:
+    """Cartesian grid of the --set values; each variant validated (errors name the --set)."""
+    parsed = [parse_set(s) for s in sets]
+    if not parsed:
+        raise ScenarioError("a sweep needs at least one --set PATH=VALUES")
+    base_data = json.loads(base.model_dump_json(exclude_none=True))
+    variants = []
+    for k, combo in enumerate(itertools.product(*(values for _, values in parsed))):
+        data = copy.deepcopy(base_data)
+        params = {}
+        for (path, _), value, expr in zip(parsed, combo, sets):
+            _assign(data, path, value, expr)
+            params[path] = value
+        try:
+            sc = validate_scenario(data, source=f"variant {params}", base_dir=base.base_dir)
+        except ScenarioError as err:
+            raise ScenarioError(f"sweep value not allowed: {err}") from None
+        variants.append(Variant(k, params, sc))
+    return variants
+
+
+def _task(scenario: Scenario, seed: int, replication: int) -> dict:
+    return run_replication(scenario, seed, replication).run
+
+
+def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, seed: int | None = None,
+              jobs: int | None = None, scheduler: str | None = None,
+              progress: Callable[[int, int], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(tidy table: one row per variant and replication, summary: one row per variant with mean/CI).
+
+    ``scheduler``: address of a running Dask distributed scheduler (``tcp://host:8786``) or a
+    ``distributed.Client``; default: local processes (``jobs``, default all cores)."""
+    variants = build_variants(base, sets)
+    reps = replications or base.replications
+    seed = base.seed if seed is None else seed
+    tasks = [(v, r) for v in variants for r in range(reps)]
+    results: dict[tuple[int, int], dict] = {}
+    done = 0
+    if scheduler is not None:
+        from distributed import Client, as_completed as dask_completed
+
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        try:
+            futures = {client.submit(_task, v.scenario, seed, r, pure=False): (v.index, r) for v, r in tasks}
+            for fut in dask_completed(futures):
+                results[futures[fut]] = fut.result()
+                done += 1
+                if progress:
+                    progress(done, len(tasks))
+        finally:
+            if client is not scheduler:
+                client.close()
+    else:
+        workers = jobs or os.cpu_count() or 1
+        if workers == 1:
+            for v, r in tasks:
+                results[(v.index, r)] = _task(v.scenario, seed, r)
+                done += 1
+                if progress:
+                    progress(done, len(tasks))
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(_task, v.scenario, seed, r): (v.index, r) for v, r in tasks}
+                for fut in as_completed(futures):
+                    results[futures[fut]] = fut.result()
+                    done += 1
+                    if progress:
+                        progress(done, len(tasks))
+    rows = [{"variant": v.index, **v.params, "replication": r, **results[(v.index, r)]} for v, r in tasks]
+    tidy = pd.DataFrame(rows)
+    return tidy, summarise(tidy, list(variants[0].params))
+
+
+def summarise(tidy: pd.DataFrame, params: list[str]) -> pd.DataFrame:
+    """Per variant: the swept parameters and ``<metric>_mean``, ``_ci_low``, ``_ci_high``."""
+    metrics = [c for c in tidy.columns if c not in ("variant", "replication", *params)]
+    rows = []
+    for variant, group in tidy.groupby("variant", sort=True):
+        row = {"variant": variant, **{p: group[p].iloc[0] for p in params}}
+        for m in metrics:
+            mean, lo, hi, _ = mean_ci(group[m])
+            row |= {f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plot_sweep(summary: pd.DataFrame, params: list[str], metric: str, path: str | Path) -> Path:
+    """Metric (mean and CI) against the first swept parameter, one line per combination of the others."""
+    from matplotlib.figure import Figure
+
+    if f"{metric}_mean" not in summary:
+        raise ScenarioError(f"unknown metric {metric!r} for the sweep plot")
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.subplots()
+    x, others = params[0], params[1:]
+    groups = summary.groupby(others, sort=True) if others else [((), summary)]
+    for key, group in groups:
+        group = group.sort_values(x)
+        label = ", ".join(f"{p}={v}" for p, v in zip(others, key if isinstance(key, tuple) else (key,))) or metric
+        ax.errorbar(group[x], group[f"{metric}_mean"],
+                    yerr=[group[f"{metric}_mean"] - group[f"{metric}_ci_low"],
+                          group[f"{metric}_ci_high"] - group[f"{metric}_mean"]], marker="o", capsize=3, label=label)
+    ax.set(xlabel=x, ylabel=metric, title=f"{metric} against {x} (mean, 95 % CI)")
+    ax.legend()
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=90)
+    return path
