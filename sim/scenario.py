@@ -209,7 +209,11 @@ class Scenario(Section):
         callers = self.callers.model_copy(update={
             "redial_delay": self.callers.redial_delay.resolved(base),
             "patience": self.callers.patience.resolved(base) if self.callers.patience else None})
-        new = self.model_copy(update={"call_types": types, "callers": callers})
+        update = {"call_types": types, "callers": callers}
+        if self.arrivals.csv is not None:  # read volumes now: a saved scenario then needs no file beside it
+            update["arrivals"] = self.arrivals.model_copy(update={
+                "csv": None, "calls_per_interval": self._read_csv_volumes().tolist()})
+        new = self.model_copy(update=update)
         new._base_dir = base
         return new
 
