@@ -140,22 +140,54 @@ def window_halfwidth(y: np.ndarray) -> np.ndarray:
     return 9.5 * np.sqrt(y) + 40.0
 
 
+_CHUNK_CELLS = 2_000_000  # terms evaluated at once (memory bound for the windowed sums)
+
+
+def _window_lengths(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Number of k >= 1 to sum so that the neglected terms (even weighted by k) are < exp(-42) of the total."""
+    half = window_halfwidth(y)
+    two_sided = 2.0 * half + 10.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # x + 1 > y: terms decay at least geometrically with ratio r = y/(x+1); k r^k < e^-42 after
+        # about 1.2 * 42 / -log(r) + 20 terms
+        geo = 1.2 * 42.0 / np.log1p((x + 1.0 - y) / y) + 20.0
+    geo = np.where(x + 1.0 > y, geo, np.inf)
+    return np.ceil(np.minimum(two_sided, geo))
+
+
 def upward_log_sums(x: np.ndarray, y: np.ndarray, *, weights: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Log of the sums over k >= 1 of f(x+k, y) * w_k, for x >= 0, y > 0 (1-D arrays of equal length).
 
     Weights (all >= 0, so no cancellation):
       ``"one"``: 1;  ``"k"``: k;  ``"xh"``: x * sum_{i=1..k} 1/(x+i);  ``"g"``: sum_{i=1..k} i/(x+i).
-    The window covers the k where x+k lies within ~9.5 sqrt(y)+40 of y (the terms' peak), or the first
-    O(sqrt(y)) k when x already exceeds that range (geometric decay with ratio y/(x+k)).
+    The window covers the k where x+k lies within ~9.5 sqrt(y)+40 of y (the terms' peak), or, when x
+    exceeds y, the first ~50/log((x+1)/y) k (geometric decay with ratio <= y/(x+1)).  Elements are
+    processed in chunks of similar window length to bound memory.
     """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
+    out = {w: np.empty(x.shape) for w in weights}
     if x.size == 0:
-        return {w: np.empty(0) for w in weights}
+        return out
+    lengths = _window_lengths(x, y)
+    order = np.argsort(lengths, kind="stable")
+    start = 0
+    while start < order.size:
+        stop = start + 1
+        # grow the chunk while (elements x longest window) stays under the cell budget
+        while stop < order.size and (stop + 1 - start) * lengths[order[stop]] <= _CHUNK_CELLS:
+            stop += 1
+        idx = order[start:stop]
+        part = _upward_log_sums_chunk(x[idx], y[idx], int(lengths[idx].max()), weights)
+        for w in weights:
+            out[w][idx] = part[w]
+        start = stop
+    return out
+
+
+def _upward_log_sums_chunk(x, y, length, weights):
     half = window_halfwidth(y)
     k0 = np.maximum(1.0, np.floor(y - half - x))
-    # length: the two-sided window, or (x > y + half) the geometric tail ~ 42 (x+1)/(x+1-y) <= ~4.5 sqrt(y)+..
-    length = int(np.ceil(np.max(2.0 * half + 10.0)))
     k = k0[:, None] + np.arange(length)[None, :]
     xx = x[:, None]
     logt = log_poisson_f(xx + k, y[:, None])
@@ -166,13 +198,13 @@ def upward_log_sums(x: np.ndarray, y: np.ndarray, *, weights: tuple[str, ...]) -
         elif w == "k":
             lw = logt + np.log(k)
         elif w in ("xh", "g"):
-            i = k  # cumulative sums from k0 within the window, plus the part i < k0 in closed form
+            # cumulative sums from k0 within the window, plus the part i < k0 in closed form
             if w == "xh":
-                inc = xx / (xx + i)
+                inc = xx / (xx + k)
                 # x * (psi(x+k0) - psi(x+1)) = x * sum_{i=1}^{k0-1} 1/(x+i)
                 base = xx * (sc.digamma(xx + k0[:, None]) - sc.digamma(xx + 1.0))
             else:
-                inc = i / (xx + i)
+                inc = k / (xx + k)
                 # sum_{i=1}^{k0-1} i/(x+i) = (k0-1) - x*(psi(x+k0) - psi(x+1))
                 base = (k0[:, None] - 1.0) - xx * (sc.digamma(xx + k0[:, None]) - sc.digamma(xx + 1.0))
             base = np.where(k0[:, None] > 1.0, base, 0.0)

@@ -180,7 +180,11 @@ def erlang_a_metrics(traffic, agents, aht_s, patience_mean_s, t_s=None, *, waits
             vex_m = np.exp(log_vex)
             aft_m = np.exp(log_aft)
             p_ans = _answered_probability(log_pi, u_b, x, y, pab_m)
-            sl[m] = np.clip(p_ans - aft_m, 0.0, 1.0)
+            sl_m = p_ans - aft_m
+            low = sl_m < 0.5  # small SL: avoid the subtraction, use the positive form
+            if low.any():
+                sl_m[low] = _low_service_level(log_pi[low], u_b[low], x[low], y[low], yt[low], sl_m[low])
+            sl[m] = np.clip(sl_m, 0.0, 1.0)
             vex[m] = vex_m
             aft[m] = aft_m
 
@@ -209,6 +213,28 @@ def _answered_probability(log_pi, u_b, x, y, pab):
         xh, yh = x[hard], y[hard]
         log_s1 = _log_lower_gamma(xh + 1.0, yh) - log_poisson_f(xh + 1.0, yh)
         out[hard] = np.exp(log_pi[hard] + np.logaddexp(u_b[hard], np.log(xh / (xh + 1.0)) + log_s1))
+    return out
+
+
+def _low_service_level(log_pi, u_b, x, y, yt, fallback):
+    """SL = pi_N (V_B + x/(x+1) (P(x+1, y) - P(x+1, y_t)) / f(x+1, y))  (both parts >= 0).
+
+    The incomplete-gamma difference is taken on the side of the mode x+1 where it does not cancel
+    (upper tails Q when y_t >= x+1).  Where those underflow the ``fallback`` (1 - P(ab) - P(ans, V > t),
+    accurate to ~1e-16 absolute) is kept.
+    """
+    a1 = x + 1.0
+    upper = yt >= a1
+    with np.errstate(invalid="ignore"):
+        diff = np.where(upper, sc.gammaincc(a1, yt) - sc.gammaincc(a1, y), sc.gammainc(a1, y) - sc.gammainc(a1, yt))
+    usable = ~upper | (sc.gammaincc(a1, y) > 1e-280)
+    usable &= diff >= 0
+    out = fallback.copy()
+    if usable.any():
+        u = usable
+        with np.errstate(divide="ignore"):
+            log_part = np.log(x[u] / a1[u]) + np.log(diff[u]) - log_poisson_f(a1[u], y[u])
+        out[u] = np.exp(log_pi[u] + np.logaddexp(u_b[u], log_part))
     return out
 
 
