@@ -103,6 +103,37 @@ class Results:
             "targets": [{k: clean(v) for k, v in row.items()} for row in self.check_targets().to_dict("records")],
         }
 
+    # -------------------------------------------------------------- plots (matplotlib Figures)
+    def plot_volumes(self):
+        """Calls offered, answered, abandoned per interval."""
+        from sim import plots
+        return plots.plot_volumes(self.interval_summary)
+
+    def plot_service(self):
+        """Service level and ASA per interval with CI bands and targets."""
+        from sim import plots
+        return plots.plot_service(self.interval_summary, self.scenario)
+
+    def plot_agents_and_queue(self):
+        """Agents scheduled vs ready, and queue length, per interval."""
+        from sim import plots
+        return plots.plot_agents_and_queue(self.interval_summary, self.scenario)
+
+    def plot_occupancy(self):
+        from sim import plots
+        return plots.plot_occupancy(self.interval_summary, self.scenario)
+
+    def plot_staffing(self, requirement=None):
+        """Required (default: Erlang requirement from the scenario's targets) vs scheduled vs ready agents."""
+        from sim import plots
+        from sim.report import _requirement
+        req = requirement if requirement is not None else _requirement(self.scenario)
+        return plots.plot_staffing(self.interval_summary, self.scenario, req)
+
+    def plot_shift_gantt(self):
+        from sim import plots
+        return plots.plot_shift_gantt(self.scenario)
+
     def save(self, out_dir: str | Path) -> Path:
         """Write summary.json, scenario.json, intervals.csv, interval_summary.csv, calls.csv.gz into ``out_dir``."""
         out = Path(out_dir)

@@ -199,6 +199,26 @@ class Scenario(Section):
         new._base_dir = self._base_dir
         return new
 
+    def with_changes(self, changes: dict) -> "Scenario":
+        """A validated copy with fields changed by dotted path, e.g. ``{"horizon.days": 2, "agents.headcount": 9}``.
+
+        Setting ``agents.headcount`` replaces shifts or a headcount profile."""
+        import json
+
+        data = json.loads(self.model_dump_json(exclude_none=True))
+        for path, value in changes.items():
+            node = data
+            keys = path.split(".")
+            for key in keys[:-1]:
+                if not isinstance(node.get(key, {}), dict):
+                    raise ScenarioError(f"cannot set {path}: '{key}' is not a section")
+                node = node.setdefault(key, {})
+            node[keys[-1]] = value
+            if path == "agents.headcount":
+                node.pop("shifts", None)
+                node.pop("headcount_per_interval", None)
+        return validate_scenario(data, source=f"{self.name} with {changes}", base_dir=self.base_dir)
+
     def resolved(self) -> "Scenario":
         """Copy with empirical CSV distributions read into memory (relative to ``base_dir``)."""
         base = self.base_dir

@@ -8,9 +8,7 @@ and every task's seed is derived from (seed, r) alone: the executor does not cha
 """
 from __future__ import annotations
 
-import copy
 import itertools
-import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -21,7 +19,7 @@ import pandas as pd
 
 from sim.results import mean_ci
 from sim.runner import run_replication
-from sim.scenario import Scenario, ScenarioError, validate_scenario
+from sim.scenario import Scenario, ScenarioError
 
 ALIASES = {"agents": "agents.headcount", "scale": "arrivals.scale", "trunks": "telephony.trunks"}
 
@@ -59,19 +57,6 @@ def parse_set(expr: str) -> tuple[str, list]:
     return path, [_number(v) for v in values.split(",") if v.strip()]
 
 
-def _assign(data: dict, path: str, value, expr: str) -> None:
-    node = data
-    keys = path.split(".")
-    for key in keys[:-1]:
-        if not isinstance(node.get(key, {}), dict):
-            raise ScenarioError(f"--set {expr}: '{key}' in {path} is not a section")
-        node = node.setdefault(key, {})
-    node[keys[-1]] = value
-    if path == "agents.headcount":  # a swept headcount replaces shifts or a profile
-        node.pop("shifts", None)
-        node.pop("headcount_per_interval", None)
-
-
 @dataclass
 class Variant:
     index: int
@@ -84,18 +69,13 @@ def build_variants(base: Scenario, sets: list[str]) -> list[Variant]:
     parsed = [parse_set(s) for s in sets]
     if not parsed:
         raise ScenarioError("a sweep needs at least one --set PATH=VALUES")
-    base_data = json.loads(base.model_dump_json(exclude_none=True))
     variants = []
     for k, combo in enumerate(itertools.product(*(values for _, values in parsed))):
-        data = copy.deepcopy(base_data)
-        params = {}
-        for (path, _), value, expr in zip(parsed, combo, sets):
-            _assign(data, path, value, expr)
-            params[path] = value
+        params = {path: value for (path, _), value in zip(parsed, combo)}
         try:
-            sc = validate_scenario(data, source=f"variant {params}", base_dir=base.base_dir)
+            sc = base.with_changes(params)
         except ScenarioError as err:
-            raise ScenarioError(f"sweep value not allowed: {err}") from None
+            raise ScenarioError(f"sweep value not allowed (--set): {err}") from None
         variants.append(Variant(k, params, sc))
     return variants
 
