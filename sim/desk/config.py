@@ -199,6 +199,11 @@ class ComplaintRules(_Section):
         default={"minor": 1.0, "important": 1.5, "major": 5.0},
         description="assumption: mean elapsed days from response to resolution, per severity")
     class2_developer_days: float = Field(default=5.0, ge=0, description="assumption: mean developer days")
+    minor_requested_share: float = Field(default=0.0, ge=0, le=1, description="minor complaints where the "
+                                         "resident asks for a later time than the 2-day rule (spec: 'or the "
+                                         "resident's requested time'); not quantified by the spec")
+    minor_requested_mean_days: float = Field(default=5.0, gt=0, description="mean requested delay, days "
+                                                                              "(exponential)")
     dedupe_repeat: bool = Field(default=True, description="repeated complaints by the same caller while one "
                                                           "is open are recorded once")
 
@@ -316,6 +321,8 @@ class DeskRules(_Section):
         for name, flow in self.flows.items():
             if name not in TICKET_TYPES:
                 raise ValueError(f"desk.flows.{name}: unknown ticket type; allowed {TICKET_TYPES}")
+            if flow.department is None and name != "inquiry":
+                raise ValueError(f"desk.flows.{name}.department is required (only inquiry may have none)")
             if flow.department is not None and flow.department not in self.departments:
                 raise ValueError(f"desk.flows.{name}.department {flow.department!r} is not in desk.departments "
                                  f"{sorted(self.departments)}")

@@ -70,6 +70,12 @@ class DeskLayer:
         self.tickets[tk.id] = tk
         tk.transition("logged", t, source=source, **(log or {}))
         for rule, due in dl.initial_deadlines(tk, self.rules, self.cal).items():
+            if rule == "minor_resolved" and self.rng_attr.random() < self.rules.complaints.minor_requested_share:
+                requested = t + float(self.rng_attr.exponential(self.rules.complaints.minor_requested_mean_days
+                                                                * DAY_S))
+                if requested > due:
+                    tk.note("resident_requested_time", t, requested_s=round(requested))
+                    due = requested
             tk.set_deadline(rule, due)
         return tk
 
