@@ -246,3 +246,42 @@ def log_poisson_cdf_ratio(n: np.ndarray, a: np.ndarray) -> np.ndarray:
         res[bad] = logsumexp_rows(logt) - logf[bad]
     out[pos] = res
     return out
+
+
+def log_upper_gamma(a, z) -> np.ndarray:
+    """log Q(a, z), the regularised upper incomplete gamma, for a > 0, z >= 0, without underflow.
+
+    scipy's gammaincc where it is representable; where it underflows (then z >> a) Legendre's continued
+    fraction Q(a, z) = a f(a, z) h(a, z) evaluated with the modified Lentz method (fast for z > a + 1).
+    """
+    a, z = np.broadcast_arrays(np.asarray(a, float), np.asarray(z, float))
+    q = sc.gammaincc(a, z)
+    out = np.empty(a.shape)
+    ok = q > 1e-280
+    out[ok] = np.log(q[ok])
+    bad = ~ok
+    if bad.any():
+        ab, zb = a[bad], z[bad]
+        tiny = 1e-300
+        b = zb + 1.0 - ab
+        c = np.full(ab.shape, 1.0 / tiny)
+        d = 1.0 / b
+        h = d.copy()
+        active = np.ones(ab.shape, dtype=bool)
+        for i in range(1, 5000):
+            an = -i * (i - ab)
+            b = b + 2.0
+            d_new = an * d + b
+            d_new = np.where(np.abs(d_new) < tiny, tiny, d_new)
+            c_new = b + an / c
+            c_new = np.where(np.abs(c_new) < tiny, tiny, c_new)
+            d_new = 1.0 / d_new
+            delta = d_new * c_new
+            d = np.where(active, d_new, d)
+            c = np.where(active, c_new, c)
+            h = np.where(active, h * delta, h)
+            active &= np.abs(delta - 1.0) > 1e-16
+            if not active.any():
+                break
+        out[bad] = np.log(ab) + log_poisson_f(ab, zb) + np.log(h)
+    return out

@@ -55,6 +55,7 @@ from staffing._numerics import (
     check_nonnegative,
     check_positive,
     log_poisson_f,
+    log_upper_gamma,
     upward_log_sums,
 )
 from staffing.erlang_b import erlang_b_log_ratio
@@ -219,21 +220,29 @@ def _answered_probability(log_pi, u_b, x, y, pab):
 def _low_service_level(log_pi, u_b, x, y, yt, fallback):
     """SL = pi_N (V_B + x/(x+1) (P(x+1, y) - P(x+1, y_t)) / f(x+1, y))  (both parts >= 0).
 
-    The incomplete-gamma difference is taken on the side of the mode x+1 where it does not cancel
-    (upper tails Q when y_t >= x+1).  Where those underflow the ``fallback`` (1 - P(ab) - P(ans, V > t),
-    accurate to ~1e-16 absolute) is kept.
+    The incomplete-gamma difference is taken on the side of the mode x+1 where it does not cancel: upper
+    tails Q in log-space when y_t >= x+1, lower P otherwise.  ``fallback`` (1 - P(ab) - P(ans, V > t),
+    accurate to ~1e-16 absolute) is kept where the difference is not positive and finite.
     """
     a1 = x + 1.0
     upper = yt >= a1
-    with np.errstate(invalid="ignore"):
-        diff = np.where(upper, sc.gammaincc(a1, yt) - sc.gammaincc(a1, y), sc.gammainc(a1, y) - sc.gammainc(a1, yt))
-    usable = ~upper | (sc.gammaincc(a1, y) > 1e-280)
-    usable &= diff >= 0
+    log_diff = np.full(x.shape, -np.inf)
+    if upper.any():
+        lq_t = log_upper_gamma(a1[upper], yt[upper])
+        lq = log_upper_gamma(a1[upper], y[upper])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_diff[upper] = lq_t + np.log(-np.expm1(lq - lq_t))
+    low = ~upper
+    if low.any():
+        with np.errstate(divide="ignore"):
+            log_diff[low] = np.log(sc.gammainc(a1[low], y[low]) - sc.gammainc(a1[low], yt[low]))
+    exact_zero = yt == y  # t = 0: nobody is answered after a positive wait within 0 s
+    log_diff[exact_zero] = -np.inf
+    usable = ~np.isnan(log_diff) & (exact_zero | np.isfinite(log_diff))
     out = fallback.copy()
     if usable.any():
         u = usable
-        with np.errstate(divide="ignore"):
-            log_part = np.log(x[u] / a1[u]) + np.log(diff[u]) - log_poisson_f(a1[u], y[u])
+        log_part = np.log(x[u] / a1[u]) + log_diff[u] - log_poisson_f(a1[u], y[u])
         out[u] = np.exp(log_pi[u] + np.logaddexp(u_b[u], log_part))
     return out
 

@@ -122,45 +122,52 @@ def test_erlang_a_matches_brute_force_ctmc(case):
 
 
 # ---------------------------------------------------------------------------------- mpmath reference
-def mp_erlang_a(traffic, agents, aht, patience, t):
-    """Erlang A by positive series in 40-digit arithmetic (terms t_k = prod_{i<=k} y/(x+i))."""
-    a, n = mp.mpf(traffic), int(agents)
-    aht, patience, t = mp.mpf(aht), mp.mpf(patience), mp.mpf(t)
-    x, y, th = n * patience / aht, a * patience / aht, 1 / patience
-    inv_b = mp.mpf(1)
-    for k in range(1, n + 1):
-        inv_b = 1 + k / a * inv_b
+def mp_erlang_a(traffic, agents, aht, patience, t, dps=40):
+    """Erlang A by positive series in ``dps``-digit arithmetic (terms t_k = prod_{i<=k} y/(x+i))."""
+    with mp.workdps(dps):
+        a, n = mp.mpf(traffic), int(agents)
+        aht, patience, t = mp.mpf(aht), mp.mpf(patience), mp.mpf(t)
+        x, y, th = n * patience / aht, a * patience / aht, 1 / patience
+        inv_b = mp.mpf(1)
+        for k in range(1, n + 1):
+            inv_b = 1 + k / a * inv_b
+        eps = mp.mpf(10) ** (-dps - 5)
 
-    def series(z, xx, weights=False):
-        s = d = xh = g = mp.mpf(0)
-        term = mp.mpf(1)
-        h = gg = mp.mpf(0)
-        k = 0
-        while True:
-            s += term
-            if weights and k > 0:
-                d += k * term
-                xh += xx * h * term
-                g += gg * term
-            k += 1
-            term = term * z / (xx + k)
-            h += 1 / (xx + k)
-            gg += k / (xx + k)
-            if k > z - xx and term < s * mp.mpf(10) ** -45:
-                return s, d, xh, g
+        def series(z, xx, weights=False):
+            s = d = xh = g = mp.mpf(0)
+            term = mp.mpf(1)
+            h = gg = mp.mpf(0)
+            k = 0
+            while True:
+                s += term
+                if weights and k > 0:
+                    d += k * term
+                    xh += xx * h * term
+                    g += gg * term
+                k += 1
+                term = term * z / (xx + k)
+                h += 1 / (xx + k)
+                gg += k / (xx + k)
+                if k > z - xx and term < s * eps:
+                    return s, d, xh, g
 
-    s, d, xh, g = series(y, x, weights=True)
-    pi_n = 1 / (inv_b - 1 + s)
-    y_t = y * mp.exp(-th * t)
-    s_t, *_ = series(y_t, x)
-    s1_t, *_ = series(y_t, x + 1)
-    p_ab = pi_n * d / y
-    exceed = pi_n * s_t * mp.exp(y - y_t - x * th * t)
-    ans_after = pi_n * x / (x + 1) * s1_t * mp.exp(y - y_t - (x + 1) * th * t)
-    return {"wait_probability": pi_n * s, "abandon_probability": p_ab,
-            "service_level": 1 - p_ab - ans_after, "offered_wait_exceeds": exceed,
-            "asa_s": pi_n * patience * xh / y / (1 - p_ab),
-            "average_abandon_time_s": pi_n * patience * g / y / p_ab}
+        s, d, xh, g = series(y, x, weights=True)
+        pi_n = 1 / (inv_b - 1 + s)
+        y_t = y * mp.exp(-th * t)
+        s_t, *_ = series(y_t, x)
+        s1, *_ = series(y, x + 1)
+        s1_t, *_ = series(y_t, x + 1)
+        p_ab = pi_n * d / y
+        exceed = pi_n * s_t * mp.exp(y - y_t - x * th * t)
+        ans_any_wait = pi_n * x / (x + 1) * s1  # P(answered, V > 0)
+        ans_after = pi_n * x / (x + 1) * s1_t * mp.exp(y - y_t - (x + 1) * th * t)
+        # answered within t = answered at once (pi_N (1/B - 1)) + answered after waiting in (0, t]
+        sl = pi_n * (inv_b - 1) + (ans_any_wait - ans_after)
+        out = {"wait_probability": pi_n * s, "abandon_probability": p_ab,
+               "service_level": sl, "offered_wait_exceeds": exceed,
+               "asa_s": pi_n * patience * xh / y / (1 - p_ab),
+               "average_abandon_time_s": pi_n * patience * g / y / p_ab}
+        return {k: float(v) for k, v in out.items()}
 
 
 MP_CASES = [  # includes A = 0.5, 10, 100, 950, 9 500, 95 000 and 100 000 agents
@@ -170,17 +177,17 @@ MP_CASES = [  # includes A = 0.5, 10, 100, 950, 9 500, 95 000 and 100 000 agents
     (950.0, 900, 300.0, 60.0, 20.0), (950.0, 960, 300.0, 60.0, 20.0), (950.0, 1050, 300.0, 60.0, 20.0),
     (9500.0, 9000, 300.0, 30.0, 10.0), (9500.0, 9550, 300.0, 30.0, 10.0), (9500.0, 9800, 300.0, 30.0, 10.0),
     (95000.0, 100000, 600.0, 30.0, 5.0), (99500.0, 100000, 600.0, 30.0, 5.0),
-    # heavy overload with small t: service level ~1e-3 .. 1e-30 (tests the no-cancellation branch)
-    (863.0, 647, 30.0, 363.0, 0.0), (863.0, 647, 30.0, 363.0, 0.5), (100.0, 60, 240.0, 90.0, 1.0),
+    # heavy overload with small t: service level down to ~1e-156 (tests the no-cancellation branch); the
+    # reference then needs ~400 digits because it subtracts two O(1) series
+    (863.0, 647, 30.0, 363.0, 0.0, 400), (863.0, 647, 30.0, 363.0, 0.5, 400), (100.0, 60, 240.0, 90.0, 1.0, 400),
 ]
 
 
 @pytest.mark.parametrize("case", MP_CASES)
 def test_erlang_a_matches_mpmath(case):
     ref = mp_erlang_a(*case)
-    got = erlang_a_metrics(*case)
-    for key, value in ref.items():
-        v = float(value)
+    got = erlang_a_metrics(*case[:5])
+    for key, v in ref.items():
         # the issue's 1e-9 relative accuracy; values below 1e-300 are allowed to underflow to 0
         assert abs(float(got[key]) - v) <= 1e-9 * abs(v) + 1e-300, (key, float(got[key]), v)
 
@@ -223,7 +230,7 @@ def test_invalid_input_names_the_argument(kwargs, match):
         erlang_a_metrics(args["traffic"], args["agents"], args["aht_s"], args["patience_mean_s"], args["t_s"])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(traffic=st.floats(0.05, 2000), aht=st.floats(30, 600), patience=st.floats(5, 1200), t=st.floats(0, 120),
        start=st.floats(0.3, 1.3))
 def test_monotone_in_agents(traffic, aht, patience, t, start):
@@ -235,7 +242,7 @@ def test_monotone_in_agents(traffic, aht, patience, t, start):
     assert ((0 <= m["service_level"]) & (m["service_level"] <= 1)).all()
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(traffic=st.floats(0.1, 500), extra=st.integers(0, 30), aht=st.floats(30, 600), t=st.floats(0, 60))
 def test_tends_to_erlang_c_as_patience_grows(traffic, extra, aht, t):
     n = np.ceil(1.1 * traffic + 1) + extra
