@@ -156,6 +156,9 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
         wkeys = [(ti, p) for ti, t in enumerate(rules.shift_types) if t.days_off for p in range(len(pats))]
     m.w = pe.Var(wkeys, domain=pe.NonNegativeIntegers)
     m.daysoff = pe.ConstraintList()
+    dkeys = [(ti, d) for ti in sorted({k[0] for k in wkeys}) for d in range(ts.n_days)]
+    m.nd = pe.Var(dkeys, domain=pe.NonNegativeIntegers)          # shifts of type t on day d (aggregate)
+    m.heads = pe.Var(sorted({k[0] for k in wkeys}), domain=pe.NonNegativeIntegers)  # people of type t
     if wkeys:
         cyc = rules.days_off.cycle_days
         for ti, t in enumerate(rules.shift_types):
@@ -164,16 +167,29 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
             for d in range(ts.n_days):
                 cols = np.flatnonzero((ts.type_idx == ti) & (ts.day == d))
                 ws = [m.w[ti, p] for p in range(len(pats)) if pats[p][d % cyc]]
-                m.daysoff.add(pe.quicksum(xs[i] for i in cols) - pe.quicksum(ws) == 0)
-                nnz += len(cols) + len(ws)
+                m.daysoff.add(pe.quicksum(xs[i] for i in cols) - m.nd[ti, d] == 0)
+                m.daysoff.add(m.nd[ti, d] - pe.quicksum(ws) <= 0)
+                nnz += len(cols) + len(ws) + 2
+            m.daysoff.add(pe.quicksum(m.w[ti, p] for p in range(len(pats))) - m.heads[ti] == 0)
+            nnz += len(pats) + 1
             if t.max_headcount is not None:
                 m.daysoff.add(pe.quicksum(m.w[ti, p] for p in range(len(pats))) <= t.max_headcount)
                 nnz += len(pats)
 
+    # days-off types are paid per person (every working day of the pattern), not per shift
+    dcol = np.zeros(n_cols, bool)
+    wcost = {}
+    if wkeys:
+        days_off_types = {ti for ti, _ in wkeys}
+        dcol = np.isin(ts.type_idx, list(days_off_types))
+        for ti, p in wkeys:
+            per_shift = float(ts.cost[np.flatnonzero(ts.type_idx == ti)[0]])
+            wcost[(ti, p)] = per_shift * sum(pats[p][d % cyc] for d in range(ts.n_days))
     penalty = float(penalty_per_slot) if soft else 0.0
     diag_pen = 10.0 * (float(ts.cost.max()) if n_cols else 1.0) * max(1, ts.n_slots)
     m.obj = pe.Objective(
-        expr=pe.quicksum(float(c) * xs[i] for i, c in enumerate(ts.cost))
+        expr=pe.quicksum(float(c) * xs[i] for i, c in enumerate(ts.cost) if not dcol[i])
+        + pe.quicksum(float(wcost[k]) * m.w[k] for k in wkeys)
         + pe.quicksum((penalty if row_info[r][0] == "answers" and soft else diag_pen) * m.u[r]
                       for r in soft_rows),
         sense=pe.minimize)

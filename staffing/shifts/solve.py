@@ -23,6 +23,10 @@ from staffing.shifts.roster import roster_from_solution
 from staffing.shifts.rules import ShiftRules, hhmm
 from staffing.shifts.templates import TemplateSet, generate_templates
 
+HIGHS_OPTIONS = {"presolve": "off"}
+"""HiGHS's presolve substitutes the break-link equalities into the coverage rows (back to the dense explicit-
+template form), which made root cut separation 3-5x slower on weekly instances; off by default."""
+
 WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -103,8 +107,13 @@ def _describe(slots: np.ndarray, ts: TemplateSet, unit_s: int, start_weekday: in
     """Slot indices -> 'day 0 00:00-07:00' range labels on a grid of unit_s seconds."""
     per = unit_s // ts.slot_s
     units = np.unique(np.asarray(slots) // per)
-    return [f"{interval_label(a, unit_s, start_weekday)}-{hhmm(((b + 1) * unit_s % 86400) / 60)}"
-            for a, b in _ranges(units)]
+    out = []
+    for a, b in _ranges(units):
+        end_s = (b + 1) * unit_s
+        same_day = (end_s - 1) // 86400 == a * unit_s // 86400
+        end = hhmm((end_s % 86400) / 60) if same_day else interval_label(b + 1, unit_s, start_weekday)
+        out.append(f"{interval_label(a, unit_s, start_weekday)} - {end}")
+    return out
 
 
 def _upper_bounds(ts: TemplateSet) -> dict[str, np.ndarray]:
@@ -162,9 +171,11 @@ def precheck(ts: TemplateSet, req_slot: np.ndarray, interval_s: int, start_weekd
                                       + ("\n  ..." if len(problems) > 40 else ""), sorted(bad_intervals))
 
 
-def _solve(bm: BuiltModel, time_limit_s: float, mip_rel_gap: float, threads: int | None, tee: bool):
+def _solve(bm: BuiltModel, time_limit_s: float, mip_rel_gap: float, threads: int | None, tee: bool,
+           highs_options: dict | None = None):
     opts = dict(time_limit=float(time_limit_s), rel_gap=float(mip_rel_gap), tee=tee,
-                raise_exception_on_nonoptimal_result=False, load_solutions=False)
+                raise_exception_on_nonoptimal_result=False, load_solutions=False,
+                solver_options=dict(HIGHS_OPTIONS | (highs_options or {})))
     if threads:
         opts["threads"] = int(threads)
     t0 = time.perf_counter()
@@ -200,7 +211,8 @@ def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules) -> tup
 
 def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = None, *,
              time_limit_s: float = 60.0, mip_rel_gap: float = 0.005, threads: int | None = None,
-             start_weekday: int | None = None, tee: bool = False) -> ScheduleResult:
+             start_weekday: int | None = None, tee: bool = False,
+             highs_options: dict | None = None) -> ScheduleResult:
     """Cheapest roster covering ``requirement`` (agents on the phones per interval of ``interval_s`` seconds,
     whole days; fractional values are rounded up) under ``rules`` (default: the customer's centre).
 
@@ -213,7 +225,7 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     soft = rules.coverage == "soft"
     pen = rules.understaffing_penalty * ts.slot_s / interval_s
     bm = build_model(ts, req_slot, soft=soft, penalty_per_slot=pen)
-    res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee)
+    res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee, highs_options)
     tc = res.termination_condition
     if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
         _diagnose(ts, req_slot, interval_s, start_weekday, time_limit_s, threads)
@@ -222,12 +234,16 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
                                  "allow more time (time_limit_s) or relax the rules")
     res.solution_loader.load_vars()
     x, b = np.rint(_values(bm.model.x)), np.rint(_values(bm.model.b))
+    _fill_idle(bm, x, b, req_slot)
     obj = float(res.incumbent_objective)
     bound = float(res.objective_bound) if res.objective_bound is not None else float("nan")
     gap = abs(obj - bound) / max(abs(obj), 1e-9) if math.isfinite(bound) else float("nan")
     roster = roster_from_solution(ts, x, b)
     coverage = _coverage_table(ts, x, b, req_slot, interval_s)
-    status = "optimal" if tc == TerminationCondition.convergenceCriteriaSatisfied else tc.name
+    if tc == TerminationCondition.convergenceCriteriaSatisfied:
+        status = "optimal" if not gap > 1e-6 else f"gap {100 * gap:.2f} % within tolerance {100 * mip_rel_gap:g} %"
+    else:
+        status = f"{tc.name} (best roster found, gap {100 * gap:.2f} %)"
     notes = []
     if rules.days_off is not None and not ts.use_days_off:
         notes.append(f"days-off pattern not applied: the horizon ({n_days} d) is not a whole number of "
@@ -284,3 +300,47 @@ def slot_upper_bound(requirement, interval_s: int, rules: ShiftRules) -> np.ndar
     req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules)
     per = interval_s // ts.slot_s
     return _upper_bounds(ts)["answers"].reshape(-1, per).min(axis=1)
+
+
+def cap_requirement(requirement, interval_s: int, rules: ShiftRules,
+                    start_weekday: int | None = None) -> tuple[np.ndarray, str | None]:
+    """Lower the requirement to the most the rules allow on the phones (e.g. the single night-duty technician)
+    and return (capped requirement, warning naming the capped intervals, or None when nothing changed)."""
+    req = np.ceil(np.asarray(requirement, dtype=float) - 1e-9)
+    cap = slot_upper_bound(req, interval_s, rules)
+    over = req > cap
+    if not over.any():
+        return req, None
+    req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules)
+    per = interval_s // ts.slot_s
+    labels = _describe(np.flatnonzero(np.repeat(over, per)), ts, interval_s, start_weekday)
+    msg = (f"requirement capped in {int(over.sum())} interval(s) to the most the shift rules allow on the "
+           f"phones (up to {float((req - cap)[over].max()):g} below what was asked): " + "; ".join(labels[:20])
+           + (" ..." if len(labels) > 20 else ""))
+    return np.minimum(req, cap), msg
+
+
+def _fill_idle(bm: BuiltModel, x: np.ndarray, b: np.ndarray, req_slot: np.ndarray) -> None:
+    """Days-off types are paid per person-day: a person on a working day of their pattern without a shift in
+    the solution (allowed by the <= link, free in the objective) gets one, in place (x, b modified): the column
+    of that type and day with the most requirement on its on-phone slots, breaks at its first options."""
+    ts = bm.ts
+    m = bm.model
+    if not len(m.w):
+        return
+    pats = ts.rules.days_off.patterns()
+    cyc = ts.rules.days_off.cycle_days
+    w = {k: round(m.w[k].value or 0) for k in m.w}
+    score = ts.phone_possible().T.astype(float) @ req_slot
+    for ti in sorted({k[0] for k in w}):
+        for d in range(ts.n_days):
+            avail = sum(v for (t, p), v in w.items() if t == ti and pats[p][d % cyc])
+            cols = np.flatnonzero((ts.type_idx == ti) & (ts.day == d))
+            idle = int(avail - x[cols].sum())
+            if idle <= 0 or not len(cols):
+                continue
+            i = cols[np.argmax(score[cols])]
+            x[i] += idle
+            for j in np.unique(ts.brk_j[ts.brk_col == i]):
+                k = np.flatnonzero((ts.brk_col == i) & (ts.brk_j == j))[0]
+                b[k] += idle

@@ -19,7 +19,8 @@ from scipy import stats
 
 from staffing.shifts.roster import wrap_roster
 from staffing.shifts.rules import ShiftRules
-from staffing.shifts.solve import InfeasibleScheduleError, ScheduleResult, interval_label, schedule, slot_upper_bound
+from staffing.shifts.solve import (InfeasibleScheduleError, ScheduleResult, cap_requirement, interval_label, schedule,
+                                   slot_upper_bound)
 
 METRIC_OF_TARGET = {"service_level": ("service_level", "min"), "asa_s": ("asa", "max"),
                     "abandon_rate": ("abandon_rate", "max")}
@@ -156,7 +157,9 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
     req0 = np.asarray(erlang_requirement(scenario) if requirement is None else requirement, dtype=float)
     req0 = np.ceil(req0 - 1e-9)
     cap = slot_upper_bound(req0, interval_s, rules)
-    current = np.minimum(req0, cap)
+    current, cap_note = cap_requirement(req0, interval_s, rules, weekday)
+    if cap_note:
+        say(cap_note)
     floor = np.zeros_like(current)
     history, runs = [], []
     say = progress or (lambda s: None)
@@ -202,12 +205,14 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
     pick = min(passing, key=lambda i: runs[i][0].cost) if passing else len(runs) - 1
     res, roster, req, st = runs[pick]
     hist = pd.DataFrame(history)
-    text = explain(scenario, req0, req, hist, st, runs[0][3], cap, pick + 1, bool(passing), interval_s, weekday)
+    text = explain(scenario, req0, req, hist, st, cap, pick + 1, bool(passing), interval_s, weekday)
+    if cap_note:
+        text += "\nNote: the Erlang " + cap_note
     return VerifiedSchedule(result=res, roster=roster, requirement=req, erlang_requirement=req0, history=hist,
                             interval_stats=st, converged=bool(passing), explanation=text)
 
 
-def explain(scenario, req0, req, hist, st, st0, cap, chosen, converged, interval_s, weekday) -> str:
+def explain(scenario, req0, req, hist, st, cap, chosen, converged, interval_s, weekday) -> str:
     """Plain-language account of where and why the Erlang requirement was wrong for this scenario."""
     lines = []
     first = hist.iloc[0]
