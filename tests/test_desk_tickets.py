@@ -150,3 +150,19 @@ def test_unknown_call_type_policy():
         DeskRules(complaints={"class_probs": (0.5, 0.5, 0.5)})
     with pytest.raises(ValueError, match="department"):
         DeskRules(flows={**DeskRules().flows, "repair": {"department": "nowhere"}})
+
+
+def test_partial_overrides_merge_with_defaults():
+    r = DeskRules.model_validate({"departments": {"maintenance": {"staff": 6}},
+                                  "flows": {"repair": {"work_mean_s": 5400}},
+                                  "return_visits": {"dissatisfied_prob": {"repair": 0.2}},
+                                  "complaints": {"resolve_mean_days": {"major": 8.0}}})
+    assert r.departments["maintenance"].staff == 6 and r.departments["maintenance"].start == "08:30"
+    assert "customer_service" in r.departments
+    assert r.flows["repair"].department == "maintenance" and r.flows["repair"].work_mean_s == 5400
+    assert r.return_visits.dissatisfied_prob == {"complaint": 0.1, "repair": 0.2}
+    assert r.complaints.resolve_mean_days["major"] == 8.0 and r.complaints.resolve_mean_days["minor"] == 1.0
+    with pytest.raises(ValueError, match="departments.maintenance.staff"):
+        DeskRules.model_validate({"departments": {"maintenance": {"staff": 0}}})
+    with pytest.raises(ValueError, match="dissatisfied_prob"):
+        DeskRules.model_validate({"return_visits": {"dissatisfied_prob": {"inquiry": 0.5}}})

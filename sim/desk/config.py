@@ -3,6 +3,20 @@
 Embedded in the scenario as ``scenario.desk``. Units: durations are seconds unless the field name says
 ``_days``/``_hours``/``_minutes``; clock times are 'HH:MM' strings; days are 0-based day indices of the
 horizon (day 0 starts at t = 0). Values the spec does not fix are marked "assumption" in their description.
+
+A planner overrides any rule in the scenario file, e.g.::
+
+    [desk.return_visits]
+    complaint_rate = 0.6
+    sampling = "systematic"
+    [desk.deadlines.complaint_response]
+    amount = 4
+    unit = "working_hours"
+    [desk.departments.maintenance]
+    staff = 6
+    [desk.calendar]
+    holidays = [3, 4]
+    summer = [[120, 273]]
 """
 from __future__ import annotations
 
@@ -214,6 +228,11 @@ class ComplaintRules(_Section):
             raise ValueError(f"probabilities must be >= 0 and sum to 1, got {v}")
         return v
 
+    @field_validator("resolve_mean_days", mode="before")
+    @classmethod
+    def _sev_merge(cls, v):
+        return {"minor": 1.0, "important": 1.5, "major": 5.0, **v} if isinstance(v, dict) else v
+
     @field_validator("resolve_mean_days")
     @classmethod
     def _sev(cls, v):
@@ -250,7 +269,18 @@ class ReturnVisitRules(_Section):
     reach_prob: float = Field(default=0.85, ge=0, le=1)
     max_attempts: int = Field(default=3, ge=1, le=20)
     retry_after_s: float = Field(default=7200.0, ge=0)
-    dissatisfied_prob: dict[str, float] = Field(default={"complaint": 0.1, "repair": 0.05})
+    dissatisfied_prob: dict[str, float] = Field(default={"complaint": 0.1, "repair": 0.05},
+                                                description="P(resident dissatisfied -> reopen) per type")
+
+    @field_validator("dissatisfied_prob", mode="before")
+    @classmethod
+    def _dissatisfied(cls, v):
+        if not isinstance(v, dict):
+            return v
+        bad = {k: p for k, p in v.items() if k not in ("complaint", "repair") or not 0 <= float(p) <= 1}
+        if bad:
+            raise ValueError(f"dissatisfied_prob: keys complaint/repair with values in [0, 1]; bad: {bad}")
+        return {"complaint": 0.1, "repair": 0.05, **v}
 
 
 class CallbackRules(_Section):
@@ -312,6 +342,20 @@ class DeskRules(_Section):
     escalate_overdue: bool = Field(default=True, description="escalate one level when a resolution deadline "
                                                               "passes unmet")
     flush_interval_s: float = Field(default=3600.0, gt=0, description="simulated seconds between store batches")
+
+    @field_validator("departments", "flows", mode="before")
+    @classmethod
+    def _merge_defaults(cls, v, info):
+        """A scenario lists only what it changes: entries merge over the defaults, field by field."""
+        if not isinstance(v, dict):
+            return v
+        defaults = _default_departments() if info.field_name == "departments" else _default_flows()
+        out = dict(defaults)
+        for name, entry in v.items():
+            if isinstance(entry, dict) and name in defaults:
+                entry = {**defaults[name].model_dump(), **entry}
+            out[name] = entry
+        return out
 
     @model_validator(mode="after")
     def _refs(self):

@@ -204,7 +204,10 @@ class DeskLayer:
         dept = self.depts[flow.department]
         lead = float(self.rng_work.exponential(flow.lead_mean_s)) if flow.lead_mean_s > 0 else 0.0
         slot = dept.next_slot(self.env.now + lead, flow.slot_s)
-        tk.transition("assigned", self.env.now, department=dept.name, slot_s=round(slot))
+        extra = {}
+        if tk.type == "repair":
+            extra["paid"] = bool(self.rng_attr.random() < self.rules.repairs.paid_share)   # else warranty
+        tk.transition("assigned", self.env.now, department=dept.name, slot_s=round(slot), **extra)
         if tk.type == "repair":
             tk.set_deadline("repair_visit_on_time", dl.rule_due(self.rules, self.cal, "repair_visit_on_time", slot))
         if slot > self.env.now:

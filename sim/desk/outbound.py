@@ -30,7 +30,6 @@ class OutboundTask:
     finish_s: float | None = None
     role: str | None = None
     outcome: str | None = None      # set by the desk layer in on_done (reached / unreached / ...)
-    not_after_clock_s: float | None = None   # optional hint: do not start after this clock time of day
     extra: dict = field(default_factory=dict)
 
 
