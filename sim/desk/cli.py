@@ -39,7 +39,8 @@ def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bo
                            ("deadline compliance (lateness in hours)", "deadlines"),
                            ("escalations", "escalations"), ("return visits", "return_visits"),
                            ("dunning outcomes", "dunning"), ("outbound calls", "outbound")):
-            out.append(f"\n== {title}\n{m[key].to_string()}")
+            body = m[key].to_string() if len(m[key]) else "(none)"
+            out.append(f"\n== {title}\n{body}")
         out.append(f"\nreopen rate: {100 * m['reopen_rate']:.2f} %")
         b = m["backlog"]
         out.append(f"\n== backlog (open tickets every {backlog_step_h:g} h)\n{b.to_string(index=False)}")

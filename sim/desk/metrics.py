@@ -122,7 +122,8 @@ def ticket_metrics(conn: sqlite3.Connection, end_s: float | None = None, backlog
     res: dict = {"end_s": end_s}
     res["by_type"] = t.groupby("type").agg(tickets=("id", "size"), open=("state", lambda s: int((s != "closed").sum())))
     c = t[t["type"] == "complaint"]
-    res["complaints"] = (c.groupby(["complaint_class", "severity"]).size().rename("tickets").reset_index()
+    res["complaints"] = (c.astype({"complaint_class": int}).groupby(["complaint_class", "severity"]).size()
+                         .rename("tickets").reset_index()
                          if not c.empty else pd.DataFrame(columns=["complaint_class", "severity", "tickets"]))
     res["deadlines"] = deadline_compliance(conn, end_s)
     esc = pd.read_sql("SELECT detail FROM events WHERE kind='escalated'", conn)
