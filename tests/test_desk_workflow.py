@@ -194,3 +194,21 @@ def test_simple_executor_waits_for_inbound_and_serves_edf():
     assert [d for d, _, _ in order] == [300, 400, 500]
     assert all(t.start_s >= 1000 for t in ex.done)
     assert ex.busy_s == 150 and order[-1][2] == "agent"
+
+
+def test_supervisor_and_manager_visits_can_bypass_the_phone_agents():
+    rules = DeskRules(dunning={"households": 0}, return_visits={"by_department": ["supervisor", "manager"],
+                                                                "complaint_rate": 1.0},
+                      complaints={"severity_probs": (0.4, 0.4, 0.2),
+                                  "resolve_mean_days": {"minor": 0.2, "important": 0.2, "major": 0.2}},
+                      departments={**DeskRules().departments, "customer_service": DepartmentRules(staff=20)})
+    lay, store, rep = run_standalone(8, seed=9, rules=rules, calls_per_day=150, mix={"complaint": 1.0})
+    assert rep["ok"]
+    o = pd.read_sql("SELECT o.role, t.severity FROM outbound o JOIN tickets t ON t.id=o.ticket_id "
+                    "WHERE o.kind='return_visit' AND o.finish_s IS NOT NULL", store.conn)
+    by_sev = o.groupby("severity")["role"].agg(lambda r: set(r))
+    assert by_sev["important"] == {"supervisor"} and by_sev["major"] == {"manager"}
+    assert by_sev["minor"] == {"agent"}
+    # the phone agents' executor only ever saw the minor complaints' visits
+    agent_tasks = [t for t in lay.outbound.done if t.kind == "return_visit"]
+    assert len(agent_tasks) == (o["role"] == "agent").sum() > 0

@@ -266,6 +266,10 @@ class ReturnVisitRules(_Section):
         default="bernoulli", description="bernoulli: each ticket independently; systematic: every 1/rate-th "
                                          "(guarantees the rate is met)")
     talk_s: float = Field(default=150.0, gt=0, description="mean agent time per return-visit call incl. ACW")
+    by_department: list[Literal["assistant", "supervisor", "manager"]] = Field(
+        default=[], description="performers whose return visits are made by the customer_service department "
+                                "(not the phone agents); default none: all by the agents (spec: 'by the same "
+                                "agents ... they load the centre like any call')")
     reach_prob: float = Field(default=0.85, ge=0, le=1)
     max_attempts: int = Field(default=3, ge=1, le=20)
     retry_after_s: float = Field(default=7200.0, ge=0)

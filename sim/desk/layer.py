@@ -92,8 +92,19 @@ class DeskLayer:
         task.on_done = done
         self.tasks.append(task)
         self._dirty_tasks[task.id] = task
-        self.outbound.submit(task)
+        if kind == "return_visit" and extra.get("performer") in self.rules.return_visits.by_department:
+            self.env.process(self._desk_visit(task, extra["performer"]))
+        else:
+            self.outbound.submit(task)
         return task
+
+    def _desk_visit(self, task: OutboundTask, who: str):
+        """A return visit made by a supervisor/manager of customer_service instead of a phone agent."""
+        if task.ready_s > self.env.now:
+            yield self.env.timeout(task.ready_s - self.env.now)
+        task.start_s = self.env.now
+        yield from self.depts["customer_service"].work(task.talk_s)
+        task.on_done(self.env.now, who)
 
     def flush(self) -> None:
         if self.store is not None and (self._dirty or self._events or self._dirty_tasks):

@@ -8,7 +8,9 @@ numbers into one DataFrame indexed by metric name (column ``value``) for the run
 Deadline compliance: a deadline is evaluated if it was met or its due time is before the end of the run;
 unmet deadlines still pending at the end are left out. Lateness = max(0, met - due), for unmet overdue ones
 max(0, end - due) (a lower bound). ``mean_lateness_h``/``p90_lateness_h`` are over all evaluated deadlines
-(on-time ones count 0). Times in the store are seconds; reported lateness in hours.
+(on-time ones count 0). Times in the store are seconds; reported lateness in hours. Outbound ``agent_hours``
+is the phone agents' time; visits routed to customer_service staff (``return_visits.by_department``) are in
+``desk_staff_hours``.
 """
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ import numpy as np
 import pandas as pd
 
 from sim.desk.config import DeskRules
+
+
+DESK_PERFORMERS = ("assistant", "supervisor", "manager")   # roles of visits not made by phone agents
 
 
 def _meta(conn: sqlite3.Connection) -> dict:
@@ -141,14 +146,16 @@ def ticket_metrics(conn: sqlite3.Connection, end_s: float | None = None, backlog
     res["dunning"] = dn["outcome"].fillna("still_overdue").value_counts().rename("cases")
     o = pd.read_sql("SELECT kind, due_s, talk_s, finish_s, role, outcome FROM outbound", conn)
     done = o[o["finish_s"].notna()]
+    by_agent = done[~done["role"].isin(DESK_PERFORMERS)]
     res["outbound"] = pd.DataFrame({
         "submitted": o.groupby("kind").size(),
         "made": done.groupby("kind").size(),
         "reached": done[done["outcome"] == "reached"].groupby("kind").size(),
-        "agent_hours": done.groupby("kind")["talk_s"].sum() / 3600,
+        "agent_hours": by_agent.groupby("kind")["talk_s"].sum() / 3600,
+        "desk_staff_hours": done[done["role"].isin(DESK_PERFORMERS)].groupby("kind")["talk_s"].sum() / 3600,
         "on_time_share": (done["finish_s"] <= done["due_s"]).groupby(done["kind"]).mean(),
     }).fillna(0) if not o.empty else pd.DataFrame(columns=["submitted", "made", "reached", "agent_hours",
-                                                           "on_time_share"])
+                                                           "desk_staff_hours", "on_time_share"])
     res["outbound_by_role"] = done.groupby("role")["talk_s"].agg(["size", "sum"]).rename(
         columns={"size": "calls", "sum": "agent_s"})
     return res
@@ -184,4 +191,6 @@ def summary_frame(conn: sqlite3.Connection, end_s: float | None = None) -> pd.Da
         v[f"desk.outbound.{kind}.made"] = row["made"]
         v[f"desk.outbound.{kind}.agent_hours"] = row["agent_hours"]
     v["desk.outbound.agent_hours"] = float(m["outbound"]["agent_hours"].sum()) if len(m["outbound"]) else 0.0
+    v["desk.outbound.desk_staff_hours"] = (float(m["outbound"]["desk_staff_hours"].sum())
+                                           if len(m["outbound"]) else 0.0)
     return pd.DataFrame({"value": pd.Series(v, dtype=float)}).rename_axis("metric")
