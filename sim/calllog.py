@@ -19,7 +19,7 @@ FIRST, REDIAL, REPEAT = range(3)
 FLOAT_COLUMNS = ("arrive", "ivr_end", "enqueue", "answer", "abandon", "talk_end", "acw_end",
                  "talk", "hold", "acw", "t2_enqueue", "t2_answer", "t2_end")
 INT_COLUMNS = {"caller": "q", "attempt": "h", "origin": "b", "call_type": "b", "outcome": "b", "queued": "b",
-               "transferred": "b", "resolved": "b", "agent": "l", "rings": "h"}
+               "transferred": "b", "resolved": "b", "agent": "l", "rings": "l"}
 _INT_DEFAULT = {"agent": -1, "rings": 0}
 
 
