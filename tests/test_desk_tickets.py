@@ -1,14 +1,11 @@
 """Ticket lifecycle (explicit transition table) and each deadline / escalation rule on hand-built tickets.
 
 Expected due times are hand-computed from the spec (day 0 = Monday, office hours 08:30-17:30)."""
-import numpy as np
 import pytest
-import simpy
 
 from sim.desk import deadlines as dl
 from sim.desk.config import DeskRules
-from sim.desk.layer import DeskLayer
-from sim.desk.store import TicketStore
+from sim.desk.standalone import run_calls as _run_calls
 from sim.desk.tickets import IllegalTransition, Ticket
 
 H, D = 3600, 86400
@@ -24,21 +21,7 @@ def quiet_rules(**complaints):
 
 
 def run_calls(calls, until, rules=None, seed=0):
-    """Feed hand-built handled calls (dicts with 't') to a fresh layer; returns the layer after ``until``."""
-    env = simpy.Environment()
-    layer = DeskLayer(env, rules or quiet_rules(), np.random.default_rng(seed), TicketStore(":memory:"), None)
-
-    def driver():
-        for i, c in enumerate(sorted(calls, key=lambda c: c["t"])):
-            yield env.timeout(c["t"] - env.now)
-            call = {"call_id": i + 1, "caller_id": 1000 + i, "arrive_s": c["t"] - 60, "answer_s": c["t"] - 50,
-                    "talk_end_s": c["t"], "resolved": False, "role": "agent"}
-            call.update({k: v for k, v in c.items() if k != "t"})
-            layer.on_call_handled(call)
-
-    env.process(driver())
-    env.run(until=until)
-    return layer
+    return _run_calls(calls, until, rules or quiet_rules(), seed)
 
 
 def test_transition_table_legal_path_and_illegal_moves():

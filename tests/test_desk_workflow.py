@@ -12,12 +12,14 @@ from sim.desk.config import DepartmentRules, DeskRules, ReturnVisitRules
 from sim.desk.departments import Department
 from sim.desk.outbound import OutboundQueue, OutboundTask, SimpleOutboundExecutor, next_work
 from sim.desk.return_visits import Sampler
-from sim.desk.standalone import run_standalone
+from sim.desk.standalone import run_calls, run_standalone
 from sim.desk.tickets import Ticket
 
-from test_desk_tickets import at, quiet_rules, run_calls
-
 H, D = 3600, 86400
+
+
+def at(day, hh, mm=0):
+    return day * D + hh * H + mm * 60
 
 
 def within_binomial(k, n, p, conf=0.999):
