@@ -100,6 +100,30 @@ def log_bytes_per_million(output) -> float:
     return per_row * 1e6
 
 
+_MEMORY_CHILD = """
+import resource, sys
+sys.path.insert(0, {root!r})
+from benchmarks.bench_sim import scenario_mmcm
+from sim.runner import run_replication
+from sim.scenario import validate_scenario
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+sc = validate_scenario(scenario_mmcm(1400, 20000.0, {days}, 180.0, 120.0))
+rep = run_replication(sc, 1, 0)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(len(rep.calls), base / 1024, peak / 1024)
+"""
+
+
+def memory_for_calls(days: float) -> tuple[int, float, float]:
+    """(call attempts, RSS after imports MiB, peak RSS MiB) of one replication in a fresh process."""
+    import subprocess
+
+    root = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD.format(root=root, days=days)], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return int(out[0]), float(out[1]), float(out[2])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter workloads")
@@ -125,6 +149,9 @@ def main() -> None:
             speed = out.calls.n / t
             print(f"{label:32} {kind:>22} {speed:10.0f} {base_speed:10.0f} {speed / base_speed:6.2f}")
     print(f"call log memory: {log_bytes_per_million(out) / 2**20:.0f} MiB per million call attempts")
+    n_calls, base_mib, peak_mib = memory_for_calls(1 if args.quick else 3)
+    print(f"one replication of {n_calls:,} calls (model, log, DataFrame, metrics): peak RSS {peak_mib:.0f} MiB "
+          f"({base_mib:.0f} MiB after imports) -> {(peak_mib - base_mib) / n_calls * 1e6:.0f} MiB per million calls")
 
     from sim.runner import run
     sc = validate_scenario(scenario_mmcm(12, 200.0, 10 if not args.quick else 3, talk, patience))
