@@ -95,7 +95,8 @@ def erlang_a_metrics(traffic, agents, aht_s, patience_mean_s, t_s=None, *, waits
     """All Erlang A measures at once (see the module docstring for definitions); arrays broadcast.
 
     Keys: ``wait_probability``, ``abandon_probability``, ``answered_probability``, ``mean_wait_s``, and
-    when ``waits``: ``asa_s`` (answered calls), ``average_abandon_time_s``; when ``t_s`` is given:
+    when ``waits``: ``asa_s`` (answered calls), ``average_abandon_time_s`` (``waits="asa"``: only the
+    ASA, the average abandon time is then nan; a little faster); when ``t_s`` is given:
     ``service_level`` (answered within t / offered), ``offered_wait_exceeds`` (P(V > t)),
     ``answered_after`` (P(answered, V > t)), ``wait_within`` (P(W <= t)), ``abandon_within``.
     """
@@ -149,9 +150,9 @@ def erlang_a_metrics(traffic, agents, aht_s, patience_mean_s, t_s=None, *, waits
         closed = under & (val > 1e-3 * x)
         log_d[closed] = np.log(val[closed]) - np.log(y[closed])
         need_sum = under & ~closed
-        weights = ("k", "xh", "g") if waits else ("k",)
+        weights = ("k", "xh", "g") if waits is True else ("k", "xh") if waits == "asa" else ("k",)
         sums = {w: np.full(x.shape, np.nan) for w in weights}
-        if waits:
+        if len(weights) > 1:
             idx = np.arange(x.size)
         else:
             idx = np.flatnonzero(need_sum)
@@ -167,7 +168,7 @@ def erlang_a_metrics(traffic, agents, aht_s, patience_mean_s, t_s=None, *, waits
         if waits:
             common = log_pi + np.log(patm) - logf - np.log(y)
             e_ans = np.exp(common + sums["xh"])
-            e_ab = np.exp(common + sums["g"])
+            e_ab = np.exp(common + sums["g"]) if "g" in sums else np.full(x.shape, np.nan)
             p_ans = _answered_probability(log_pi, u_b, x, y, pab_m)
             with np.errstate(divide="ignore", invalid="ignore"):
                 asa[m] = np.where(p_ans > 0, e_ans / p_ans, np.inf)

@@ -110,7 +110,7 @@ def _as_target(target) -> StaffingTarget:
     raise ValueError(f"target must be a StaffingTarget or a mapping, got {type(target).__name__}")
 
 
-def predicted_metrics(traffic, agents, aht_s, target: StaffingTarget, *, waits: bool = True) -> dict:
+def predicted_metrics(traffic, agents, aht_s, target: StaffingTarget, *, waits: bool | str = True) -> dict:
     """Predicted service_level, asa_s, abandon_rate, occupancy, wait_probability, mean_wait_s per interval.
 
     Uses Erlang A when ``target.patience_mean_s`` is set, else Erlang C.  The service level uses
@@ -160,7 +160,7 @@ def predicted_metrics(traffic, agents, aht_s, target: StaffingTarget, *, waits: 
 
 
 def _meets(traffic, agents, aht, target: StaffingTarget) -> np.ndarray:
-    m = predicted_metrics(traffic, agents, aht, target, waits=target.asa_s is not None)
+    m = predicted_metrics(traffic, agents, aht, target, waits="asa" if target.asa_s is not None else False)
     ok = np.ones(np.shape(traffic), dtype=bool)
     if not target.uses_erlang_a:
         ok &= agents > traffic
@@ -188,21 +188,33 @@ def agents_for_traffic(traffic, aht_s, target) -> np.ndarray:
     idx = np.flatnonzero(busy)
     if idx.size:
         aa, hh = a[idx], aht[idx]
-        # lo: known infeasible; Erlang C needs N > A; with traffic somebody must answer (N >= 1)
-        lo = np.floor(aa) if not target.uses_erlang_a else np.zeros_like(aa)
-        hi = np.maximum(np.ceil(aa + np.sqrt(aa)) + 1.0, lo + 1.0)
+        # lo: known infeasible (Erlang C needs N > A; with traffic somebody must answer: N >= 1)
+        floor_lo = np.floor(aa) if not target.uses_erlang_a else np.zeros_like(aa)
+        guess = np.maximum(np.ceil(aa + np.sqrt(aa)) + 1.0, floor_lo + 1.0)  # square-root staffing
+        step = np.maximum(1.0, np.ceil(0.5 * np.sqrt(aa)))
+        ok = _meets(aa, guess, hh, target)
+        lo = np.where(ok, floor_lo, guess)
+        hi = np.where(ok, guess, np.inf)
+        # gallop with doubling steps: downwards from a feasible guess, upwards from an infeasible one
         todo = np.arange(aa.size)
-        while todo.size:  # gallop upwards until feasible
-            ok = _meets(aa[todo], hi[todo], hh[todo], target)
-            bad = todo[~ok]
-            lo[bad] = hi[bad]
-            hi[bad] = 2.0 * hi[bad] + 1.0
-            todo = bad
-            if todo.size and hi[todo].max() > _MAX_AGENTS:
+        while todo.size:
+            up = ~np.isfinite(hi[todo])
+            probe = np.where(up, lo[todo] + step[todo], hi[todo] - step[todo])
+            useful = up | (probe > lo[todo])
+            todo, probe, up = todo[useful], probe[useful], up[useful]
+            if not todo.size:
+                break
+            if probe.max() > _MAX_AGENTS:
                 raise ValueError(f"targets {target} need more than {_MAX_AGENTS} agents for traffic "
                                  f"{aa[todo].max():.4g} Erlangs")
+            ok = _meets(aa[todo], probe, hh[todo], target)
+            hi[todo[ok]] = probe[ok]
+            lo[todo[~ok]] = probe[~ok]
+            step[todo] *= 2.0
+            # keep galloping where the probe moved the bracket the same way as before
+            todo = todo[np.where(up, ~ok, ok)]
         todo = np.flatnonzero(hi - lo > 1)
-        while todo.size:  # bisection on all open intervals at once
+        while todo.size:  # bisection on all open brackets at once
             mid = np.floor((lo[todo] + hi[todo]) / 2.0)
             ok = _meets(aa[todo], mid, hh[todo], target)
             hi[todo[ok]] = mid[ok]
