@@ -186,7 +186,7 @@ def erlang_a_metrics(traffic, agents, aht_s, patience_mean_s, t_s=None, *, waits
             low = sl_m < 0.5  # small SL: avoid the subtraction, use the positive form
             if low.any():
                 sl_m[low] = _low_service_level(log_pi[low], u_b[low], x[low], y[low], yt[low], sl_m[low])
-            sl[m] = np.clip(sl_m, 0.0, 1.0)
+            sl[m] = np.clip(np.minimum(sl_m, p_ans), 0.0, 1.0)  # answered within t <= answered
             vex[m] = vex_m
             aft[m] = aft_m
 
