@@ -171,24 +171,27 @@ class CallCentreModel:
         enqueue = env.now
         log.enqueue[cid] = enqueue
         patience = self.patience() if self.patience is not None else math.inf
-        if self.ivr_time is None and tel.pickup_rings:
-            delay = tel.pickup_rings * tel.ring_cycle_s
-            if patience <= delay:
-                yield env.timeout(patience)
-                self._abandoned(cid, ctype)
-                return
-            yield env.timeout(delay)
+        # Without an IVR the phone rings at least ``pickup_rings`` times before anyone can pick up; the agent
+        # who will answer is claimed at once (so no outbound work slips in while the caller rings).
+        earliest = enqueue + tel.pickup_rings * tel.ring_cycle_s if self.ivr_time is None else enqueue
         agent = self.group.take_idle()
         if agent is None:
             log.queued[cid] = 1
             event = self.group.wait(tp.priority)
             if patience < math.inf:
-                timer = env.timeout(enqueue + patience - env.now)
+                timer = env.timeout(patience)
                 timer.callbacks.append(lambda _e: self.group.abandon(event))
             agent = yield event
             if agent is None:
                 self._abandoned(cid, ctype)
                 return
+        if env.now < earliest:
+            if enqueue + patience <= earliest:  # hangs up while it still rings
+                yield env.timeout(enqueue + patience - env.now)
+                self._abandoned(cid, ctype)
+                self.group.free(agent)
+                return
+            yield env.timeout(earliest - env.now)
         answer = env.now
         log.answer[cid] = answer
         log.agent[cid] = agent.idx

@@ -178,8 +178,12 @@ class _OutboundDesk:
         pass
 
 
-def test_blended_outbound_never_starts_while_an_inbound_caller_waits():
+@pytest.mark.parametrize("pickup_rings", [0, 1])
+def test_blended_outbound_never_starts_while_an_inbound_caller_waits(pickup_rings):
+    # pickup_rings=1: the caller rings 6 s before anyone may answer; the answering agent is claimed at once,
+    # so an outbound task cannot start in those 6 s (a bug the desk layer's cross-check once found).
     sc = scenario(arrivals={"calls_per_hour": 50}, agents={"headcount": 2},
+                  telephony={"pickup_rings": pickup_rings},
                   callers={"patience": {"family": "exponential", "mean": 300}})
     desk = _OutboundDesk(200)
     res = sim.run(sc, replications=1, seed=12, desk_factory=lambda s, ss: desk)
