@@ -140,7 +140,8 @@ def plot_requirements(table, path: Path, title: str = "") -> None:
 
 
 def staff(
-    source: Path = typer.Argument(..., help="scenario .toml or volumes CSV (interval_start, calls[, aht_s])"),
+    source: Path = typer.Argument(..., metavar="SCENARIO_OR_CSV",
+                                  help="scenario .toml or volumes CSV (interval_start, calls[, aht_s])"),
     target: list[str] = typer.Option(None, "--target", "-t", help=_TARGET_HELP),
     patience: float = typer.Option(None, "--patience", help="mean caller patience, s (Erlang A); "
                                    "default: the scenario's, or none (Erlang C) for a CSV"),
@@ -153,7 +154,11 @@ def staff(
     out: Path = typer.Option(Path("."), "--out", "-o", help="directory for requirements.csv/.png"),
     table: bool = typer.Option(True, "--table/--no-table", help="print the per-interval table"),
 ) -> None:
-    """Agents (and heads after shrinkage) needed per interval to meet service targets (Erlang C / A)."""
+    """Agents (and heads after shrinkage) needed per interval to meet service targets (Erlang C / A).
+
+    With a scenario, its targets are used unless --target is given (then only the --target ones apply);
+    its patience and shrinkage are used unless --patience / --shrinkage are given.
+    """
     from rich.console import Console
 
     from staffing.requirements import StaffingTarget, requirements_table

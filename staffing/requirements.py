@@ -79,6 +79,8 @@ class StaffingTarget:
             raise ValueError(f"patience_mean_s must be a finite number of seconds > 0, got {self.patience_mean_s!r}")
         if not (self.short_abandon_s >= 0 and self.short_abandon_s < np.inf):
             raise ValueError(f"short_abandon_s must be >= 0 seconds, got {self.short_abandon_s!r}")
+        if self.short_abandon_s > 0 and self.patience_mean_s is None:
+            raise ValueError("short_abandon_s needs patience_mean_s (without patience nobody abandons)")
         if self.abandon_rate is not None and self.patience_mean_s is None:
             raise ValueError("an abandon_rate target needs patience_mean_s (callers who never hang up never abandon)")
         if all(getattr(self, k) is None for k in ("service_level", "asa_s", "abandon_rate", "occupancy_max")):

@@ -113,6 +113,7 @@ def test_short_abandons_excluded_from_denominators():
     ({"service_level": 0.8, "service_time_s": -1}, "service_time_s"),
     ({"patience_mean_s": 60.0}, "no staffing target"),
     ({"asa_s": 20.0, "blocking": 1.0}, "blocking"),
+    ({"asa_s": 20.0, "short_abandon_s": 20.0}, "patience_mean_s"),
 ])
 def test_invalid_targets_raise_clear_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
