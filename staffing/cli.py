@@ -1,4 +1,4 @@
-"""``acdsim staff``: agents needed per interval for service targets (``acdsim schedule`` comes later).
+"""``acdsim staff``: agents needed per interval for service targets (``acdsim schedule`` is in cli_schedule).
 
     acdsim staff scenarios/property_centre.toml
     acdsim staff volumes.csv --aht 240 --target sl=0.8/20 --target abandon=0.05 --patience 120 --out out/
