@@ -76,12 +76,16 @@ def run_command(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=512, help="parallel processes"),
     out: Path = typer.Option(None, "--out", "-o", help="folder for summary.json, intervals.csv, calls.csv.gz"),
     report: bool = typer.Option(False, "--report", help="also write report.html into the --out folder"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace ticket stores of an earlier run in --out"),
+    resume: bool = typer.Option(False, "--resume", help="finish interrupted ticket stores in --out"),
 ) -> None:
     """Simulate SCENARIO and print all 23 metrics with 95 % confidence intervals and target checks."""
     from sim.runner import run
 
     if report and out is None:
         fail("--report needs --out DIR (the report is written into that folder)")
+    if overwrite and resume:
+        fail("--overwrite and --resume exclude each other")
     try:
         sc = load_scenario(scenario)
     except ScenarioError as err:
@@ -90,13 +94,35 @@ def run_command(
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task(f"simulating {sc.name}", total=reps)
+        desk_factory = None
+        if sc.desk_enabled and out is not None:
+            from sim.desk.hook import DeskFactory
+
+            out.mkdir(parents=True, exist_ok=True)
+            desk_factory = DeskFactory(out, "resume" if resume else "overwrite" if overwrite else "new")
         try:
-            results = run(sc, replications=reps, seed=seed, jobs=jobs,
+            results = run(sc, replications=reps, seed=seed, jobs=jobs, desk_factory=desk_factory,
                           progress=lambda k: bar.update(task, completed=k))
         except ScenarioError as err:
             fail(str(err))
+        except Exception as err:  # a ticket store that may not be overwritten or resumed
+            from sim.desk.store import StoreError
+
+            if isinstance(err, StoreError):
+                fail(f"{err} (use --overwrite to replace it, or --resume to finish an interrupted run)")
+            raise
     console.print(metrics_table(results, f"{sc.name}: {reps} replications, seed {results.seed}, "
                                          f"{sc.horizon.days} day(s)"))
+    desk_rows = [m for m in results.summary.index if m.startswith("desk.")]
+    if desk_rows:
+        table = Table(title="front desk (tickets)")
+        for col in ("metric", "mean", "95 % CI"):
+            table.add_column(col, justify="left" if col == "metric" else "right")
+        for m in desk_rows:
+            row = results.summary.loc[m]
+            ci = f"{row['ci_low']:.3g} – {row['ci_high']:.3g}" if math.isfinite(row["ci_low"]) else "–"
+            table.add_row(m, f"{row['mean']:.4g}", ci)
+        console.print(table)
     if sc.metrics.exclude_short_abandons:
         console.print(f"Short abandons (<= {sc.metrics.short_abandon_s:g} s) are excluded from the abandonment "
                       "rate and service-level denominators.")

@@ -70,9 +70,15 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     """Simulate ``replications`` (default: the scenario's) with ``seed`` (default: the scenario's).
 
     ``jobs`` > 1 runs replications in that many local processes; results are identical to ``jobs=1``.
-    ``progress(k)`` is called after each finished replication. Returns ``Results``.
+    ``progress(k)`` is called after each finished replication. With a ``[desk]`` section every handled call
+    becomes a ticket (``desk_factory``: default an in-memory store; ``sim.desk.DeskFactory(run_dir)`` keeps
+    ``tickets.sqlite`` files). Returns ``Results``.
     """
     _check_arguments(replications, seed, jobs)
+    if desk_factory is None and scenario.desk_enabled:  # tickets in memory; the CLI passes a run folder
+        from sim.desk.hook import DeskFactory
+
+        desk_factory = DeskFactory(None)
     reps = replications if replications is not None else scenario.replications
     seed = seed if seed is not None else scenario.seed
     done: list[Replication] = []

@@ -10,6 +10,7 @@ import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from sim.agents_config import Agents, ShiftSpec, BreakSpec
+from sim.desk.config import DeskRules
 from sim.config import (WEEKDAYS, Arrivals, Attrition, Callers, CallType, Costs, Horizon, MetricOptions, Quality,
                         Section, Target, Telephony, Transfers, weekday_index)
 
@@ -44,6 +45,8 @@ class Scenario(Section):
     attrition: Attrition = Field(default_factory=Attrition)
     metrics: MetricOptions = Field(default_factory=MetricOptions)
     targets: dict[str, Target] = Field(default_factory=dict)
+    desk: DeskRules | None = Field(default=None, description="front-desk workflow rules; a [desk] table "
+                                                             "(even empty) turns the ticket layer on")
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
@@ -88,6 +91,10 @@ class Scenario(Section):
     def base_dir(self) -> Path:
         """Folder that relative paths in the scenario (CSV files) are read from."""
         return self._base_dir
+
+    @property
+    def desk_enabled(self) -> bool:
+        return self.desk is not None and self.desk.enabled
 
     def type_names(self) -> list[str]:
         return list(self.call_types)
