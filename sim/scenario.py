@@ -181,6 +181,8 @@ class Scenario(Section):
             out["occupancy_max"] = t["occupancy"].max
         patience = self.callers.patience
         out["patience_mean_s"] = patience.expected() if patience is not None else None
+        if patience is not None and self.metrics.exclude_short_abandons:
+            out["short_abandon_s"] = self.metrics.short_abandon_s  # metrics #14 and #21 exclude them
         return out
 
     def with_roster(self, roster: pd.DataFrame) -> "Scenario":
