@@ -1,0 +1,128 @@
+"""``acdsim schedule`` (staffing.cli_schedule): CSV and scenario input, outputs, clear errors."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from staffing.cli_schedule import register
+from staffing.shifts import read_roster_csv, roster_coverage
+
+app = typer.Typer()
+register(app)
+
+
+@app.callback()
+def _root() -> None:
+    """Keep 'schedule' a sub-command (a one-command typer app would drop the name)."""
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, ["schedule", *map(str, args)])
+
+
+def day_requirement() -> np.ndarray:
+    t = np.arange(48) / 2
+    req = np.round(1 + 6 * np.exp(-((t - 10.5) / 2.5) ** 2) + 4 * np.exp(-((t - 15) / 2.5) ** 2))
+    req[(t < 7) | (t >= 22)] = 1
+    return req
+
+
+SCENARIO = """
+name = "tiny"
+replications = 2
+[horizon]
+days = 1
+interval_minutes = 30
+[arrivals]
+calls_per_interval = {calls}
+[call_types.inquiry]
+share = 1.0
+talk = {{ family = "exponential", mean = 240 }}
+[agents]
+headcount = 1
+shrinkage = 0.0
+[targets]
+service_level = {{ min = 0.8 }}
+"""
+
+
+def test_csv_input_writes_roster_plots_and_report(tmp_path):
+    req = day_requirement()
+    src = tmp_path / "req.csv"
+    pd.DataFrame({"interval": range(48), "required": req}).to_csv(src, index=False)
+    out = tmp_path / "out"
+    r = invoke(src, "--out", out)
+    assert r.exit_code == 0, r.output
+    for name in ("roster.csv", "roster_sim.csv", "coverage.csv", "gantt.png", "coverage.png", "report.txt"):
+        assert (out / name).stat().st_size > 0, name
+    roster = read_roster_csv(out / "roster.csv")
+    cov = roster_coverage(roster, 1, 1800)
+    assert (cov["on_phone_min"].to_numpy() >= req).all()
+    assert "gap" in r.output and "solve time" in r.output
+    assert (out / "gantt.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_csv_infeasible_gives_one_clear_message(tmp_path):
+    req = day_requirement()
+    req[4] = 4      # 02:00-02:30: only the night-duty technician may work
+    src = tmp_path / "req.csv"
+    pd.DataFrame({"agents": req}).to_csv(src, index=False)
+    r = invoke(src, "--out", tmp_path / "o")
+    assert r.exit_code == 2
+    assert "infeasible: cannot cover" in r.output and "day 0 02:00 - 02:30" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_csv_errors(tmp_path):
+    src = tmp_path / "bad.csv"
+    pd.DataFrame({"x": [1] * 48, "y": [1] * 48}).to_csv(src, index=False)
+    r = invoke(src)
+    assert r.exit_code == 2 and "no requirement column" in r.output
+    pd.DataFrame({"required": [1] * 47}).to_csv(src, index=False)
+    r = invoke(src)
+    assert r.exit_code == 2 and "whole number of days" in r.output
+    pd.DataFrame({"required": [1] * 48}).to_csv(src, index=False)
+    r = invoke(src, "--verify")
+    assert r.exit_code == 2 and "--verify needs a scenario" in r.output
+    r = invoke(tmp_path / "missing.csv")
+    assert r.exit_code == 2 and "file not found" in r.output
+
+
+def test_rules_file_and_soft_coverage(tmp_path):
+    rules = {"shift_types": [{"name": "pt", "length_minutes": 240, "earliest_start": "06:00",
+                              "latest_start": "16:00", "days_off": False, "hourly_cost": 10}],
+             "duty_windows": [], "min_on_duty": 0, "days_off": None, "max_agents_per_day": 2,
+             "understaffing_penalty": 500}
+    (tmp_path / "rules.json").write_text(json.dumps(rules))
+    req = np.zeros(48)
+    req[16:24] = 3   # needs 3, at most 2 shifts a day
+    src = tmp_path / "req.csv"
+    pd.DataFrame({"required": req}).to_csv(src, index=False)
+    r = invoke(src, "--rules", tmp_path / "rules.json", "--out", tmp_path / "o")
+    assert r.exit_code == 2 and "cannot cover" in r.output
+    r = invoke(src, "--rules", tmp_path / "rules.json", "--soft", "--out", tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    cov = pd.read_csv(tmp_path / "o" / "coverage.csv")
+    assert cov["under"].sum() == pytest.approx(8)   # 1 head short for 8 half-hours
+    (tmp_path / "bad.json").write_text(json.dumps({"start_granularity_minutes": 7}))
+    r = invoke(src, "--rules", tmp_path / "bad.json")
+    assert r.exit_code == 2 and "start_granularity_minutes" in r.output
+
+
+def test_scenario_input_with_verify(tmp_path):
+    t = np.arange(48) / 2
+    calls = np.where((t >= 8) & (t < 19), 12.0, 0.2).round(2).tolist()
+    src = tmp_path / "tiny.toml"
+    src.write_text(SCENARIO.format(calls=calls))
+    out = tmp_path / "v"
+    r = invoke(src, "--verify", "--max-iter", 2, "--replications", 2, "--seed", 1, "--out", out)
+    assert r.exit_code == 0, r.output
+    hist = pd.read_csv(out / "history.csv")
+    assert 1 <= len(hist) <= 2 and {"cost", "worst_service_level"} <= set(hist.columns)
+    assert "Erlang C" in (out / "explanation.txt").read_text()
+    assert (out / "history.png").exists() and (out / "roster.csv").exists()
