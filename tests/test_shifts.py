@@ -171,7 +171,7 @@ def test_infeasible_requirement_above_night_capacity():
     with pytest.raises(InfeasibleScheduleError) as err:
         schedule(req, 1800, ShiftRules())
     msg = str(err.value)
-    assert "day 0 02:00-03:00" in msg and "at most 1" in msg
+    assert "day 0 02:00 - 03:00" in msg and "at most 1" in msg
     assert err.value.intervals == [4, 5]
 
 
