@@ -61,6 +61,35 @@ def _metrics_table(summary: dict) -> str:
             + "".join(rows) + "</table>")
 
 
+def _desk_sections(run_dir: Path) -> list[tuple[str, str, bytes | None]]:
+    """Ticket backlog plot and deadline-compliance table of replication 0's store, if the run kept one."""
+    store = run_dir / "tickets.sqlite"
+    if not store.exists():
+        return []
+    from matplotlib.figure import Figure
+
+    from sim.desk.metrics import backlog, deadline_compliance
+    from sim.desk.store import open_readonly
+
+    conn = open_readonly(store)
+    try:
+        bl = backlog(conn, step_s=3600.0)
+        dl = deadline_compliance(conn)
+    finally:
+        conn.close()
+    fig = Figure(figsize=(11, 3.5))
+    ax = fig.subplots()
+    for col in [c for c in bl.columns if c.startswith("open_")]:
+        ax.plot(bl["t_s"] / 3600, bl[col], label=col.removeprefix("open_"))
+    ax.plot(bl["t_s"] / 3600, bl["open"], color="black", linewidth=2, label="all")
+    ax.set(xlabel="hours from start", ylabel="open tickets", title="Ticket backlog (replication 0)")
+    ax.legend(loc="upper left", ncol=4)
+    fig.tight_layout()
+    table = dl.round(2).to_html(classes="deadlines", na_rep="–")
+    return [("Ticket backlog", "", _png(fig)),
+            ("Deadline compliance per rule (replication 0; lateness in hours)", table, None)]
+
+
 def load_run(run_dir: str | Path) -> tuple[dict, Scenario, pd.DataFrame]:
     """(summary dict, scenario, interval summary) of a saved run; clear error if the folder is not one."""
     run_dir = Path(run_dir)
@@ -93,6 +122,12 @@ def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | No
         (plot_dir / f"{key}.png").write_bytes(data)
         sections.append(f"<h2>{html.escape(title)}</h2><img alt='{key}' "
                         f"src='data:image/png;base64,{base64.b64encode(data).decode()}'>")
+    for title, body, png in _desk_sections(run_dir):
+        if png is not None:
+            name = title.lower().replace(" ", "_")
+            (plot_dir / f"{name}.png").write_bytes(png)
+            body += f"<img alt='{name}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+        sections.append(f"<h2>{html.escape(title)}</h2>{body}")
     for title, body in extra_sections or []:
         sections.append(f"<h2>{html.escape(title)}</h2>{body}")
     d = summary.get("definitions", {})

@@ -76,3 +76,19 @@ def test_report_written_from_run_folder(tmp_path):
         assert (tmp_path / "plots" / f"{name}.png").stat().st_size > 1000
     result = CliRunner().invoke(app, ["report", str(tmp_path / "nothing")])
     assert result.exit_code == 2 and "not a run folder" in result.output
+
+
+def test_run_with_desk_writes_ticket_store_and_report_section(tmp_path):
+    out = tmp_path / "run"
+    runner = CliRunner()
+    args = ["run", "scenarios/property_centre.toml", "-r", "2", "--out", str(out), "--report"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (out / "tickets.sqlite").exists() and (out / "tickets_rep1.sqlite").exists()
+    assert "desk.tickets" in result.output or "front desk" in result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Deadline compliance per rule" in html and (out / "plots" / "ticket_backlog.png").exists()
+    again = runner.invoke(app, args)           # a finished store is not overwritten silently
+    assert again.exit_code == 2 and "--overwrite" in again.output
+    assert runner.invoke(app, args + ["--overwrite"]).exit_code == 0
+    assert runner.invoke(app, ["tickets", str(out)]).exit_code == 0
