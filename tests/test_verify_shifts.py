@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from staffing.shifts import ShiftRules, roster_coverage
-from staffing.shifts.verify import erlang_requirement, interval_stats, judge, optimise_with_simulation
+from staffing.shifts.verify import erlang_c_requirement, erlang_requirement, interval_stats, judge, optimise_with_simulation
 
 INTERVAL_S = 1800
 AHT = 300.0
@@ -88,13 +88,14 @@ def fake_run(offset: int, log: list):
     return run
 
 
-def test_erlang_requirement_matches_textbook_erlang_c():
+@pytest.mark.parametrize("fn", [erlang_requirement, erlang_c_requirement])
+def test_erlang_requirement_matches_textbook_erlang_c(fn):
     calls = day_calls()
-    req = erlang_requirement(FakeScenario(calls))
+    req = fn(FakeScenario(calls))
     expected = np.array([erlang_agents(c) for c in calls])
     assert np.array_equal(req, expected)
     # shrinkage 20 %: heads = ceil(agents / 0.8)
-    req_s = erlang_requirement(FakeScenario(calls, shrinkage=0.2))
+    req_s = fn(FakeScenario(calls, shrinkage=0.2))
     assert np.array_equal(req_s, np.ceil(expected / 0.8 - 1e-9))
 
 

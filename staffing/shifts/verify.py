@@ -41,17 +41,21 @@ class VerifiedSchedule:
 
 
 def erlang_requirement(scenario) -> np.ndarray:
-    """Heads per interval from Erlang C for the scenario's targets, divided by (1 - shrinkage), rounded up.
-
-    Uses ``staffing.requirements.requirement_for_scenario(scenario)`` when that module provides it; otherwise an
-    Erlang C search here (service level and ASA targets; abandonment ignored, which is conservative).
+    """Heads per interval for the scenario's targets: ``staffing.requirements_from_scenario(scenario)["heads"]``
+    (Erlang C, or Erlang A when callers abandon; shrinkage applied). Falls back to an Erlang C search here
+    (service level and ASA targets, abandonment ignored) if that module is unavailable.
     """
-    try:  # the staffing-maths helper's API, when present
-        from staffing import requirements as _req  # type: ignore
-        if hasattr(_req, "requirement_for_scenario"):
-            return np.asarray(_req.requirement_for_scenario(scenario), dtype=float)
+    try:
+        from staffing.requirements import requirements_from_scenario
     except ImportError:
-        pass
+        requirements_from_scenario = None
+    if requirements_from_scenario is not None:
+        return np.asarray(requirements_from_scenario(scenario)["heads"], dtype=float)
+    return erlang_c_requirement(scenario)
+
+
+def erlang_c_requirement(scenario) -> np.ndarray:
+    """Fallback: smallest Erlang C agents meeting the SL/ASA targets, / (1 - shrinkage), rounded up."""
     from staffing.erlang_c import erlang_c_asa, erlang_c_service_level
     wl = scenario.workload()
     targets = scenario.staffing_targets()
