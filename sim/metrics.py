@@ -136,9 +136,9 @@ def compute_metrics(out: ModelOutput, sc: Scenario, rng: np.random.Generator,
             "outbound_share": _ratio(p["outbound_busy_s"], p["busy_s"]),
         }
 
-    totals = {k: (float(np.sum(v)) if k != "turnover" else v) for k, v in per.items()}
-    totals["turnover"] = per["turnover_run"]
-    per["turnover"] = np.full(n, per["turnover_run"])
+    turnover = per.pop("turnover_run")  # a centre-level rate: the same value for the run and every interval
+    totals = {k: float(np.sum(v)) for k, v in per.items()} | {"turnover": turnover}
+    per["turnover"] = np.full(n, turnover)
     intervals = pd.DataFrame(metrics_from(per))
     intervals.insert(0, "interval_start_s", np.arange(n) * I)
     intervals.insert(0, "interval", np.arange(n))
