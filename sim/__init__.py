@@ -8,11 +8,14 @@
 >>> 0.0 <= res.metric("service_level") <= 1.0
 True
 """
+from sim.desk import DeskFactory, DeskRules
 from sim.distributions import Distribution
 from sim.metrics import COUNTS, METRICS
+from sim.report import build_report
 from sim.results import Results
 from sim.runner import run
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+from sim.sweep import run_sweep
 
-__all__ = ["COUNTS", "METRICS", "Distribution", "Results", "Scenario", "ScenarioError", "load_scenario", "run",
-           "validate_scenario"]
+__all__ = ["COUNTS", "METRICS", "DeskFactory", "DeskRules", "Distribution", "Results", "Scenario", "ScenarioError",
+           "build_report", "load_scenario", "run", "run_sweep", "validate_scenario"]
