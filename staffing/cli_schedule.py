@@ -83,7 +83,7 @@ def schedule_command(
     source: Path = typer.Argument(..., help="scenario file (.toml/.yaml/.json) or requirement CSV"),
     verify: bool = typer.Option(False, "--verify", help="simulate the roster and adjust (scenario input only)"),
     out: Path = typer.Option(Path("schedule_out"), "--out", help="output folder"),
-    rules_file: Path | None = typer.Option(None, "--rules", help="ShiftRules as JSON or TOML ([shifts] table)"),
+    rules_file: Path | None = typer.Option(None, "--rules", help="ShiftRules as JSON or TOML (a \\[shifts] table or top level)"),
     column: str | None = typer.Option(None, "--column", help="CSV requirement column"),
     interval_minutes: int | None = typer.Option(None, "--interval-minutes", help="CSV interval length, min"),
     soft: bool = typer.Option(False, "--soft", help="soft coverage with the rules' understaffing penalty"),

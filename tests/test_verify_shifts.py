@@ -48,7 +48,7 @@ def erlang_agents(calls: float) -> int:
 def day_calls() -> np.ndarray:
     t = np.arange(48) / 2
     calls = 40 * np.exp(-((t - 10.5) / 2.0) ** 2) + 30 * np.exp(-((t - 15.0) / 2.5) ** 2)
-    calls[(t < 8) | (t >= 20)] = 0.2      # night: below min_calls, not judged
+    calls[(t < 8) | (t >= 20)] = 0.2      # night: 2 calls over 10 replications, below min_calls, not judged
     return calls
 
 
@@ -106,7 +106,7 @@ def test_loop_raises_requirement_until_target_met():
     out = optimise_with_simulation(FakeScenario(calls), run_fn=fake_run(-1, log), rules=ShiftRules(),
                                    requirement=erl, max_iter=6, replications=10, seed=3)
     assert out.converged
-    judged = calls >= 1.0
+    judged = calls * 10 >= 30.0          # min_calls default: 30 calls pooled over the 10 replications
     staffed = roster_coverage(out.roster, 1, INTERVAL_S, cyclic=False)["on_phone_min"].to_numpy()
     # the centre serves like Erlang C with one agent less, so every judged interval needs Erlang + 1
     assert (staffed[judged] >= erl[judged] + 1).all()
@@ -135,17 +135,26 @@ def test_loop_lowers_over_served_intervals_without_oscillating():
 
 
 def test_interval_stats_confidence_interval_by_hand():
-    df = pd.DataFrame({"replication": [0, 1, 2, 0, 1, 2], "interval": [0, 0, 0, 1, 1, 1],
-                       "service_level": [0.7, 0.8, 0.9, 0.95, 0.95, 0.95], "offered": [10, 12, 14, 5, 5, 5]})
+    df = pd.DataFrame({"replication": [0, 1, 2] * 3, "interval": [0, 0, 0, 1, 1, 1, 2, 2, 2],
+                       "service_level": [0.7, 0.8, 0.9] + [0.95] * 6,
+                       "offered": [400, 400, 400, 100, 100, 100, 5, 5, 5]})
     st = interval_stats(df, {"service_level": 0.8}, level=0.95)
     # interval 0: mean 0.8, sd 0.1, t(0.975, 2) = 4.3027 -> half-width 0.1 * 4.3027 / sqrt(3) = 0.24841
+    # (wider than Wilson on 1200 calls, 0.023, so the t-interval stands)
     assert st.loc[0, "service_level_mean"] == pytest.approx(0.8)
     assert st.loc[0, "service_level_ci_high"] - 0.8 == pytest.approx(0.24841, abs=1e-4)
-    assert st.loc[0, "offered"] == pytest.approx(12)
+    assert st.loc[0, "offered"] == pytest.approx(400) and st.loc[0, "offered_total"] == pytest.approx(1200)
+    # interval 2: zero spread between replications, but only 15 calls: Wilson (z = 1.96, n = 15, p = 0.95)
+    # centre (0.95 + 3.8416/30) / (1 + 3.8416/15) = 0.85825, half-width 0.13454 -> low 0.7237
+    assert st.loc[2, "service_level_ci_low"] == pytest.approx(0.7237, abs=2e-4)
+    # interval 1: 300 calls -> Wilson low = 0.9443 - 0.0252 = 0.919 (by the same formula)
+    assert st.loc[1, "service_level_ci_low"] == pytest.approx(0.919, abs=2e-3)
     j = judge(st, {"service_level": 0.8}, over_margin=0.05, min_calls=1)
-    assert list(j["fail"]) == [False, False] and list(j["over"]) == [False, True]
+    assert list(j["fail"]) == [False, False, False] and list(j["over"]) == [False, True, False]
     j2 = judge(st, {"service_level": 0.85}, over_margin=0.05, min_calls=1)
-    assert list(j2["fail"]) == [True, False]
+    assert list(j2["fail"]) == [True, False, False]
+    j3 = judge(st, {"service_level": 0.85}, over_margin=0.05, min_calls=20)   # interval 2 has 15 calls
+    assert list(j3["judged"]) == [True, True, False]
 
 
 def test_loop_needs_a_target():
@@ -153,3 +162,16 @@ def test_loop_needs_a_target():
     sc.staffing_targets = lambda: {"patience_mean_s": None}
     with pytest.raises(ValueError, match="service target"):
         optimise_with_simulation(sc, run_fn=fake_run(0, []), requirement=np.ones(48))
+
+
+def test_loop_caps_requirement_the_rules_cannot_staff():
+    # 2 heads asked at 03:00 where only the single night-duty technician may work: capped with a note
+    calls = day_calls()
+    erl = np.array([erlang_agents(c) for c in calls])
+    erl[6] = 2
+    notes: list = []
+    out = optimise_with_simulation(FakeScenario(calls), run_fn=fake_run(0, []), rules=ShiftRules(),
+                                   requirement=erl, max_iter=2, replications=5, seed=1, progress=notes.append)
+    assert out.requirement[6] == 1
+    assert "capped" in out.explanation and "day 0 (Mon) 03:00 - 03:30" in out.explanation
+    assert any("capped" in n for n in notes)

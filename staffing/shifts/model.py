@@ -193,7 +193,7 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
         + pe.quicksum((penalty if row_info[r][0] == "answers" and soft else diag_pen) * m.u[r]
                       for r in soft_rows),
         sense=pe.minimize)
-    n_int = n_cols + n_b + len(wkeys)
+    n_int = n_cols + n_b + len(wkeys) + len(m.nd) + len(m.heads)
     size = {"variables": n_int + len(soft_rows), "integer_variables": n_int,
             "constraints": len(m.link) + len(m.cover) + len(m.daily) + len(m.daysoff), "nonzeros": int(nnz),
             "shift_columns": n_cols, "break_options": n_b, "templates": ts.n_templates(),

@@ -80,26 +80,41 @@ def erlang_c_requirement(scenario) -> np.ndarray:
 
 
 def interval_stats(intervals: pd.DataFrame, targets: dict, level: float = 0.95) -> pd.DataFrame:
-    """Per interval: replication mean, t-CI and count of each target metric, and mean offered calls."""
+    """Per interval: replication mean and CI of each target metric, mean and pooled offered calls.
+
+    The CI is the t-interval over replications; for the fractions (service level, abandonment) it is widened
+    to at least the Wilson interval of the pooled calls (sum of ``offered`` over replications), because a
+    handful of calls that were all answered in time gives zero spread between replications but says little.
+    """
     metrics = [METRIC_OF_TARGET[k][0] for k in METRIC_OF_TARGET if k in targets]
     g = intervals.groupby("interval")
     out = pd.DataFrame(index=pd.Index(sorted(intervals["interval"].unique()), name="interval"))
-    out["offered"] = g["offered"].mean() if "offered" in intervals else np.nan
+    has_offered = "offered" in intervals
+    out["offered"] = g["offered"].mean() if has_offered else np.nan
+    out["offered_total"] = g["offered"].sum() if has_offered else np.nan
+    z = stats.norm.ppf(0.5 + level / 2)
     for m in metrics:
         agg = g[m].agg(["mean", "std", "count"])
         half = stats.t.ppf(0.5 + level / 2, np.maximum(agg["count"] - 1, 1)) * agg["std"] / np.sqrt(agg["count"])
         half = half.where(agg["count"] > 1, np.inf)
-        out[f"{m}_mean"], out[f"{m}_ci_low"], out[f"{m}_ci_high"] = agg["mean"], agg["mean"] - half, \
-            agg["mean"] + half
+        lo, hi = agg["mean"] - half, agg["mean"] + half
+        if m in ("service_level", "abandon_rate") and has_offered:
+            n = out["offered_total"].clip(lower=1e-9)
+            p = agg["mean"].clip(0, 1)
+            centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+            w = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+            lo, hi = np.minimum(lo, centre - w), np.maximum(hi, centre + w)
+        out[f"{m}_mean"], out[f"{m}_ci_low"], out[f"{m}_ci_high"] = agg["mean"], lo, hi
         out[f"{m}_n"] = agg["count"]
     return out.reset_index()
 
 
 def judge(st: pd.DataFrame, targets: dict, *, over_margin: float, min_calls: float) -> pd.DataFrame:
-    """Add columns ``judged`` (enough calls), ``fail`` (a mean misses a target), ``over`` (all CIs clear by
-    ``over_margin``: absolute for fractions, relative for ASA) and ``shortfall`` (how far the worst metric is)."""
+    """Add columns ``judged`` (at least ``min_calls`` offered calls pooled over the replications), ``fail``
+    (a mean misses a target), ``over`` (every CI clears its target by ``over_margin``: absolute for fractions,
+    relative for ASA) and ``shortfall`` (how far the worst metric is from its target)."""
     st = st.copy()
-    st["judged"] = st["offered"].fillna(0) >= min_calls
+    st["judged"] = st["offered_total"].fillna(0) >= min_calls
     fail = np.zeros(len(st), bool)
     over = np.ones(len(st), bool)
     short = np.zeros(len(st))
@@ -136,13 +151,14 @@ def _with_roster(scenario, roster: pd.DataFrame, handover_minutes: float):
 def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules: ShiftRules | None = None,
                              requirement=None, max_iter: int = 6, replications: int | None = None,
                              seed: int | None = None, level: float = 0.95, over_margin: float = 0.05,
-                             min_calls: float = 1.0, time_limit_s: float = 60.0, mip_rel_gap: float = 0.005,
+                             min_calls: float = 30.0, time_limit_s: float = 60.0, mip_rel_gap: float = 0.005,
                              progress: Callable[[str], None] | None = None) -> VerifiedSchedule:
     """Schedule, simulate, adjust, repeat (see module docstring). ``run_fn(scenario, replications=, seed=)``
     must return an object with ``.intervals`` (contract ``Results.intervals``); default ``sim.run``.
 
     ``requirement``: starting heads per interval (default: :func:`erlang_requirement`). Intervals with fewer
-    than ``min_calls`` mean offered calls are not judged (their per-interval SL is noise).
+    than ``min_calls`` offered calls pooled over all replications are not judged (their SL is noise); more
+    replications judge more of the quiet intervals.
     """
     if max_iter < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
@@ -160,13 +176,13 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
     weekday = getattr(scenario.horizon, "start_weekday", None)
     req0 = np.asarray(erlang_requirement(scenario) if requirement is None else requirement, dtype=float)
     req0 = np.ceil(req0 - 1e-9)
+    say = progress or (lambda s: None)
     cap = slot_upper_bound(req0, interval_s, rules)
     current, cap_note = cap_requirement(req0, interval_s, rules, weekday)
     if cap_note:
         say(cap_note)
     floor = np.zeros_like(current)
     history, runs = [], []
-    say = progress or (lambda s: None)
     for it in range(1, max_iter + 1):
         try:
             res = schedule(current, interval_s, rules, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
@@ -206,7 +222,9 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
             break
         current = new
     passing = [i for i, (_, _, _, st) in enumerate(runs) if not st["fail"].any()]
-    pick = min(passing, key=lambda i: runs[i][0].cost) if passing else len(runs) - 1
+    # cheapest passing iteration; if none passes, the one with the fewest failing intervals (then cheapest)
+    pick = min(passing, key=lambda i: runs[i][0].cost) if passing else \
+        min(range(len(runs)), key=lambda i: (int(runs[i][3]["fail"].sum()), runs[i][0].cost))
     res, roster, req, st = runs[pick]
     hist = pd.DataFrame(history)
     text = explain(scenario, req0, req, hist, st, cap, pick + 1, bool(passing), interval_s, weekday)
