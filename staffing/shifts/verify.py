@@ -126,11 +126,13 @@ def judge(st: pd.DataFrame, targets: dict, *, over_margin: float, min_calls: flo
         has = np.isfinite(mean)
         if sense == "min":
             fail |= has & (mean < tgt)
+            st[f"fail_{m}"] = has & (mean < tgt) & st["judged"].to_numpy()
             over &= ~has | (lo >= tgt + over_margin)
             short = np.maximum(short, np.where(has, tgt - mean, 0))
         else:
             marg = over_margin * tgt if m == "asa" else over_margin
             fail |= has & (mean > tgt)
+            st[f"fail_{m}"] = has & (mean > tgt) & st["judged"].to_numpy()
             over &= ~has | (hi <= tgt - marg)
             short = np.maximum(short, np.where(has, (mean - tgt) / (tgt if m == "asa" and tgt > 0 else 1), 0))
     st["fail"] = fail & st["judged"]
@@ -227,21 +229,24 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
         min(range(len(runs)), key=lambda i: (int(runs[i][3]["fail"].sum()), runs[i][0].cost))
     res, roster, req, st = runs[pick]
     hist = pd.DataFrame(history)
-    text = explain(scenario, req0, req, hist, st, cap, pick + 1, bool(passing), interval_s, weekday)
+    text = explain(scenario, runs[0][2], req, hist, st, runs[0][3], cap, pick + 1, bool(passing), interval_s,
+                   weekday)
     if cap_note:
         text += "\nNote: the Erlang " + cap_note
     return VerifiedSchedule(result=res, roster=roster, requirement=req, erlang_requirement=req0, history=hist,
                             interval_stats=st, converged=bool(passing), explanation=text)
 
 
-def explain(scenario, req0, req, hist, st, cap, chosen, converged, interval_s, weekday) -> str:
+def explain(scenario, req0, req, hist, st, st0, cap, chosen, converged, interval_s, weekday) -> str:
     """Plain-language account of where and why the Erlang requirement was wrong for this scenario."""
     lines = []
     first = hist.iloc[0]
+    misses = ", ".join(f"{int(st0[c].sum())} on {c[5:]}" for c in st0.columns
+                       if c.startswith("fail_") and st0[c].any())
     lines.append(f"Erlang C asked for {req0.sum():g} agent-intervals; the roster built on it cost "
-                 f"{first['cost']:,.2f} and, simulated, missed the target in {int(first['failed_intervals'])} "
-                 f"interval(s) (worst service level {first['worst_service_level']:.3f} at "
-                 f"{first['worst_interval']}).")
+                 f"{first['cost']:,.2f} and, simulated, missed a target in {int(first['failed_intervals'])} "
+                 f"interval(s)" + (f" ({misses})" if misses else "") + f"; worst-interval service level "
+                 f"{first['worst_service_level']:.3f} at {first['worst_interval']}.")
     up, down = np.flatnonzero(req > req0), np.flatnonzero(req < req0)
     ch = hist.iloc[chosen - 1]
     lines.append(f"Chosen iteration {chosen} of {len(hist)}: cost {ch['cost']:,.2f} "
