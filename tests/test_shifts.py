@@ -229,3 +229,16 @@ def test_rules_defaults_are_the_customer_centre():
     assert r.days_off.patterns()[0] == (0, 0, 1, 1, 1, 1, 1)
     assert len(r.days_off.patterns()) == 7
     assert DutyWindow(name="x", start="22:00", end="06:00").role == "any"
+
+
+def test_precheck_sees_slots_forced_onto_a_break():
+    # the only shift runs 08:00-17:00 with its lunch fixed at 12:00-13:00 (one placement): nobody can be on
+    # the phones 12:00-13:00, whatever the headcount
+    ft = ShiftType(name="ft", length_minutes=480, earliest_start="08:00", latest_start="08:00", days_off=False,
+                   breaks=[BreakRule(name="lunch", minutes=[60], window_start_minutes=240, window_end_minutes=240)])
+    req = np.zeros(48)
+    req[16:34] = 1
+    with pytest.raises(InfeasibleScheduleError) as err:
+        schedule(req, 1800, bare_rules([ft], start_granularity_minutes=30))
+    assert "day 0 12:00 - 13:00" in str(err.value) and "no shift template" in str(err.value)
+    assert err.value.intervals == [24, 25]
