@@ -175,3 +175,23 @@ def test_loop_caps_requirement_the_rules_cannot_staff():
     assert out.requirement[6] == 1
     assert "capped" in out.explanation and "day 0 (Mon) 03:00 - 03:30" in out.explanation
     assert any("capped" in n for n in notes)
+
+
+def test_loop_with_the_real_simulator_reaches_target_on_a_small_centre():
+    sim = pytest.importorskip("sim")
+    t = np.arange(48) / 2
+    calls = 20 * np.exp(-((t - 10.5) / 2.0) ** 2) + 15 * np.exp(-((t - 15.0) / 2.5) ** 2)
+    calls[(t < 8) | (t >= 20)] = 0.3
+    sc = sim.Scenario.model_validate({
+        "arrivals": {"calls_per_interval": calls.round(2).tolist()}, "agents": {"headcount": 1},
+        "call_types": {"inquiry": {"share": 1.0, "talk": {"family": "lognormal", "mean": 240, "cv": 0.8},
+                                   "acw": {"family": "deterministic", "mean": 60}}},
+        "callers": {"patience": {"family": "exponential", "mean": 120}},
+        "targets": {"service_level": {"min": 0.8}}, "replications": 10, "seed": 2})
+    out = optimise_with_simulation(sc, max_iter=6)
+    assert out.converged and len(out.history) <= 6
+    assert not out.interval_stats["fail"].any()
+    judged = out.interval_stats[out.interval_stats["judged"]]
+    assert (judged["service_level_mean"] >= 0.8).all()
+    cov = roster_coverage(out.roster, 1, INTERVAL_S, cyclic=False)   # wrapped roster, replayed as simulated
+    assert (cov["on_phone_min"] >= 1).all()
