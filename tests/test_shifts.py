@@ -197,6 +197,12 @@ def test_bad_inputs_name_the_field():
         ShiftRules(shift_types=[fixed("a", "08:00", 8, 1.0)])  # default night-duty window, no night_duty type
     with pytest.raises(ValidationError, match="start_granularity_minutes"):
         ShiftRules(start_granularity_minutes=7)
+    with pytest.raises(ValueError, match="time_limit_s"):
+        schedule(np.ones(48), 1800, ShiftRules(), time_limit_s=0)
+    with pytest.raises(ValueError, match="mip_rel_gap"):
+        schedule(np.ones(48), 1800, ShiftRules(), mip_rel_gap=1.5)
+    with pytest.raises(ValueError, match="interval_s must divide"):
+        schedule(np.ones(48), 1700, ShiftRules())
 
 
 def test_roster_csv_round_trip_and_wrap(tmp_path):

@@ -219,7 +219,11 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     Coverage is required in every slot of an interval (slot = the model's time step, see templates.py), and a
     person counts only while on the phones (not during a break or the hand-over).
     """
-    rules = rules or ShiftRules()
+    rules = ShiftRules.model_validate(rules) if isinstance(rules, dict) else (rules or ShiftRules())
+    if not (isinstance(time_limit_s, (int, float)) and time_limit_s > 0):
+        raise ValueError(f"time_limit_s must be > 0 seconds, got {time_limit_s!r}")
+    if not (isinstance(mip_rel_gap, (int, float)) and 0 <= mip_rel_gap < 1):
+        raise ValueError(f"mip_rel_gap must be in [0, 1), got {mip_rel_gap!r}")
     req_slot, n_days, ts = requirement_to_slots(requirement, interval_s, rules)
     precheck(ts, req_slot if rules.coverage == "hard" else np.zeros_like(req_slot), interval_s, start_weekday)
     soft = rules.coverage == "soft"
