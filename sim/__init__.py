@@ -8,14 +8,22 @@
 >>> 0.0 <= res.metric("service_level") <= 1.0
 True
 """
-from sim.desk import DeskFactory, DeskRules
 from sim.distributions import Distribution
 from sim.metrics import COUNTS, METRICS
-from sim.report import build_report
 from sim.results import Results
 from sim.runner import run
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
-from sim.sweep import run_sweep
+
+_LAZY = {"DeskFactory": "sim.desk", "DeskRules": "sim.desk", "build_report": "sim.report", "run_sweep": "sim.sweep"}
+
+
+def __getattr__(name: str):
+    """Heavier parts (plots, sweeps, the desk) load on first use, keeping ``import sim`` and workers quick."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
 __all__ = ["COUNTS", "METRICS", "DeskFactory", "DeskRules", "Distribution", "Results", "Scenario", "ScenarioError",
            "build_report", "load_scenario", "run", "run_sweep", "validate_scenario"]

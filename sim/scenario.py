@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 
 from sim.agents_config import Agents, ShiftSpec, BreakSpec
 from sim.desk.config import DeskRules
+from staffing.shifts.rules import ShiftRules
 from sim.config import (WEEKDAYS, Arrivals, Attrition, Callers, CallType, Costs, Horizon, MetricOptions, Quality,
                         Section, Target, Telephony, Transfers, weekday_index)
 
@@ -45,6 +46,8 @@ class Scenario(Section):
     attrition: Attrition = Field(default_factory=Attrition)
     metrics: MetricOptions = Field(default_factory=MetricOptions)
     targets: dict[str, Target] = Field(default_factory=dict)
+    shift_rules: ShiftRules | None = Field(default=None, description="rules for the shift scheduler "
+                                                                     "(acdsim schedule); defaults if absent")
     desk: DeskRules | None = Field(default=None, description="front-desk workflow rules; a [desk] table "
                                                              "(even empty) turns the ticket layer on")
 
@@ -91,6 +94,11 @@ class Scenario(Section):
     def base_dir(self) -> Path:
         """Folder that relative paths in the scenario (CSV files) are read from."""
         return self._base_dir
+
+    @property
+    def shifts(self) -> ShiftRules | None:
+        """The scheduler's rules (``[shift_rules]``), as ``staffing.shifts`` reads them."""
+        return self.shift_rules
 
     @property
     def desk_enabled(self) -> bool:

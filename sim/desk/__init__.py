@@ -5,16 +5,20 @@ Public API: ``DeskRules`` (config, ``scenario.desk``), ``DeskLayer`` (SimPy laye
 ``OutboundTask`` / ``OutboundQueue`` / ``next_work`` (outbound blending), ``ticket_metrics`` /
 ``summary_frame`` (metrics), ``monthly_complaint_summary``, ``Calendar``; stand-alone runs: ``sim.desk.standalone``.
 """
-from sim.desk.calendar import Calendar
-from sim.desk.config import DeskRules
-from sim.desk.hook import DeskFactory, DeskRun
-from sim.desk.layer import DeskLayer
-from sim.desk.metrics import summary_frame, ticket_metrics
-from sim.desk.outbound import OutboundQueue, OutboundTask, SimpleOutboundExecutor, next_work
-from sim.desk.store import ConservationError, IncompleteStoreError, StoreError, TicketStore, check_conservation
-from sim.desk.summary import monthly_complaint_summary
+import importlib
 
-__all__ = ["Calendar", "DeskRules", "DeskFactory", "DeskRun", "DeskLayer", "OutboundQueue", "OutboundTask",
-           "SimpleOutboundExecutor", "next_work", "TicketStore", "StoreError", "IncompleteStoreError",
-           "ConservationError", "check_conservation", "ticket_metrics", "summary_frame",
-           "monthly_complaint_summary"]
+_WHERE = {
+    "Calendar": "calendar", "DeskRules": "config", "DeskFactory": "hook", "DeskRun": "hook", "DeskLayer": "layer",
+    "summary_frame": "metrics", "ticket_metrics": "metrics", "OutboundQueue": "outbound",
+    "OutboundTask": "outbound", "SimpleOutboundExecutor": "outbound", "next_work": "outbound",
+    "ConservationError": "store", "IncompleteStoreError": "store", "StoreError": "store", "TicketStore": "store",
+    "check_conservation": "store", "monthly_complaint_summary": "summary",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    """Load on first use: the scenario schema imports ``sim.desk.config`` without the whole layer."""
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"sim.desk.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'sim.desk' has no attribute {name!r}")
