@@ -13,8 +13,11 @@ Constraints:
                  before the start, so it is never counted)
   duty / 24 h    on_phone_role(s) >= min                             duty windows, min_on_duty in every slot
   per day        min_per_day <= sum_{i of type t, day d} x[i] <= max_per_day; sum agents <= max_agents_per_day
-  days off       sum_{i of type t, day d} x[i] = sum_p pattern[p][d] w[t,p];  sum_p w[t,p] <= max_headcount
-Objective: paid cost (shift length + hand-over, times the hourly rate) + penalty * sum u.
+  days off       sum_{i of type t, day d} x[i] = nd[t,d] = sum_p pattern[p][d] w[t,p]  (everyone works one
+                 shift on each working day of their pattern); heads[t] = sum_p w[t,p] <= max_headcount.
+                 nd and heads are integer aggregates: branching on them closes the gap much faster.
+Objective: paid cost (shift length + hand-over, times the hourly rate; for days-off types charged per person
+and pattern, which equals the per-shift cost) + penalty * sum u.
 """
 from __future__ import annotations
 
@@ -168,7 +171,7 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
                 cols = np.flatnonzero((ts.type_idx == ti) & (ts.day == d))
                 ws = [m.w[ti, p] for p in range(len(pats)) if pats[p][d % cyc]]
                 m.daysoff.add(pe.quicksum(xs[i] for i in cols) - m.nd[ti, d] == 0)
-                m.daysoff.add(m.nd[ti, d] - pe.quicksum(ws) <= 0)
+                m.daysoff.add(m.nd[ti, d] - pe.quicksum(ws) == 0)
                 nnz += len(cols) + len(ws) + 2
             m.daysoff.add(pe.quicksum(m.w[ti, p] for p in range(len(pats))) - m.heads[ti] == 0)
             nnz += len(pats) + 1
@@ -176,7 +179,7 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
                 m.daysoff.add(pe.quicksum(m.w[ti, p] for p in range(len(pats))) <= t.max_headcount)
                 nnz += len(pats)
 
-    # days-off types are paid per person (every working day of the pattern), not per shift
+    # days-off types: cost per person on pattern p (working days x shift cost) = cost of their shifts
     dcol = np.zeros(n_cols, bool)
     wcost = {}
     if wkeys:

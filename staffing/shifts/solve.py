@@ -325,9 +325,9 @@ def cap_requirement(requirement, interval_s: int, rules: ShiftRules,
 
 
 def _fill_idle(bm: BuiltModel, x: np.ndarray, b: np.ndarray, req_slot: np.ndarray) -> None:
-    """Days-off types are paid per person-day: a person on a working day of their pattern without a shift in
-    the solution (allowed by the <= link, free in the objective) gets one, in place (x, b modified): the column
-    of that type and day with the most requirement on its on-phone slots, breaks at its first options."""
+    """Safety net for days-off types (paid per person and pattern): a person on a working day of their pattern
+    without a shift in the solution (impossible with the equality link up to rounding) gets one, in place
+    (x, b modified): the column of that type and day with the most requirement on its on-phone slots."""
     ts = bm.ts
     m = bm.model
     if not len(m.w):
