@@ -126,3 +126,20 @@ def test_scenario_input_with_verify(tmp_path):
     assert 1 <= len(hist) <= 2 and {"cost", "worst_service_level"} <= set(hist.columns)
     assert "Erlang C" in (out / "explanation.txt").read_text()
     assert (out / "history.png").exists() and (out / "roster.csv").exists()
+
+
+def test_scenario_shift_rules_section_is_used(tmp_path):
+    calls = [0.2] * 16 + [10.0] * 22 + [0.2] * 10
+    src = tmp_path / "tiny.toml"
+    src.write_text(SCENARIO.format(calls=calls) + "[shift_rules]\nhandover_minutes = 45\n")
+    r = invoke(src, "--out", tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    roster = read_roster_csv(tmp_path / "o" / "roster.csv")
+    # paid cost with a 45-min hand-over: full-time 8.75 h, part-time 4.75 h at 40/h, night duty 15.75 h at 25/h
+    paid = {"full_time": 8.75 * 40, "part_time": 4.75 * 40, "night_duty": 15.75 * 25}
+    cost = sum(paid[r.template] * r.count for r in roster.itertuples())
+    assert f"paid cost: {cost:,.2f}" in (tmp_path / "o" / "report.txt").read_text()
+    # a start grid the night duty (17:30) cannot use is rejected with the field named
+    src.write_text(SCENARIO.format(calls=calls) + "[shift_rules]\nstart_granularity_minutes = 60\n")
+    r = invoke(src, "--out", tmp_path / "o2")
+    assert r.exit_code == 2 and "night_duty" in r.output and "60-min grid" in r.output

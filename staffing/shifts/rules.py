@@ -218,6 +218,10 @@ class ShiftRules(_Rules):
         names = [t.name for t in self.shift_types]
         if len(set(names)) != len(names):
             raise ValueError(f"shift_types names must be unique, got {names}")
+        for t in self.shift_types:
+            if not t.start_minutes(self.start_granularity_minutes):
+                raise ValueError(f"shift type '{t.name}': no start time on the {self.start_granularity_minutes}-min "
+                                 f"grid between earliest_start {t.earliest_start} and latest_start {t.latest_start}")
         roles = {t.role for t in self.shift_types}
         for w in self.duty_windows:
             if w.role != "any" and w.role not in roles:
