@@ -19,6 +19,18 @@ from staffing.requirements import (StaffingTarget, agents_for_target, agents_for
 from staffing.shrinkage import handover_shrinkage, heads_for_agents, total_shrinkage
 from staffing.volumes import read_volumes_csv
 
+
+
+def __getattr__(name: str):
+    """Shift scheduling (pyomo) loads on first use: ``staffing.schedule``, ``staffing.optimise_with_simulation``."""
+    if name in ("schedule", "optimise_with_simulation", "ShiftRules", "VerifiedSchedule", "ScheduleResult",
+                "InfeasibleScheduleError"):
+        import staffing.shifts
+
+        return getattr(staffing.shifts, name)
+    raise AttributeError(f"module 'staffing' has no attribute {name!r}")
+
+
 __all__ = [
     "StaffingTarget", "agents_for_target", "agents_for_traffic", "erlang_a_abandon_probability",
     "erlang_a_abandon_within", "erlang_a_asa", "erlang_a_average_abandon_time", "erlang_a_mean_wait",
@@ -26,5 +38,6 @@ __all__ = [
     "erlang_a_wait_within", "erlang_b", "erlang_c", "erlang_c_asa", "erlang_c_occupancy", "erlang_c_queue_length",
     "erlang_c_service_level", "erlang_c_wait_exceeds", "handover_shrinkage", "heads_for_agents",
     "lines_for_blocking", "predicted_metrics", "read_volumes_csv", "requirements_from_scenario",
-    "requirements_table", "total_shrinkage", "trunks_for_target",
+    "requirements_table", "total_shrinkage", "trunks_for_target", "schedule", "optimise_with_simulation",
+    "ShiftRules", "VerifiedSchedule", "ScheduleResult", "InfeasibleScheduleError",
 ]

@@ -10,17 +10,21 @@ Public API::
     from staffing.shifts import optimise_with_simulation
     verified = optimise_with_simulation(scenario, run_fn=sim.run)       # -> VerifiedSchedule
 """
-from staffing.shifts.roster import (ROSTER_COLUMNS, read_roster_csv, roster_coverage, roster_from_solution,
-                                    write_roster_csv)
-from staffing.shifts.rules import BreakRule, DaysOffRule, DutyWindow, ShiftRules, ShiftType
-from staffing.shifts.solve import (InfeasibleScheduleError, ScheduleResult, ScheduleSolveError, cap_requirement,
-                                   interval_label, schedule)
-from staffing.shifts.templates import TemplateSet, generate_templates
-from staffing.shifts.verify import VerifiedSchedule, erlang_requirement, optimise_with_simulation
+import importlib
 
-__all__ = [
-    "BreakRule", "DaysOffRule", "DutyWindow", "InfeasibleScheduleError", "ROSTER_COLUMNS", "ScheduleResult",
-    "ScheduleSolveError", "ShiftRules", "ShiftType", "TemplateSet", "generate_templates", "interval_label",
-    "read_roster_csv", "roster_coverage", "roster_from_solution", "schedule", "write_roster_csv",
-    "VerifiedSchedule", "cap_requirement", "erlang_requirement", "optimise_with_simulation",
-]
+_WHERE = {
+    "ROSTER_COLUMNS": "roster", "read_roster_csv": "roster", "roster_coverage": "roster",
+    "roster_from_solution": "roster", "write_roster_csv": "roster", "BreakRule": "rules", "DaysOffRule": "rules",
+    "DutyWindow": "rules", "ShiftRules": "rules", "ShiftType": "rules", "InfeasibleScheduleError": "solve",
+    "ScheduleResult": "solve", "ScheduleSolveError": "solve", "interval_label": "solve", "schedule": "solve",
+    "TemplateSet": "templates", "generate_templates": "templates", "VerifiedSchedule": "verify",
+    "optimise_with_simulation": "verify",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    """Load on first use: the scenario schema needs ``ShiftRules`` without importing pyomo."""
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"staffing.shifts.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'staffing.shifts' has no attribute {name!r}")
