@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.distributions import Distribution
+from staffing.timeofday import clock_seconds  # noqa: F401 - re-exported for scenario sections
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_ALIASES = {name[:3]: i for i, name in enumerate(WEEKDAYS)} | {name: i for i, name in enumerate(WEEKDAYS)}
@@ -28,18 +29,6 @@ def weekday_index(value: str | int) -> int:
     if key not in _WEEKDAY_ALIASES:
         raise ValueError(f"unknown weekday {value!r}; use monday..sunday (or mon..sun)")
     return _WEEKDAY_ALIASES[key]
-
-
-def clock_seconds(value: str) -> int:
-    """'HH:MM' (00:00..24:00) -> seconds after midnight."""
-    try:
-        hh, mm = str(value).strip().split(":")
-        h, m = int(hh), int(mm)
-    except ValueError:
-        raise ValueError(f"time of day must be 'HH:MM', got {value!r}") from None
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m != 0):
-        raise ValueError(f"time of day must be between 00:00 and 24:00, got {value!r}")
-    return h * 3600 + m * 60
 
 
 class Section(BaseModel):

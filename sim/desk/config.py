@@ -24,6 +24,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from staffing.timeofday import clock_seconds as clock_s
+
 TICKET_TYPES = ("inquiry", "repair", "complaint", "fee", "move_in", "other_service")
 SEVERITIES = ("minor", "important", "major")
 # common spellings of model call types -> ticket type (``DeskRules.call_type_map`` overrides)
@@ -34,18 +36,6 @@ CALL_TYPE_ALIASES = {
     "repair_request": "repair", "repairs": "repair", "complaints": "complaint", "inquiries": "inquiry",
 }
 DeadlineUnit = Literal["working_days", "working_hours", "days", "hours", "same_day"]
-
-
-def clock_s(value: str) -> int:
-    """'HH:MM' (00:00..24:00) -> seconds after midnight; ValueError naming the bad value."""
-    try:
-        hh, mm = str(value).strip().split(":")
-        h, m = int(hh), int(mm)
-    except ValueError:
-        raise ValueError(f"time of day must be 'HH:MM', got {value!r}") from None
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m != 0):
-        raise ValueError(f"time of day must be between 00:00 and 24:00, got {value!r}")
-    return h * 3600 + m * 60
 
 
 class _Section(BaseModel):

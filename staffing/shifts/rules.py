@@ -19,19 +19,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from staffing.timeofday import clock_minutes
+
 Role = Literal["agent", "night_duty"]
-
-
-def clock_minutes(value: str) -> int:
-    """'HH:MM' (00:00..24:00) -> minutes after midnight; ValueError naming the value otherwise."""
-    try:
-        hh, mm = str(value).strip().split(":")
-        h, m = int(hh), int(mm)
-    except ValueError:
-        raise ValueError(f"time of day must be 'HH:MM', got {value!r}") from None
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m != 0):
-        raise ValueError(f"time of day must be between 00:00 and 24:00, got {value!r}")
-    return h * 60 + m
 
 
 def hhmm(minutes: float) -> str:
