@@ -99,7 +99,8 @@ def run_command(
             from sim.desk.hook import DeskFactory
 
             out.mkdir(parents=True, exist_ok=True)
-            desk_factory = DeskFactory(out, "resume" if resume else "overwrite" if overwrite else "new")
+            desk_factory = DeskFactory(out, "resume" if resume else "overwrite" if overwrite
+                                       else _store_mode(out, reps))
         try:
             results = run(sc, replications=reps, seed=seed, jobs=jobs, desk_factory=desk_factory,
                           progress=lambda k: bar.update(task, completed=k))
@@ -131,6 +132,21 @@ def run_command(
         console.print(f"wrote {path}/summary.json, intervals.csv, interval_summary.csv, calls.csv.gz")
         if report:
             console.print(f"wrote {_write_report(path)}")
+
+
+def _store_mode(out: Path, reps: int) -> str:
+    """'overwrite' when the folder only holds finished ticket stores (a re-run replaces them like every other
+    output), 'new' otherwise — which refuses an interrupted store (finish it with --resume or drop it with
+    --overwrite) rather than silently losing it."""
+    from sim.desk.hook import store_name
+    from sim.desk.store import StoreError, describe
+
+    stores = [out / store_name(i) for i in range(reps) if (out / store_name(i)).exists()]
+    try:
+        finished = all(describe(p)[0] == "complete" for p in stores)
+    except StoreError:
+        return "new"
+    return "overwrite" if stores and finished else "new"
 
 
 def _write_report(run_dir: Path) -> Path:

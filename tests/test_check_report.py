@@ -88,7 +88,20 @@ def test_run_with_desk_writes_ticket_store_and_report_section(tmp_path):
     assert "desk.tickets" in result.output or "front desk" in result.output
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Deadline compliance per rule" in html and (out / "plots" / "ticket_backlog.png").exists()
-    again = runner.invoke(app, args)           # a finished store is not overwritten silently
-    assert again.exit_code == 2 and "--overwrite" in again.output
-    assert runner.invoke(app, args + ["--overwrite"]).exit_code == 0
+    again = runner.invoke(app, args)           # finished stores are replaced like every other output
+    assert again.exit_code == 0, again.output
     assert runner.invoke(app, ["tickets", str(out)]).exit_code == 0
+
+
+def test_interrupted_store_is_refused_unless_resumed_or_overwritten(tmp_path):
+    import sqlite3
+
+    out = tmp_path / "run"
+    args = ["run", "scenarios/property_centre.toml", "-r", "1", "--out", str(out)]
+    runner = CliRunner()
+    assert runner.invoke(app, args).exit_code == 0
+    with sqlite3.connect(out / "tickets.sqlite") as conn:   # as a killed run leaves it
+        conn.execute("UPDATE meta SET value = 'running' WHERE key = 'status'")
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2 and "--resume" in refused.output
+    assert runner.invoke(app, args + ["--overwrite"]).exit_code == 0
