@@ -243,7 +243,8 @@ def explain(scenario, req0, req, hist, st, st0, cap, chosen, converged, interval
     first = hist.iloc[0]
     misses = ", ".join(f"{int(st0[c].sum())} on {c[5:]}" for c in st0.columns
                        if c.startswith("fail_") and st0[c].any())
-    lines.append(f"Erlang C asked for {req0.sum():g} agent-intervals; the roster built on it cost "
+    model = "Erlang A" if scenario.staffing_targets().get("patience_mean_s") else "Erlang C"
+    lines.append(f"{model} asked for {req0.sum():g} agent-intervals; the roster built on it cost "
                  f"{first['cost']:,.2f} and, simulated, missed a target in {int(first['failed_intervals'])} "
                  f"interval(s)" + (f" ({misses})" if misses else "") + f"; worst-interval service level "
                  f"{first['worst_service_level']:.3f} at {first['worst_interval']}.")
