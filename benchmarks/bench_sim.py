@@ -154,7 +154,7 @@ def main() -> None:
           f"({base_mib:.0f} MiB after imports) -> {(peak_mib - base_mib) / n_calls * 1e6:.0f} MiB per million calls")
 
     from sim.runner import run
-    sc = validate_scenario(scenario_mmcm(12, 200.0, 10 if not args.quick else 3, talk, patience))
+    sc = validate_scenario(scenario_mmcm(12, 200.0, 30 if not args.quick else 3, talk, patience))
     _, t1 = timed(lambda: run(sc, replications=2, seed=3, jobs=1))
     _, t2 = timed(lambda: run(sc, replications=2, seed=3, jobs=2))
     print(f"2 replications: jobs=1 {t1:.2f} s, jobs=2 {t2:.2f} s, speed-up {t1 / t2:.2f}x")

@@ -79,6 +79,12 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
         from sim.desk.hook import DeskFactory
 
         desk_factory = DeskFactory(None)
+    try:  # a Scenario built with model_validate() has its CSV-backed inputs read here (relative to cwd)
+        scenario = scenario.resolved()
+    except ScenarioError:
+        raise
+    except ValueError as err:
+        raise ScenarioError(f"invalid scenario {scenario.name}: {err}") from None
     reps = replications if replications is not None else scenario.replications
     seed = seed if seed is not None else scenario.seed
     done: list[Replication] = []

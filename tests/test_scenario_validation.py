@@ -110,3 +110,13 @@ def test_example_scenario_loads_and_describes_workload():
     # Saturday volumes are 0.7 of a weekday's (weekday_factor in the file).
     assert wl["calls"].iloc[5 * 48:6 * 48].sum() == pytest.approx(0.7 * wl["calls"].iloc[:48].sum())
     assert 150 < sc.mean_handle_time_s() < 400
+
+
+def test_model_validate_with_missing_csv_fails_clearly_at_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sc = sim.Scenario.model_validate(with_change(
+        "call_types.inquiry.talk", {"family": "empirical", "csv": "talk.csv", "column": "s"}))
+    with pytest.raises(ScenarioError, match="empirical csv file not found"):
+        sim.run(sc, replications=1)
+    (tmp_path / "talk.csv").write_text("s\n60\n120\n", encoding="utf-8")
+    assert sim.run(sc, replications=1, seed=1).metric("total_calls") > 0
