@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ import pandas as pd
 from sim.metrics import compute_metrics
 from sim.model import CallCentreModel
 from sim.results import Results
-from sim.scenario import Scenario, ScenarioError
+from sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 
 
 @dataclass
@@ -64,7 +65,7 @@ def _check_arguments(replications, seed, jobs) -> None:
         raise ScenarioError(f"jobs must be an integer >= 1, got {jobs!r}")
 
 
-def run(scenario: Scenario, replications: int | None = None, seed: int | None = None, jobs: int = 1,
+def run(scenario: Scenario | dict | str | Path, replications: int | None = None, seed: int | None = None, jobs: int = 1,
         progress: Callable[[int], None] | None = None, keep_calls: bool = True,
         desk_factory: Callable | None = None) -> Results:
     """Simulate ``replications`` (default: the scenario's) with ``seed`` (default: the scenario's).
@@ -75,6 +76,13 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     ``tickets.sqlite`` files). Returns ``Results``.
     """
     _check_arguments(replications, seed, jobs)
+    if isinstance(scenario, (str, Path)):
+        scenario = load_scenario(scenario)
+    elif isinstance(scenario, dict):
+        scenario = validate_scenario(scenario)
+    elif not isinstance(scenario, Scenario):
+        raise ScenarioError(f"scenario must be a sim.Scenario, a dict or a TOML file path, got "
+                            f"{type(scenario).__name__}")
     if desk_factory is None and scenario.desk_enabled:  # tickets in memory; the CLI passes a run folder
         from sim.desk.hook import DeskFactory
 

@@ -64,6 +64,14 @@ def test_summary_shape_and_names():
     assert checks["abandon_rate"] == "pass" and checks["total_calls"] == "fail"
 
 
+def test_run_accepts_dict_and_path_and_rejects_others(tmp_path):
+    from_dict = sim.run(SMALL, replications=1, seed=2)
+    pd.testing.assert_frame_equal(from_dict.summary, sim.run(small(), replications=1, seed=2).summary)
+    assert sim.run("scenarios/validation/mmcc_erlang_b.toml", replications=1, seed=1).metric("blocked_rate") > 0
+    with pytest.raises(sim.ScenarioError, match="must be a sim.Scenario, a dict or a TOML file path"):
+        sim.run(42)
+
+
 def test_bad_api_arguments_are_clear():
     with pytest.raises(sim.ScenarioError, match="replications must be an integer in 1..10000"):
         sim.run(small(), replications=0)
