@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import ModelOutput
+from sim.schedule import scheduled_on_phones
 from sim.scenario import Scenario
 from sim.timeline import time_per_interval
 
@@ -163,7 +164,7 @@ def _agent_time(out: ModelOutput, sc: Scenario, calls: pd.DataFrame, handled: np
     outbound_n = np.bincount(np.floor(ob[:, 0] / I).astype(int)[(ob[:, 0] >= lo) & (ob[:, 0] < h.length_s)],
                              minlength=n)[:n].astype(float)
 
-    logged_starts, logged_ends, paid_starts, paid_ends, paid_rate = [], [], [], [], []
+    paid_starts, paid_ends, paid_rate = [], [], []
     scheduled = np.zeros(n)
     attending = np.zeros(n)
     rates = {"agent": sc.costs.agent_hourly, "night_duty": sc.costs.night_duty_hourly}
@@ -175,22 +176,17 @@ def _agent_time(out: ModelOutput, sc: Scenario, calls: pd.DataFrame, handled: np
             continue
         attending[k] += 1
         rate = rates[inst.role]
-        t_logged, t_paid = inst.start, inst.start - handover
+        t_paid = inst.start - handover  # paid: hand-over and the shift, less unpaid breaks
         for b_start, b_len, b_paid in inst.breaks:
-            logged_starts.append(t_logged)
-            logged_ends.append(b_start)
-            t_logged = b_start + b_len
             if not b_paid:
                 paid_starts.append(t_paid)
                 paid_ends.append(b_start)
                 paid_rate.append(rate)
                 t_paid = b_start + b_len
-        logged_starts.append(t_logged)
-        logged_ends.append(inst.end)
         paid_starts.append(t_paid)
         paid_ends.append(inst.end)
         paid_rate.append(rate)
-    logged_in = time_per_interval(clip(np.array(logged_starts)), clip(np.array(logged_ends)), I, n)
+    logged_in = scheduled_on_phones(out.instances, I, n, window=(lo, h.length_s))
     paid_starts, paid_ends, paid_rate = (np.asarray(x, dtype=float) for x in (paid_starts, paid_ends, paid_rate))
     agent_cost = np.zeros(n)
     for rate in np.unique(paid_rate):

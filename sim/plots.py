@@ -10,8 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.scenario import Scenario
-from sim.schedule import expand_schedule
-from sim.timeline import time_per_interval
+from sim.schedule import planned_schedule, scheduled_on_phones
 
 
 def _hours(iv: pd.DataFrame) -> np.ndarray:
@@ -67,17 +66,7 @@ def plot_service(iv: pd.DataFrame, sc: Scenario) -> Figure:
 def scheduled_agents(sc: Scenario) -> np.ndarray:
     """Mean agents scheduled on the phones per interval (shifts minus breaks; before absence/adherence)."""
     h = sc.horizon
-    plain = sc.model_copy(update={"agents": sc.agents.model_copy(update={"absenteeism": 0.0, "adherence": 1.0})})
-    starts, ends = [], []
-    for inst in expand_schedule(plain, np.random.default_rng(0)):
-        t = inst.start
-        for b_start, b_len, _ in inst.breaks:
-            starts.append(t)
-            ends.append(b_start)
-            t = b_start + b_len
-        starts.append(t)
-        ends.append(min(inst.end, h.length_s))
-    return time_per_interval(np.array(starts), np.array(ends), h.interval_s, h.n_intervals) / h.interval_s
+    return scheduled_on_phones(planned_schedule(sc), h.interval_s, h.n_intervals) / h.interval_s
 
 
 def plot_agents_and_queue(iv: pd.DataFrame, sc: Scenario) -> Figure:
@@ -127,8 +116,7 @@ def plot_staffing(iv: pd.DataFrame, sc: Scenario, requirement: np.ndarray | None
 
 def plot_shift_gantt(sc: Scenario, max_rows: int = 60) -> Figure:
     """One bar per agent-shift (first ``max_rows``), breaks in a lighter colour."""
-    plain = sc.model_copy(update={"agents": sc.agents.model_copy(update={"absenteeism": 0.0, "adherence": 1.0})})
-    inst = sorted(expand_schedule(plain, np.random.default_rng(0)), key=lambda i: (i.start, i.role))[:max_rows]
+    inst = sorted(planned_schedule(sc), key=lambda i: (i.start, i.role))[:max_rows]
     fig = Figure(figsize=(11, max(2.5, 0.22 * len(inst) + 1)))
     ax = fig.subplots()
     colours = {"agent": "tab:blue", "night_duty": "tab:purple"}

@@ -30,6 +30,15 @@ class ShiftInstance:
     def scheduled_ready_s(self) -> float:
         return self.end - self.start - sum(d for _, d, _ in self.breaks)
 
+    def ready_segments(self) -> list[tuple[float, float]]:
+        """Scheduled time on the phones: [start, end) pieces between the breaks (seconds)."""
+        pieces, t = [], self.start
+        for b_start, b_len, _ in self.breaks:
+            pieces.append((t, b_start))
+            t = b_start + b_len
+        pieces.append((t, self.end))
+        return pieces
+
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) index pairs of the True runs of a boolean array."""
@@ -83,6 +92,23 @@ def _shift_instances(sc: Scenario) -> list[ShiftInstance]:
             for _ in range(spec.count):
                 out.append(ShiftInstance(spec.role, start, end, list(breaks)))
     return out
+
+
+def planned_schedule(sc: Scenario) -> list[ShiftInstance]:
+    """The shift instances as planned: nobody absent, no not-ready episodes (no randomness)."""
+    plain = sc.model_copy(update={"agents": sc.agents.model_copy(update={"absenteeism": 0.0, "adherence": 1.0})})
+    return expand_schedule(plain, np.random.default_rng(0))
+
+
+def scheduled_on_phones(instances: list[ShiftInstance], interval_s: float, n_intervals: int,
+                        window: tuple[float, float] = (0.0, np.inf)) -> np.ndarray:
+    """Seconds of scheduled on-phone time (shifts minus breaks) of attending instances per interval,
+    counting only what falls inside ``window`` (seconds)."""
+    from sim.timeline import time_per_interval
+
+    pieces = [p for inst in instances if not inst.absent for p in inst.ready_segments()]
+    seg = np.clip(np.array(pieces, dtype=float).reshape(-1, 2), *window)
+    return time_per_interval(seg[:, 0], seg[:, 1], interval_s, n_intervals)
 
 
 def expand_schedule(sc: Scenario, rng: np.random.Generator) -> list[ShiftInstance]:
