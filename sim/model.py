@@ -9,7 +9,8 @@ Only what changes agent availability is an event; hold and ACW components are dr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
@@ -46,13 +47,13 @@ def arrival_stream(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, 
 @dataclass
 class _TypeParams:
     priority: int
-    talk: callable
-    hold: callable
+    talk: Callable[[], float]
+    hold: Callable[[], float]
     hold_prob: float
-    acw: callable | None
+    acw: Callable[[], float] | None
     transfer_prob: float
     fcr: float
-    repeat_delay: callable
+    repeat_delay: Callable[[], float]
     ivr_self_service: float
 
 
@@ -65,8 +66,6 @@ class ModelOutput:
     outbound: OutboundLog
     instances: list[ShiftInstance]
     agent_roles: list[str]
-    tier2_ready_s: float = 0.0
-    extras: dict = field(default_factory=dict)
 
 
 class CallCentreModel:
@@ -269,5 +268,4 @@ class CallCentreModel:
         self.env.run(until=self.horizon_end + DRAIN_S)
         self.group.close(self.agents)
         return ModelOutput(self.log, self.ready_log, self.outbound_log, self.instances,
-                           [a.role for a in self.agents],
-                           tier2_ready_s=self.sc.transfers.tier2_agents * self.horizon_end)
+                           [a.role for a in self.agents])
