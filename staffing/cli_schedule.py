@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import typer
+from rich.console import Console
 
 REQ_COLUMNS = ("required", "requirement", "agents", "heads")
 
@@ -79,6 +80,9 @@ def _write_outputs(out: Path, res, rules, title: str) -> None:
     (out / "report.txt").write_text(res.summary() + "\n")
 
 
+_STATUS = Console(stderr=True)  # spinner while the solver and the simulations run (only on a terminal)
+
+
 def schedule_command(
     source: Path = typer.Argument(..., help="scenario file (.toml/.yaml/.json) or requirement CSV"),
     verify: bool = typer.Option(False, "--verify", help="simulate the roster and adjust (scenario input only)"),
@@ -121,9 +125,10 @@ def schedule_command(
         if verify:
             from staffing.shifts.plots import history_plot
             from staffing.shifts.verify import optimise_with_simulation
-            v = optimise_with_simulation(scenario, rules=rules, requirement=req, max_iter=max_iter,
-                                         replications=replications, seed=seed, time_limit_s=time_limit,
-                                         mip_rel_gap=gap, progress=typer.echo)
+            with _STATUS.status("solving and simulating rosters (iterations print as they finish)"):
+                v = optimise_with_simulation(scenario, rules=rules, requirement=req, max_iter=max_iter,
+                                             replications=replications, seed=seed, time_limit_s=time_limit,
+                                             mip_rel_gap=gap, progress=typer.echo)
             _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}")
             v.history.to_csv(out / "history.csv", index=False)
             v.interval_stats.to_csv(out / "interval_stats.csv", index=False)
@@ -133,7 +138,9 @@ def schedule_command(
             typer.echo(v.result.summary())
             typer.echo(v.explanation)
         else:
-            res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap, start_weekday=weekday)
+            with _STATUS.status("solving the roster with HiGHS"):
+                res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap,
+                               start_weekday=weekday)
             _write_outputs(out, res, rules, f"Roster: {source.name}")
             typer.echo(res.summary())
         typer.echo(f"written to {out}/")
