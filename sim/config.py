@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.distributions import Distribution
-from staffing.timeofday import clock_seconds  # noqa: F401 - re-exported for scenario sections
+from staffing.timeofday import check_divides_day, clock_seconds  # noqa: F401 - clock_seconds re-exported
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_ALIASES = {name[:3]: i for i, name in enumerate(WEEKDAYS)} | {name: i for i, name in enumerate(WEEKDAYS)}
@@ -51,9 +51,7 @@ class Horizon(Section):
     @field_validator("interval_minutes")
     @classmethod
     def _divides_day(cls, v):
-        if 1440 % v:
-            raise ValueError(f"interval_minutes must divide a day (1440 min) evenly, got {v}")
-        return v
+        return check_divides_day(v, "interval_minutes")
 
     @model_validator(mode="after")
     def _warmup_inside(self):

@@ -27,7 +27,7 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def _requirement(sc: Scenario):
+def erlang_requirement_agents(sc: Scenario):
     """Erlang requirement per interval, or None when the scenario has no service targets."""
     targets = sc.staffing_targets()
     if not any(k in targets for k in ("service_level", "asa_s", "abandon_rate")):
@@ -111,7 +111,7 @@ def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | No
         "service": ("Service level and ASA against targets", plots.plot_service(iv, sc)),
         "agents_queue": ("Agents on the phones and queue length", plots.plot_agents_and_queue(iv, sc)),
         "occupancy": ("Occupancy", plots.plot_occupancy(iv, sc)),
-        "staffing": ("Staffing requirement vs scheduled", plots.plot_staffing(iv, sc, _requirement(sc))),
+        "staffing": ("Staffing requirement vs scheduled", plots.plot_staffing(iv, sc, erlang_requirement_agents(sc))),
         "shifts": ("Shifts", plots.plot_shift_gantt(sc)),
     }
     plot_dir = run_dir / "plots"

@@ -126,8 +126,8 @@ class Results:
     def plot_staffing(self, requirement=None):
         """Required (default: Erlang requirement from the scenario's targets) vs scheduled vs ready agents."""
         from sim import plots
-        from sim.report import _requirement
-        req = requirement if requirement is not None else _requirement(self.scenario)
+        from sim.report import erlang_requirement_agents
+        req = requirement if requirement is not None else erlang_requirement_agents(self.scenario)
         return plots.plot_staffing(self.interval_summary, self.scenario, req)
 
     def plot_shift_gantt(self):

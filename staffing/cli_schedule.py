@@ -18,6 +18,8 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from staffing.timeofday import check_divides_day
+
 REQ_COLUMNS = ("required", "requirement", "agents", "heads")
 
 
@@ -40,8 +42,7 @@ def read_requirement_csv(path: Path, column: str | None = None,
         step = float(frame["interval_start_s"].iloc[1] - frame["interval_start_s"].iloc[0])
         interval_minutes = int(round(step / 60))
     interval_minutes = interval_minutes or 30
-    if interval_minutes < 1 or 1440 % interval_minutes:
-        raise ValueError(f"--interval-minutes must divide 1440, got {interval_minutes}")
+    check_divides_day(interval_minutes, "--interval-minutes")
     if len(req) % (1440 // interval_minutes):
         raise ValueError(f"{path}: {len(req)} rows is not a whole number of days of {interval_minutes}-min "
                          f"intervals ({1440 // interval_minutes} per day); set --interval-minutes")

@@ -17,3 +17,10 @@ def clock_seconds(value: str) -> int:
 def clock_minutes(value: str) -> int:
     """'HH:MM' (00:00..24:00) -> minutes after midnight."""
     return clock_seconds(value) // 60
+
+
+def check_divides_day(value: int, name: str, per_day: int = 1440, unit: str = "min") -> int:
+    """``value`` if it splits a day into whole steps (minutes by default); else ValueError naming ``name``."""
+    if value <= 0 or per_day % value:
+        raise ValueError(f"{name} must divide a day ({per_day} {unit}) evenly, got {value}")
+    return value

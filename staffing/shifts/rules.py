@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from staffing.timeofday import clock_minutes
+from staffing.timeofday import check_divides_day, clock_minutes
 
 Role = Literal["agent", "night_duty"]
 
@@ -199,9 +199,7 @@ class ShiftRules(_Rules):
     @field_validator("start_granularity_minutes")
     @classmethod
     def _divides_day(cls, v):
-        if 1440 % v:
-            raise ValueError(f"start_granularity_minutes must divide 1440 evenly, got {v}")
-        return v
+        return check_divides_day(v, "start_granularity_minutes")
 
     @model_validator(mode="after")
     def _names(self):

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
+from staffing.timeofday import check_divides_day
 from staffing.shifts.model import BuiltModel, _masks, build_model, duty_rows, on_phone_by_slot, on_site_by_slot
 from staffing.shifts.roster import roster_from_solution
 from staffing.shifts.rules import ShiftRules, hhmm
@@ -196,9 +197,7 @@ def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules) -> tup
     if not np.all(np.isfinite(req)) or (req < 0).any():
         bad = np.flatnonzero(~np.isfinite(req) | (req < 0))[:5]
         raise ValueError(f"requirement must be finite and >= 0; bad values at intervals {bad.tolist()}")
-    interval_s = int(interval_s)
-    if interval_s <= 0 or 86400 % interval_s:
-        raise ValueError(f"interval_s must divide a day (86400 s) evenly, got {interval_s}")
+    interval_s = check_divides_day(int(interval_s), "interval_s", per_day=86400, unit="s")
     per_day = 86400 // interval_s
     if req.size % per_day:
         raise ValueError(f"requirement has {req.size} intervals; it must cover whole days "
