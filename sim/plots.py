@@ -1,14 +1,15 @@
 """Matplotlib figures of a run, from its per-interval summary (``Results.interval_summary``) and scenario.
 
-Every function returns a ``matplotlib.figure.Figure`` (nothing is shown or saved here); the x axis is hours
-from the horizon start.
+Every function returns a :class:`sim.figure.Figure` (nothing is shown or saved here; it displays itself in
+Jupyter). Time axes are labelled with weekday and clock time ("Mon 08:30", :mod:`sim.clock`).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from sim.figure import Figure
 
+from sim.clock import clock_axis
 from sim.scenario import Scenario
 from sim.schedule import planned_schedule, scheduled_on_phones
 
@@ -35,13 +36,15 @@ def _target_line(ax, sc: Scenario, metric: str, scale: float = 1.0) -> None:
             ax.axhline(bound * scale, color="red", linestyle=style, linewidth=1, label=f"target {bound * scale:g}")
 
 
-def plot_volumes(iv: pd.DataFrame) -> Figure:
+def plot_volumes(iv: pd.DataFrame, sc: Scenario | None = None) -> Figure:
     """Calls offered, answered and abandoned per interval (means across replications)."""
     fig = Figure(figsize=(11, 3.5))
     ax = fig.subplots()
     for metric, label in (("offered", "offered"), ("answered", "answered"), ("abandoned", "abandoned")):
         _band(ax, iv, metric, label)
-    ax.set(xlabel="hours from start", ylabel="calls per interval", title="Calls per interval")
+    ax.set(ylabel="calls per interval", title="Calls per interval")
+    if sc is not None:
+        clock_axis(ax, sc)
     ax.legend(loc="upper right")
     fig.tight_layout()
     return fig
@@ -57,7 +60,8 @@ def plot_service(iv: pd.DataFrame, sc: Scenario) -> Figure:
     ax1.legend(loc="lower right")
     _band(ax2, iv, "asa", "ASA")
     _target_line(ax2, sc, "asa")
-    ax2.set(xlabel="hours from start", ylabel="ASA (s)")
+    ax2.set(ylabel="ASA (s)")
+    clock_axis(ax2, sc)
     ax2.legend(loc="upper right")
     fig.tight_layout()
     return fig
@@ -80,7 +84,8 @@ def plot_agents_and_queue(iv: pd.DataFrame, sc: Scenario) -> Figure:
     ax1.set(ylabel="agents", title="Agents and queue")
     ax1.legend(loc="upper right")
     _band(ax2, iv, "avg_queue_length", "callers waiting (time average)", colour="tab:red")
-    ax2.set(xlabel="hours from start", ylabel="queue length")
+    ax2.set(ylabel="queue length")
+    clock_axis(ax2, sc)
     ax2.legend(loc="upper right")
     fig.tight_layout()
     return fig
@@ -92,7 +97,8 @@ def plot_occupancy(iv: pd.DataFrame, sc: Scenario) -> Figure:
     ax = fig.subplots()
     _band(ax, iv, "occupancy", "occupancy", 100.0)
     _target_line(ax, sc, "occupancy", 100.0)
-    ax.set(xlabel="hours from start", ylabel="occupancy (%)", ylim=(0, 105), title="Occupancy per interval")
+    ax.set(ylabel="occupancy (%)", ylim=(0, 105), title="Occupancy per interval")
+    clock_axis(ax, sc)
     ax.legend(loc="upper right")
     fig.tight_layout()
     return fig
@@ -108,7 +114,8 @@ def plot_staffing(iv: pd.DataFrame, sc: Scenario, requirement: np.ndarray | None
         ax.step(x, np.asarray(requirement)[idx], where="post", label="required (Erlang)", color="tab:red")
     ax.step(x, scheduled_agents(sc)[idx], where="post", label="scheduled", color="grey")
     _band(ax, iv, "agents_ready", "ready (simulated)")
-    ax.set(xlabel="hours from start", ylabel="agents", title="Staffing requirement vs scheduled")
+    ax.set(ylabel="agents", title="Staffing requirement vs scheduled")
+    clock_axis(ax, sc)
     ax.legend(loc="upper right")
     fig.tight_layout()
     return fig
@@ -125,7 +132,8 @@ def plot_shift_gantt(sc: Scenario, max_rows: int = 60) -> Figure:
         ax.barh(row, (end - i.start) / 3600, left=i.start / 3600, color=colours.get(i.role, "tab:green"))
         for b_start, b_len, _ in i.breaks:
             ax.barh(row, b_len / 3600, left=b_start / 3600, color="lightgrey")
-    ax.set(xlabel="hours from start", ylabel="agent-shift", title="Shifts (grey: breaks; purple: night duty)")
+    ax.set(ylabel="agent-shift", title="Shifts (grey: breaks; purple: night duty)")
+    clock_axis(ax, sc)
     ax.invert_yaxis()
     fig.tight_layout()
     return fig

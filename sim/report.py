@@ -66,7 +66,7 @@ def _desk_sections(run_dir: Path) -> list[tuple[str, str, bytes | None]]:
     store = run_dir / "tickets.sqlite"
     if not store.exists():
         return []
-    from matplotlib.figure import Figure
+    from sim.figure import Figure
 
     from sim.desk.metrics import backlog, deadline_compliance
     from sim.desk.store import open_readonly
@@ -107,7 +107,7 @@ def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | No
     run_dir = Path(run_dir)
     summary, sc, iv = load_run(run_dir)
     figures = {
-        "volumes": ("Calls offered, answered and abandoned", plots.plot_volumes(iv)),
+        "volumes": ("Calls offered, answered and abandoned", plots.plot_volumes(iv, sc)),
         "service": ("Service level and ASA against targets", plots.plot_service(iv, sc)),
         "agents_queue": ("Agents on the phones and queue length", plots.plot_agents_and_queue(iv, sc)),
         "occupancy": ("Occupancy", plots.plot_occupancy(iv, sc)),

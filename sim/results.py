@@ -107,7 +107,7 @@ class Results:
     def plot_volumes(self):
         """Calls offered, answered, abandoned per interval."""
         from sim import plots
-        return plots.plot_volumes(self.interval_summary)
+        return plots.plot_volumes(self.interval_summary, self.scenario)
 
     def plot_service(self):
         """Service level and ASA per interval with CI bands and targets."""

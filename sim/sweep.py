@@ -147,7 +147,7 @@ def summarise(tidy: pd.DataFrame, params: list[str]) -> pd.DataFrame:
 
 def plot_sweep(summary: pd.DataFrame, params: list[str], metric: str, path: str | Path) -> Path:
     """Metric (mean and CI) against the first swept parameter, one line per combination of the others."""
-    from matplotlib.figure import Figure
+    from sim.figure import Figure
 
     if f"{metric}_mean" not in summary:
         raise ScenarioError(f"unknown metric {metric!r} for the sweep plot")

@@ -38,15 +38,37 @@ def read_requirement_csv(path: Path, column: str | None = None,
     if column not in frame.columns:
         raise ValueError(f"{path}: no column '{column}' (columns: {list(frame.columns)})")
     req = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
-    if interval_minutes is None and "interval_start_s" in frame.columns and len(frame) > 1:
-        step = float(frame["interval_start_s"].iloc[1] - frame["interval_start_s"].iloc[0])
-        interval_minutes = int(round(step / 60))
+    bad = np.flatnonzero(~np.isfinite(req) | (req < 0))
+    if bad.size:
+        raise ValueError(f"{path}: column '{column}' must hold numbers >= 0 (row {int(bad[0]) + 2}: "
+                         f"{frame[column].iloc[bad[0]]!r})")
+    starts = frame["interval_start_s"].to_numpy(float) if "interval_start_s" in frame.columns else None
+    if interval_minutes is None and starts is not None and len(frame) > 1:
+        interval_minutes = int(round(float(np.min(np.diff(starts))) / 60))
     interval_minutes = interval_minutes or 30
     check_divides_day(interval_minutes, "--interval-minutes")
+    if starts is not None:
+        req = _on_day_grid(path, req, starts, interval_minutes * 60)
     if len(req) % (1440 // interval_minutes):
         raise ValueError(f"{path}: {len(req)} rows is not a whole number of days of {interval_minutes}-min "
                          f"intervals ({1440 // interval_minutes} per day); set --interval-minutes")
     return req, interval_minutes * 60
+
+
+def _on_day_grid(path: Path, req: np.ndarray, starts: np.ndarray, interval_s: int) -> np.ndarray:
+    """Place rows at their ``interval_start_s`` on a grid of whole days; intervals without a row are closed
+    (requirement 0) — e.g. the requirements of ``acdsim staff`` for a centre open 08:00–20:00."""
+    slot = starts / interval_s
+    if np.any(np.abs(slot - np.round(slot)) > 1e-6) or np.any(starts < 0):
+        raise ValueError(f"{path}: interval_start_s values must be whole multiples of the {interval_s // 60}-min "
+                         "interval, >= 0")
+    slot = np.round(slot).astype(int)
+    if len(np.unique(slot)) != len(slot):
+        raise ValueError(f"{path}: interval_start_s has repeated intervals")
+    per_day = 86400 // interval_s
+    grid = np.zeros(max(1, int(np.ceil((slot.max() + 1) / per_day))) * per_day)
+    grid[slot] = req
+    return grid
 
 
 def load_rules(path: Path | None, scenario=None, *, soft: bool = False):
@@ -68,7 +90,7 @@ def load_rules(path: Path | None, scenario=None, *, soft: bool = False):
     return rules
 
 
-def _write_outputs(out: Path, res, rules, title: str) -> None:
+def _write_outputs(out: Path, res, rules, title: str, weekday: int | None = None) -> None:
     from staffing.shifts import write_roster_csv
     from staffing.shifts.plots import coverage_plot, gantt
     from staffing.shifts.roster import wrap_roster
@@ -76,8 +98,9 @@ def _write_outputs(out: Path, res, rules, title: str) -> None:
     write_roster_csv(res.roster, out / "roster.csv")
     write_roster_csv(wrap_roster(res.roster, res.n_days) if rules.cyclic else res.roster, out / "roster_sim.csv")
     res.coverage.to_csv(out / "coverage.csv", index=False)
-    gantt(res.roster, out / "gantt.png", n_days=res.n_days, handover_minutes=rules.handover_minutes, title=title)
-    coverage_plot(res.coverage, out / "coverage.png", interval_s=res.interval_s)
+    gantt(res.roster, out / "gantt.png", n_days=res.n_days, handover_minutes=rules.handover_minutes, title=title,
+          start_weekday=weekday or 0)
+    coverage_plot(res.coverage, out / "coverage.png", interval_s=res.interval_s, start_weekday=weekday or 0)
     (out / "report.txt").write_text(res.summary() + "\n")
 
 
@@ -130,7 +153,8 @@ def schedule_command(
                 v = optimise_with_simulation(scenario, rules=rules, requirement=req, max_iter=max_iter,
                                              replications=replications, seed=seed, time_limit_s=time_limit,
                                              mip_rel_gap=gap, progress=typer.echo)
-            _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}")
+            _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}",
+                           weekday)
             v.history.to_csv(out / "history.csv", index=False)
             v.interval_stats.to_csv(out / "interval_stats.csv", index=False)
             (out / "explanation.txt").write_text(v.explanation + "\n")
@@ -142,7 +166,7 @@ def schedule_command(
             with _STATUS.status("solving the roster with HiGHS"):
                 res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap,
                                start_weekday=weekday)
-            _write_outputs(out, res, rules, f"Roster: {source.name}")
+            _write_outputs(out, res, rules, f"Roster: {source.name}", weekday)
             typer.echo(res.summary())
         typer.echo(f"written to {out}/")
     except InfeasibleScheduleError as err:

@@ -6,7 +6,8 @@ and optionally ``aht_s`` (mean handle time of the interval, seconds; empty cells
 
 Clock times are seconds since midnight; when they go backwards a new day starts (+86 400 s).
 Timestamps are seconds since midnight of the first row's date.  The interval length is the common
-difference of consecutive starts (it must be constant) unless given explicitly.
+difference of consecutive starts unless given explicitly; missing intervals (a centre closed at night)
+are allowed when every gap is a whole number of intervals.
 """
 from __future__ import annotations
 
@@ -79,10 +80,13 @@ def read_volumes_csv(path: str | Path, *, interval_s: float | None = None) -> tu
         if len(starts) < 2:
             raise ValueError("cannot infer the interval length from one row; give --interval SECONDS")
         diffs = np.diff(starts)
-        if not np.allclose(diffs, diffs[0]) or diffs[0] <= 0:
-            raise ValueError("interval_start values must be increasing by a constant step "
-                             f"(found steps {sorted(set(np.round(diffs, 3)))[:5]}); or give --interval")
-        interval_s = float(diffs[0])
+        step = float(diffs.min())
+        ratio = diffs / step if step > 0 else diffs
+        if step <= 0 or not np.allclose(ratio, np.round(ratio)):
+            raise ValueError("interval_start values must be increasing by a constant step, with closed "
+                             f"hours as whole missing intervals (found steps {sorted(set(np.round(diffs, 3)))[:5]}); "
+                             "or give --interval")
+        interval_s = step
     elif not interval_s > 0:
         raise ValueError(f"interval_s must be > 0 seconds, got {interval_s!r}")
     df = pd.DataFrame({"interval": np.arange(len(calls)), "interval_start_s": starts, "calls": calls})

@@ -1,6 +1,6 @@
 """Roster plots (matplotlib, no pyplot state): Gantt chart with breaks/hand-over, and coverage per interval.
 
-Time axes are hours from the horizon start (day 0 00:00).
+Time axes show weekday and clock time (day 0 has weekday ``start_weekday``, 0 = Monday).
 """
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from sim.clock import clock_axis
+from sim.figure import Figure
 from matplotlib.patches import Patch
 
 from staffing.shifts.roster import parse_breaks
@@ -18,7 +19,7 @@ ROLE_COLOURS = {"agent": "#3b75af", "night_duty": "#5b3a8c"}
 
 
 def gantt(roster: pd.DataFrame, path: str | Path, *, n_days: int, handover_minutes: float = 0,
-          title: str = "Roster") -> Path:
+          title: str = "Roster", start_weekday: int = 0) -> Path:
     """One lane per roster row (identical shifts grouped, ``xN`` label): shift bar, breaks in grey, hand-over
     in light yellow before the start. Returns the PNG path."""
     rows = roster.sort_values(["day", "start", "template"], kind="stable").reset_index(drop=True)
@@ -42,7 +43,7 @@ def gantt(roster: pd.DataFrame, path: str | Path, *, n_days: int, handover_minut
     ax.set_xlim(-1, 24 * n_days + 10)
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_yticks([])
-    ax.set_xlabel("hours from horizon start (day 0 00:00)")
+    clock_axis(ax, start_weekday, span_hours=24 * n_days)
     ax.set_title(title)
     ax.legend(handles=[Patch(color=ROLE_COLOURS["agent"], label="agent on shift"),
                        Patch(color=ROLE_COLOURS["night_duty"], label="night duty"),
@@ -55,7 +56,7 @@ def gantt(roster: pd.DataFrame, path: str | Path, *, n_days: int, handover_minut
 
 
 def coverage_plot(coverage: pd.DataFrame, path: str | Path, *, interval_s: int,
-                  title: str = "Coverage per interval") -> Path:
+                  title: str = "Coverage per interval", start_weekday: int = 0) -> Path:
     """Requirement vs scheduled (on site) vs on the phones per interval, as step lines. ``coverage`` is
     ``ScheduleResult.coverage``. Returns the PNG path."""
     x = coverage["interval"].to_numpy() * interval_s / 3600.0
@@ -77,7 +78,7 @@ def coverage_plot(coverage: pd.DataFrame, path: str | Path, *, interval_s: int,
                    zorder=3, label="under-covered")
     for d in range(int(np.ceil(xs[-1] / 24)) + 1 if len(xs) else 0):
         ax.axvline(24 * d, color="k", lw=0.5, alpha=0.3)
-    ax.set_xlabel("hours from horizon start")
+    clock_axis(ax, start_weekday)
     ax.set_ylabel("people")
     ax.set_title(title)
     ax.legend(fontsize=7, loc="upper right")

@@ -1,0 +1,43 @@
+"""Figures that show themselves in Jupyter and can write Chinese.
+
+acdsim builds matplotlib figures without pyplot (no global state, safe in worker processes), but a bare
+``matplotlib.figure.Figure`` has no inline display hook: a notebook cell ending in ``res.plot_service()``
+would print ``<Figure size …>``. :class:`Figure` adds ``_repr_png_`` (IPython's rich-display protocol) so
+the figure renders inline, and :func:`new_figure` also picks a font that has CJK glyphs when the labels
+are Chinese (see :mod:`sim.fonts`).
+"""
+from __future__ import annotations
+
+import io
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as _MplFigure
+
+
+class Figure(_MplFigure):
+    """A matplotlib Figure with an Agg canvas that IPython displays as a PNG."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        FigureCanvasAgg(self)
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=90)
+        return buf.getvalue()
+
+    def png(self, dpi: int = 90) -> bytes:
+        """The figure as PNG bytes."""
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+
+
+def new_figure(figsize=(11, 3.5), lang: str = "en") -> Figure:
+    """A displayable figure; with ``lang='zh'`` its text uses a CJK-capable font (warning if none exists)."""
+    fig = Figure(figsize=figsize)
+    if lang == "zh":
+        from sim.fonts import use_cjk_font
+
+        use_cjk_font(fig)
+    return fig
