@@ -28,11 +28,14 @@ def start_weekday(sc) -> int:
     return first.weekday() if first is not None else int(sc.horizon.start_weekday)
 
 
-def clock_label(seconds: float, weekday0: int, with_weekday: bool = True) -> str:
-    """'Mon 08:30' for ``seconds`` from the horizon start (day 0 has weekday ``weekday0``)."""
+def clock_label(seconds: float, weekday0: int, with_weekday: bool = True, lang: str = "en") -> str:
+    """'Mon 08:30' ('周一 08:30' with ``lang='zh'``) for ``seconds`` from the horizon start (day 0 has
+    weekday ``weekday0``)."""
+    from sim.labels import WEEKDAYS
+
     day, rem = divmod(int(round(float(seconds))), 86400)
     hhmm = f"{rem // 3600:02d}:{rem % 3600 // 60:02d}"
-    return f"{WEEKDAY_ABBR[(weekday0 + day) % 7]} {hhmm}" if with_weekday else hhmm
+    return f"{WEEKDAYS[lang][(weekday0 + day) % 7]} {hhmm}" if with_weekday else hhmm
 
 
 def clock_columns(sc, seconds) -> pd.DataFrame:
@@ -62,7 +65,7 @@ def with_clock_columns(table: pd.DataFrame, sc, seconds_column: str = "interval_
     return out
 
 
-def clock_axis(ax, sc, span_hours: float | None = None) -> None:
+def clock_axis(ax, sc, span_hours: float | None = None, lang: str = "en") -> None:
     """Label an x axis measured in hours from the start with weekday + clock time.
 
     ``sc`` is a scenario, or the weekday (0 = Monday) of day 0.
@@ -77,7 +80,9 @@ def clock_axis(ax, sc, span_hours: float | None = None) -> None:
     ticks = np.arange(first, hi + 1e-9, step)
     w0 = int(sc) if isinstance(sc, (int, np.integer)) else start_weekday(sc)
     ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock_label(x * 3600.0, w0)))
-    ax.set_xlabel("weekday and clock time")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock_label(x * 3600.0, w0, lang=lang)))
+    from sim.labels import translate
+
+    ax.set_xlabel(translate("weekday and clock time", lang))
     for label in ax.get_xticklabels():
         label.set_rotation(0)

@@ -33,11 +33,15 @@ class Figure(_MplFigure):
         return buf.getvalue()
 
 
-def new_figure(figsize=(11, 3.5), lang: str = "en") -> Figure:
-    """A displayable figure; with ``lang='zh'`` its text uses a CJK-capable font (warning if none exists)."""
-    fig = Figure(figsize=figsize)
-    if lang == "zh":
-        from sim.fonts import use_cjk_font
+def with_cjk_fonts(build):
+    """Decorator for functions that build figures: their text may be Chinese (see :mod:`sim.fonts`)."""
+    import functools
 
-        use_cjk_font(fig)
-    return fig
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        from sim.fonts import cjk_fonts
+
+        with cjk_fonts():
+            return build(*args, **kwargs)
+
+    return wrapper

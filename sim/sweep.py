@@ -94,6 +94,14 @@ def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, 
     variants = build_variants(base, sets)
     reps = replications or base.replications
     seed = base.seed if seed is None else seed
+    tidy = run_variants(variants, reps, seed, jobs=jobs, scheduler=scheduler, progress=progress)
+    return tidy, summarise(tidy, list(variants[0].params))
+
+
+def run_variants(variants: list[Variant], reps: int, seed: int, jobs: int | None = None, scheduler=None,
+                 progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Run ``reps`` replications of every variant (replication r of each with the same seed: common random
+    numbers); one row per variant and replication with the variant's params and the run metrics."""
     tasks = [(v, r) for v in variants for r in range(reps)]
     results: dict[tuple[int, int], dict] = {}
     done = 0
@@ -128,8 +136,7 @@ def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, 
                     if progress:
                         progress(done, len(tasks))
     rows = [{"variant": v.index, **v.params, "replication": r, **results[(v.index, r)]} for v, r in tasks]
-    tidy = pd.DataFrame(rows)
-    return tidy, summarise(tidy, list(variants[0].params))
+    return pd.DataFrame(rows)
 
 
 def summarise(tidy: pd.DataFrame, params: list[str]) -> pd.DataFrame:

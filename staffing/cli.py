@@ -140,15 +140,19 @@ def plot_requirements(table, path: Path, title: str = "") -> None:
 
 
 def staff(
-    source: Path = typer.Argument(..., metavar="SCENARIO_OR_CSV",
-                                  help="scenario .toml or volumes CSV (interval_start, calls[, aht_s])"),
+    source: Path = typer.Argument(None, metavar="SCENARIO_OR_CSV",
+                                  help="scenario .toml or volumes CSV (interval_start, calls[, aht_s]); "
+                                       "omit it with --calls for the Erlang calculator"),
+    calls: float = typer.Option(None, "--calls", help="Erlang calculator: calls in one interval (needs --aht; "
+                                "--interval defaults to 30 min)"),
     target: list[str] = typer.Option(None, "--target", "-t", help=_TARGET_HELP),
     patience: float = typer.Option(None, "--patience", help="mean caller patience, s (Erlang A); "
                                    "default: the scenario's, or none (Erlang C) for a CSV"),
     short_abandon: float = typer.Option(0.0, "--short-abandon", help="exclude abandons within S seconds from "
                                         "the SL and abandon-rate denominators (needs --patience)"),
     aht: float = typer.Option(None, "--aht", help="default handle time, s (CSV without aht_s)"),
-    interval: float = typer.Option(None, "--interval", help="interval length, s (CSV; default: inferred)"),
+    interval: float = typer.Option(None, "--interval", help="interval length, minutes (CSV default: inferred; "
+                                   "calculator default: 30)"),
     shrinkage: float = typer.Option(None, "--shrinkage", help="total shrinkage fraction in [0, 1) "
                                     "(default: the scenario's, or 0)"),
     out: Path = typer.Option(Path("."), "--out", "-o", help="directory for requirements.csv/.png"),
@@ -175,6 +179,17 @@ def staff(
     if short_abandon < 0:
         raise typer.BadParameter("must be >= 0 seconds", param_hint="--short-abandon")
 
+    if interval is not None and not (0 < interval <= 1440):
+        raise typer.BadParameter("must be minutes in (0, 1440]", param_hint="--interval")
+    if calls is not None:
+        if source is not None:
+            raise typer.BadParameter("give either SCENARIO_OR_CSV or --calls (the calculator), not both",
+                                     param_hint="--calls")
+        _calculator(calls, aht, interval or 30.0, cli_targets, patience, short_abandon, console)
+        return
+    if source is None:
+        raise typer.BadParameter("give a scenario .toml or volumes CSV, or --calls N --aht S for the calculator",
+                                 param_hint="SCENARIO_OR_CSV")
     weekday = None
     given_labels = None
     if source.suffix.lower() == ".toml":
@@ -194,7 +209,7 @@ def staff(
         title = f"{getattr(scenario, 'name', source.stem)}: calls and required agents"
     else:
         try:
-            workload, interval_s = read_volumes_csv(source, interval_s=interval)
+            workload, interval_s = read_volumes_csv(source, interval_s=None if interval is None else interval * 60)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="SCENARIO_OR_CSV")
         goals = cli_targets or {"service_level": 0.8, "service_time_s": 20.0}
@@ -228,6 +243,36 @@ def staff(
                   f"scheduled head-hours: {result['heads'].sum() * hours:.1f}; peak agents "
                   f"{int(result['agents'].max())}, peak heads {int(result['heads'].max())}")
     console.print(f"wrote {csv_path} and {png_path}")
+
+
+def _calculator(calls, aht, interval_min, cli_targets, patience, short_abandon, console) -> None:
+    """Print N−2 … N+2 agents for one interval's workload (see staffing.calculator)."""
+    from rich.table import Table
+
+    from staffing.calculator import erlang_calculator
+
+    if aht is None:
+        raise typer.BadParameter("the calculator needs --aht SECONDS", param_hint="--aht")
+    if not (calls >= 0 and calls < float("inf")):
+        raise typer.BadParameter("must be a finite number of calls >= 0", param_hint="--calls")
+    goals = cli_targets or {"service_level": 0.8, "service_time_s": 20.0}
+    goals["patience_mean_s"] = patience
+    if short_abandon:
+        goals["short_abandon_s"] = short_abandon
+    try:
+        table = erlang_calculator(calls, aht, interval_min * 60.0, goals)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--target/--aht/--patience")
+    t = Table(title=f"{calls:g} calls in {interval_min:g} min, AHT {aht:g} s = "
+                    f"{table['traffic_erlangs'].iloc[0]:.2f} Erlangs ({table.attrs['model']})")
+    for name in ("agents", "SL", "ASA s", "occupancy", "abandon", "meets targets", "binding target"):
+        t.add_column(name, justify="left" if name == "binding target" else "right")
+    for r in table.itertuples(index=False):
+        t.add_row(str(r.agents), f"{r.service_level:.1%}", f"{r.asa_s:.1f}", f"{r.occupancy:.1%}",
+                  f"{r.abandon_rate:.1%}", "yes" if r.meets else "no", r.binds)
+    console.print(t)
+    alone = ", ".join(f"{k} alone needs {v}" for k, v in table.attrs["alone"].items())
+    console.print(f"required: {table.attrs['required']} agents on the phones ({alone})")
 
 
 def register(app: typer.Typer) -> None:
