@@ -29,6 +29,10 @@ def sweep_command(
         variants = build_variants(base, set_)
     except ScenarioError as err:
         fail(str(err))
+    from sim.sweep import roster_notes
+
+    for note in roster_notes(base, variants):
+        console.print(f"note: {note}", highlight=False)
     params = list(variants[0].params)
     reps = replications or base.replications
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

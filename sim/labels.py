@@ -143,20 +143,20 @@ def group_name(group: str, lang: str = "en") -> str:
     return GROUPS[group][0 if check_lang(lang) == "en" else 1]
 
 
-def display(metric: str, value) -> str:
-    """'81.7 %', '15.4 s', '3.2 rings', '–' for a missing value."""
+def display(metric: str, value, unit: bool = True) -> str:
+    """'81.7 %', '15.4 s', '3.2 rings', '12,310 CNY', '–' for a missing value (``unit=False``: the number)."""
     try:
         v = float(value)
     except (TypeError, ValueError):
         return "–"
     if v != v or v in (float("inf"), float("-inf")):
         return "–"
-    unit = metric_unit(metric)
+    u = metric_unit(metric)
     v *= metric_scale(metric)
-    if unit == "%":
-        return f"{v:.1f} %"
-    if unit in ("%/yr",):
-        return f"{v:.1f} %/yr"
-    if unit in ("calls", "callers", "agents") and abs(v) >= 100:
-        return f"{v:,.0f}"
-    return f"{v:.4g} {unit}".strip() if unit else f"{v:.4g}"
+    if u in ("%", "%/yr"):
+        text = f"{v:.1f}"
+    elif abs(v) >= 1000:
+        text = f"{v:,.0f}"
+    else:
+        text = f"{v:.4g}"
+    return f"{text} {u}" if unit and u else text

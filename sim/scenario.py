@@ -219,7 +219,8 @@ class Scenario(Section):
     def with_changes(self, changes: dict) -> "Scenario":
         """A validated copy with fields changed by dotted path, e.g. ``{"horizon.days": 2, "agents.headcount": 9}``.
 
-        Setting ``agents.headcount`` replaces shifts or a headcount profile."""
+        Entries of a list are named by their ``name`` or position: ``agents.shifts.day.count``.
+        Setting ``agents.headcount`` replaces shifts or a headcount profile (see :meth:`replaces_roster`)."""
         import json
 
         data = json.loads(self.model_dump_json(exclude_none=True))
@@ -227,14 +228,27 @@ class Scenario(Section):
             node = data
             keys = path.split(".")
             for key in keys[:-1]:
-                if not isinstance(node.get(key, {}), dict):
+                if isinstance(node, list):  # a list of named entries: agents.shifts.day.count or .0.count
+                    node = _list_item(node, key, path)
+                    continue
+                if not isinstance(node.get(key, {}), (dict, list)):
                     raise ScenarioError(f"cannot set {path}: '{key}' is not a section")
                 node = node.setdefault(key, {})
+            if isinstance(node, list):
+                raise ScenarioError(f"cannot set {path}: name an entry of the list, e.g. agents.shifts.day.count")
             node[keys[-1]] = value
             if path == "agents.headcount":
                 node.pop("shifts", None)
                 node.pop("headcount_per_interval", None)
         return validate_scenario(data, source=f"{self.name} with {changes}", base_dir=self.base_dir)
+
+    def replaces_roster(self, changes: dict) -> str | None:
+        """A note when ``changes`` set ``agents.headcount`` on a scenario with shifts or a headcount profile."""
+        if "agents.headcount" in changes and (self.agents.shifts or self.agents.headcount_per_interval):
+            kind = "shift roster" if self.agents.shifts else "headcount profile"
+            return (f"agents.headcount={changes['agents.headcount']} replaces the scenario's {kind} with a flat "
+                    "headcount around the clock (no shifts, breaks or night duty)")
+        return None
 
     def resolved(self) -> "Scenario":
         """Copy with empirical CSV distributions read into memory (relative to ``base_dir``)."""
@@ -253,6 +267,18 @@ class Scenario(Section):
         new = self.model_copy(update=update)
         new._base_dir = base
         return new
+
+
+def _list_item(items: list, key: str, path: str) -> dict:
+    """The entry of ``items`` whose ``name`` is ``key`` (or at position ``key``)."""
+    named = [item for item in items if isinstance(item, dict) and item.get("name") == key]
+    if named:
+        return named[0]
+    if key.isdigit() and int(key) < len(items):
+        return items[int(key)]
+    names = [item.get("name") for item in items if isinstance(item, dict) and item.get("name")]
+    raise ScenarioError(f"cannot set {path}: no entry named {key!r} (entries: {', '.join(names) or 'none'}; "
+                        f"or a position 0..{len(items) - 1})")
 
 
 def _format_validation_error(err: ValidationError, source: str) -> str:

@@ -80,6 +80,12 @@ def build_variants(base: Scenario, sets: list[str]) -> list[Variant]:
     return variants
 
 
+def roster_notes(base: Scenario, variants: list[Variant]) -> list[str]:
+    """What a variant's change silently implies, said out loud (e.g. ``agents=N`` replacing the roster)."""
+    notes = {base.replaces_roster(v.params) for v in variants}
+    return sorted(n for n in notes if n)
+
+
 def _task(scenario: Scenario, seed: int, replication: int) -> dict:
     return run_replication(scenario, seed, replication).run
 
