@@ -78,12 +78,16 @@ def run_command(
     report: bool = typer.Option(False, "--report", help="also write report.html into the --out folder"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace ticket stores of an earlier run in --out"),
     resume: bool = typer.Option(False, "--resume", help="finish interrupted ticket stores in --out"),
+    excel: bool = typer.Option(False, "--excel", help="also write results.xlsx into the --out folder"),
+    lang: str = typer.Option("en", "--lang", help="labels of the report and workbook: en or zh"),
 ) -> None:
     """Simulate SCENARIO and print all 23 metrics with 95 % confidence intervals and target checks."""
     from sim.runner import run
 
-    if report and out is None:
-        fail("--report needs --out DIR (the report is written into that folder)")
+    if (report or excel) and out is None:
+        fail("--report and --excel need --out DIR (they are written into that folder)")
+    if lang not in ("en", "zh"):
+        fail(f"--lang must be en or zh, got {lang!r}")
     if overwrite and resume:
         fail("--overwrite and --resume exclude each other")
     try:
@@ -131,7 +135,11 @@ def run_command(
         path = results.save(out)
         console.print(f"wrote {path}/summary.json, intervals.csv, interval_summary.csv, calls.csv.gz")
         if report:
-            console.print(f"wrote {_write_report(path)}")
+            console.print(f"wrote {_write_report(path, lang)}")
+        if excel:
+            from sim.excel import run_workbook
+
+            console.print(f"wrote {run_workbook(path, lang)}")
 
 
 def _store_mode(out: Path, reps: int) -> str:
@@ -149,17 +157,25 @@ def _store_mode(out: Path, reps: int) -> str:
     return "overwrite" if stores and finished else "new"
 
 
-def _write_report(run_dir: Path) -> Path:
+def _write_report(run_dir: Path, lang: str = "en") -> Path:
     from sim.report import build_report
 
     with console.status("drawing the report"):
-        return build_report(run_dir)
+        return build_report(run_dir, lang=lang)
 
 
-def report_command(run_dir: Path = typer.Argument(..., help="folder written by 'acdsim run --out'")) -> None:
+def report_command(run_dir: Path = typer.Argument(..., help="folder written by 'acdsim run --out'"),
+                   lang: str = typer.Option("en", "--lang", help="en or zh"),
+                   excel: bool = typer.Option(False, "--excel", help="also write results.xlsx")) -> None:
     """Write RUN_DIR/report.html (self-contained, plots embedded) and RUN_DIR/plots/*.png."""
+    if lang not in ("en", "zh"):
+        fail(f"--lang must be en or zh, got {lang!r}")
     try:
-        console.print(f"wrote {_write_report(run_dir)}")
+        console.print(f"wrote {_write_report(run_dir, lang)}")
+        if excel:
+            from sim.excel import run_workbook
+
+            console.print(f"wrote {run_workbook(run_dir, lang)}")
     except ScenarioError as err:
         fail(str(err))
 

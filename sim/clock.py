@@ -59,10 +59,8 @@ def with_clock_columns(table: pd.DataFrame, sc, seconds_column: str = "interval_
         return table
     out = table.drop(columns=[c for c in ("date", "weekday", "time") if c in table.columns])
     at = out.columns.get_loc(seconds_column) + 1
-    cols = clock_columns(sc, out[seconds_column].to_numpy())
-    for k, name in enumerate(("date", "weekday", "time")):
-        out.insert(at + k, name, cols[name].to_numpy())
-    return out
+    cols = clock_columns(sc, out[seconds_column].to_numpy()).set_axis(out.index)
+    return pd.concat([out.iloc[:, :at], cols, out.iloc[:, at:]], axis=1)
 
 
 def clock_axis(ax, sc, span_hours: float | None = None, lang: str = "en") -> None:

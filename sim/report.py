@@ -43,25 +43,40 @@ def _fmt(value) -> str:
     return f"{value:.4g}"
 
 
-def _metrics_table(summary: dict) -> str:
+def _metrics_table(summary: dict, lang: str = "en") -> str:
+    """Metrics grouped (service, handling, staffing, cost) with unit, mean, CI, target, status, description."""
+    from sim.labels import display, group_name, metric_description, metric_group, metric_name, word
+
     targets = {t["metric"]: t for t in summary.get("targets", [])}
-    rows = []
+    header = "".join(f"<th>{html.escape(word(k, lang))}</th>" for k in
+                     ("metric", "unit", "mean", "ci", "target", "status", "description"))
+    rows_by_group: dict[str, list[str]] = {}
     for name in METRICS:
         m = summary["metrics"].get(name)
         if m is None:
             continue
         t = targets.get(name)
         bound = "" if t is None else " ".join(
-            s for s in (f"&ge; {_fmt(t['min'])}" if t["min"] is not None else "",
-                        f"&le; {_fmt(t['max'])}" if t["max"] is not None else "") if s)
-        status = "" if t is None else f'<span class="{t["status"]}">{t["status"]}</span>'
-        rows.append(f"<tr><td>{name}</td><td>{_fmt(m['mean'])}</td><td>{_fmt(m['ci_low'])} – {_fmt(m['ci_high'])}"
-                    f"</td><td>{bound}</td><td>{status}</td></tr>")
-    return ("<table><tr><th>metric</th><th>mean</th><th>95 % CI</th><th>target</th><th>status</th></tr>"
-            + "".join(rows) + "</table>")
+            s for s in (f"&ge; {html.escape(display(name, t['min']))}" if t["min"] is not None else "",
+                        f"&le; {html.escape(display(name, t['max']))}" if t["max"] is not None else "") if s)
+        status = "" if t is None else f'<span class="{t["status"]}">{html.escape(word(t["status"], lang))}</span>'
+        from sim.labels import metric_unit
+
+        unit = summary.get("currency", "CNY") if metric_unit(name) == "CNY" else metric_unit(name)
+        ci = (f"{display(name, m['ci_low'], False)} – {display(name, m['ci_high'], False)}"
+              if m.get("ci_low") is not None else "–")
+        rows_by_group.setdefault(metric_group(name), []).append(
+            f"<tr><td>{html.escape(metric_name(name, lang))}</td><td>{html.escape(unit)}</td>"
+            f"<td>{display(name, m['mean'], False)}</td><td>{ci}</td><td>{bound}</td><td>{status}</td>"
+            f"<td class='d'>{html.escape(metric_description(name))}</td></tr>")
+    from sim.labels import GROUPS
+
+    body = "".join(f"<tr><th colspan='7' class='g'>{html.escape(group_name(g, lang))}</th></tr>"
+                   + "".join(rows_by_group[g]) for g in GROUPS if g in rows_by_group)
+    return f"<table><tr>{header}</tr>{body}</table>"
 
 
-def _desk_sections(run_dir: Path) -> list[tuple[str, str, bytes | None]]:
+def _desk_sections(run_dir: Path, sc: Scenario | None = None, lang: str = "en") -> list[tuple[str, str, bytes | None]]:
     """Ticket backlog plot and deadline-compliance table of replication 0's store, if the run kept one."""
     store = run_dir / "tickets.sqlite"
     if not store.exists():
@@ -82,11 +97,17 @@ def _desk_sections(run_dir: Path) -> list[tuple[str, str, bytes | None]]:
     for col in [c for c in bl.columns if c.startswith("open_")]:
         ax.plot(bl["t_s"] / 3600, bl[col], label=col.removeprefix("open_"))
     ax.plot(bl["t_s"] / 3600, bl["open"], color="black", linewidth=2, label="all")
-    ax.set(xlabel="hours from start", ylabel="open tickets", title="Ticket backlog (replication 0)")
+    ax.set(ylabel="open tickets", title="Ticket backlog (replication 0)")
+    if sc is not None:
+        from sim.clock import clock_axis
+
+        clock_axis(ax, sc, lang=lang)
     ax.legend(loc="upper left", ncol=4)
     fig.tight_layout()
     table = dl.round(2).to_html(classes="deadlines", na_rep="–")
-    return [("Ticket backlog", "", _png(fig)),
+    note = ("<p>The backlog starts empty at the first hour (no tickets carried over from before the horizon), "
+            "so the first days under-state the open tickets: read it as a warm-up.</p>")
+    return [("Ticket backlog", note, _png(fig)),
             ("Deadline compliance per rule (replication 0; lateness in hours)", table, None)]
 
 
@@ -102,18 +123,39 @@ def load_run(run_dir: str | Path) -> tuple[dict, Scenario, pd.DataFrame]:
     return summary, sc, pd.read_csv(run_dir / "interval_summary.csv")
 
 
-def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | None = None) -> Path:
-    """Write ``report.html`` and ``plots/*.png`` into ``run_dir``; returns the HTML path."""
+def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | None = None,
+                 lang: str = "en") -> Path:
+    """Write ``report.html`` and ``plots/*.png`` into ``run_dir``; returns the HTML path.
+
+    ``lang``: ``"en"`` or ``"zh"`` for metric names, table headers and figure labels."""
+    from sim.fonts import cjk_fonts
+
+    with cjk_fonts():
+        return _build_report(run_dir, extra_sections, lang)
+
+
+def _build_report(run_dir, extra_sections, lang: str) -> Path:
+    from sim import heatmaps
+    from sim.labels import check_lang, word
+
+    check_lang(lang)
     run_dir = Path(run_dir)
     summary, sc, iv = load_run(run_dir)
     figures = {
-        "volumes": ("Calls offered, answered and abandoned", plots.plot_volumes(iv, sc)),
-        "service": ("Service level and ASA against targets", plots.plot_service(iv, sc)),
-        "agents_queue": ("Agents on the phones and queue length", plots.plot_agents_and_queue(iv, sc)),
-        "occupancy": ("Occupancy", plots.plot_occupancy(iv, sc)),
-        "staffing": ("Staffing requirement vs scheduled", plots.plot_staffing(iv, sc, erlang_requirement_agents(sc))),
-        "shifts": ("Shifts", plots.plot_shift_gantt(sc)),
+        "volumes": ("Calls offered, answered and abandoned", plots.plot_volumes(iv, sc, lang=lang)),
+        "service": ("Service level and ASA against targets", plots.plot_service(iv, sc, lang=lang)),
+        "agents_queue": ("Agents on the phones and queue length", plots.plot_agents_and_queue(iv, sc, lang=lang)),
+        "occupancy": ("Occupancy", plots.plot_occupancy(iv, sc, lang=lang)),
+        "staffing": ("Staffing requirement vs scheduled",
+                     plots.plot_staffing(iv, sc, erlang_requirement_agents(sc), lang=lang)),
+        "shifts": ("Shifts", plots.plot_shift_gantt(sc, lang=lang)),
     }
+    if (run_dir / "intervals.csv").exists():
+        per_rep = pd.read_csv(run_dir / "intervals.csv")
+        figures["heatmaps"] = (word("service_level_heatmap", lang).split(" by ")[0] + " — weekday × time of day"
+                               if lang == "en" else "星期 × 时段热力图",
+                               heatmaps.plot_heatmaps(per_rep, sc, lang=lang))
+        figures["average_day"] = (word("average_day", lang), heatmaps.plot_average_day(per_rep, sc, lang=lang))
     plot_dir = run_dir / "plots"
     plot_dir.mkdir(exist_ok=True)
     sections = []
@@ -122,7 +164,7 @@ def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | No
         (plot_dir / f"{key}.png").write_bytes(data)
         sections.append(f"<h2>{html.escape(title)}</h2><img alt='{key}' "
                         f"src='data:image/png;base64,{base64.b64encode(data).decode()}'>")
-    for title, body, png in _desk_sections(run_dir):
+    for title, body, png in _desk_sections(run_dir, sc, lang):
         if png is not None:
             name = title.lower().replace(" ", "_")
             (plot_dir / f"{name}.png").write_bytes(png)
@@ -139,11 +181,11 @@ def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | No
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(sc.name)} – acdsim report</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child{{text-align:left}}
-.pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
+th.g{{text-align:left;background:#eef}}td.d{{text-align:left;color:#555;font-size:90%}}.pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
 </head><body><h1>{html.escape(sc.name)}</h1><p>{html.escape(sc.description)}</p>
 <p>{summary['replications']} replications, seed {summary['seed']}, {sc.horizon.days} day(s) of
 {sc.horizon.interval_minutes}-min intervals. {html.escape(note)}</p>
-<h2>Metrics (mean and 95 % confidence interval across replications)</h2>{_metrics_table(summary)}
+<h2>Metrics (mean and 95 % confidence interval across replications)</h2>{_metrics_table(summary, lang)}
 {''.join(sections)}</body></html>"""
     out = run_dir / "report.html"
     out.write_text(page, encoding="utf-8")

@@ -134,14 +134,28 @@ class Results:
         from sim import plots
         return plots.plot_shift_gantt(self.scenario)
 
+    def plot_heatmaps(self, lang: str = "en"):
+        """Weekday x time-of-day heat maps of service level, abandonment, occupancy, net staffing."""
+        from sim.heatmaps import plot_heatmaps
+        return plot_heatmaps(self.intervals, self.scenario, lang=lang)
+
+    def plot_average_day(self, lang: str = "en"):
+        """The average day of service level, abandonment and occupancy with 95 % bands."""
+        from sim.heatmaps import plot_average_day
+        return plot_average_day(self.intervals, self.scenario, lang=lang)
+
     def save(self, out_dir: str | Path) -> Path:
-        """Write summary.json, scenario.json, intervals.csv, interval_summary.csv, calls.csv.gz into ``out_dir``."""
+        """Write summary.json, scenario.json, intervals.csv, interval_summary.csv, calls.csv.gz into ``out_dir``.
+
+        The interval tables carry ``date``, ``weekday`` and ``time`` (clock) columns after ``interval_start_s``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
         (out / "scenario.json").write_text(self.scenario.model_dump_json(indent=2), encoding="utf-8")
-        self.intervals.to_csv(out / "intervals.csv", index=False)
-        self.interval_summary.to_csv(out / "interval_summary.csv", index=False)
+        from sim.clock import with_clock_columns
+
+        with_clock_columns(self.intervals, self.scenario).to_csv(out / "intervals.csv", index=False)
+        with_clock_columns(self.interval_summary, self.scenario).to_csv(out / "interval_summary.csv", index=False)
         if not self.calls.empty:
             self.calls.to_csv(out / "calls.csv.gz", index=False, compression="gzip")
         return out

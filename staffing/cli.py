@@ -157,6 +157,7 @@ def staff(
                                     "(default: the scenario's, or 0)"),
     out: Path = typer.Option(Path("."), "--out", "-o", help="directory for requirements.csv/.png"),
     table: bool = typer.Option(True, "--table/--no-table", help="print the per-interval table"),
+    excel: bool = typer.Option(False, "--excel", help="also write requirements.xlsx"),
 ) -> None:
     """Agents (and heads after shrinkage) needed per interval to meet service targets (Erlang C / A).
 
@@ -243,6 +244,10 @@ def staff(
                   f"scheduled head-hours: {result['heads'].sum() * hours:.1f}; peak agents "
                   f"{int(result['agents'].max())}, peak heads {int(result['heads'].max())}")
     console.print(f"wrote {csv_path} and {png_path}")
+    if excel:
+        from sim.excel import write_workbook
+
+        console.print(f"wrote {write_workbook(out / 'requirements.xlsx', {'requirements': result})}")
 
 
 def _calculator(calls, aht, interval_min, cli_targets, patience, short_abandon, console) -> None:

@@ -90,7 +90,7 @@ def load_rules(path: Path | None, scenario=None, *, soft: bool = False):
     return rules
 
 
-def _write_outputs(out: Path, res, rules, title: str, weekday: int | None = None) -> None:
+def _write_outputs(out: Path, res, rules, title: str, weekday: int | None = None, excel: bool = False) -> None:
     from staffing.shifts import write_roster_csv
     from staffing.shifts.plots import coverage_plot, gantt
     from staffing.shifts.roster import wrap_roster
@@ -102,6 +102,10 @@ def _write_outputs(out: Path, res, rules, title: str, weekday: int | None = None
           start_weekday=weekday or 0)
     coverage_plot(res.coverage, out / "coverage.png", interval_s=res.interval_s, start_weekday=weekday or 0)
     (out / "report.txt").write_text(res.summary() + "\n")
+    if excel:
+        from sim.excel import write_workbook
+
+        write_workbook(out / "schedule.xlsx", {"roster": res.roster, "coverage": res.coverage})
 
 
 _STATUS = Console(stderr=True)  # spinner while the solver and the simulations run (only on a terminal)
@@ -122,6 +126,7 @@ def schedule_command(
     seed: int | None = typer.Option(None, "--seed", help="--verify: random seed"),
     strict: bool = typer.Option(False, "--strict", help="scenario input: fail instead of capping an Erlang "
                                                         "requirement the rules cannot staff (e.g. at night)"),
+    excel: bool = typer.Option(False, "--excel", help="also write schedule.xlsx (roster, coverage)"),
 ) -> None:
     """Build a cost-optimal shift roster (pyomo + HiGHS) with breaks, plots, and optional simulation check."""
     from staffing.shifts import InfeasibleScheduleError, ScheduleSolveError, schedule
@@ -154,7 +159,7 @@ def schedule_command(
                                              replications=replications, seed=seed, time_limit_s=time_limit,
                                              mip_rel_gap=gap, progress=typer.echo)
             _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}",
-                           weekday)
+                           weekday, excel)
             v.history.to_csv(out / "history.csv", index=False)
             v.interval_stats.to_csv(out / "interval_stats.csv", index=False)
             (out / "explanation.txt").write_text(v.explanation + "\n")
@@ -166,7 +171,7 @@ def schedule_command(
             with _STATUS.status("solving the roster with HiGHS"):
                 res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap,
                                start_weekday=weekday)
-            _write_outputs(out, res, rules, f"Roster: {source.name}", weekday)
+            _write_outputs(out, res, rules, f"Roster: {source.name}", weekday, excel)
             typer.echo(res.summary())
         typer.echo(f"written to {out}/")
     except InfeasibleScheduleError as err:
