@@ -28,3 +28,9 @@ def test_notebook_runs(path, monkeypatch):
     client = nbclient.NotebookClient(book, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
     client.execute()  # raises CellExecutionError naming the failing cell
+    if path.name.startswith("01_"):  # the quickstart's plots must show as pictures, not "<Figure size …>"
+        outputs = [o for cell in book.cells if cell.cell_type == "code" for o in cell.outputs]
+        images = [o for o in outputs if "image/png" in o.get("data", {})]
+        assert len(images) >= 3, "quickstart plots did not render inline"
+        assert not any("<Figure size" in str(o.get("data", {}).get("text/plain", "")) and "image/png" not in
+                       o.get("data", {}) for o in outputs)
