@@ -67,7 +67,8 @@ def clock_axis(ax, sc, span_hours: float | None = None, lang: str = "en") -> Non
     """Label an x axis measured in hours from the start with weekday + clock time.
 
     ``sc`` is a scenario, or the weekday (0 = Monday) of day 0.
-    Ticks fall on whole hours: every 3 h for a day or less, every 12 h up to four days, else at midnight.
+    Ticks fall on whole hours: every 3 h for a day or less, every 12 h up to four days, else at midnight;
+    ticks at midnight (and the first tick) carry the weekday ("Tue 00:00"), the others the clock ("15:00").
     """
     from matplotlib.ticker import FixedLocator, FuncFormatter
 
@@ -78,7 +79,11 @@ def clock_axis(ax, sc, span_hours: float | None = None, lang: str = "en") -> Non
     ticks = np.arange(first, hi + 1e-9, step)
     w0 = int(sc) if isinstance(sc, (int, np.integer)) else start_weekday(sc)
     ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock_label(x * 3600.0, w0, lang=lang)))
+    def label(x, _pos):  # the weekday at midnight (and on the first tick), the clock time in between
+        with_day = abs(x / 24.0 - round(x / 24.0)) < 1e-9 or (len(ticks) and abs(x - ticks[0]) < 1e-9)
+        return clock_label(x * 3600.0, w0, with_weekday=bool(with_day), lang=lang)
+
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
     from sim.labels import translate
 
     ax.set_xlabel(translate("weekday and clock time", lang))

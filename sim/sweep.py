@@ -158,7 +158,15 @@ def summarise(tidy: pd.DataFrame, params: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plot_sweep(summary: pd.DataFrame, params: list[str], metric: str, path: str | Path) -> Path:
+def plot_sweep(*args, **kwargs) -> Path:
+    """Metric (mean and CI) against the first swept parameter (see :func:`_plot_sweep`)."""
+    from sim.fonts import cjk_fonts
+
+    with cjk_fonts():
+        return _plot_sweep(*args, **kwargs)
+
+
+def _plot_sweep(summary: pd.DataFrame, params: list[str], metric: str, path: str | Path) -> Path:
     """Metric (mean and CI) against the first swept parameter, one line per combination of the others."""
     from sim.figure import Figure
 

@@ -113,30 +113,31 @@ def _print_table(table, labels, console) -> None:
     console.print(t)
 
 
-def plot_requirements(table, path: Path, title: str = "") -> None:
-    """PNG of offered calls (bars, left axis) and required agents / heads (steps, right axis) over time."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def plot_requirements(table, path: Path, title: str = "", start_weekday: int = 0) -> None:
+    """PNG of offered calls (bars, left axis) and required agents / heads (steps, right axis) on weekday and
+    clock time (day 0 has weekday ``start_weekday``); Chinese titles render (see sim.fonts)."""
+    from sim.clock import clock_axis
+    from sim.figure import Figure
+    from sim.fonts import cjk_fonts
 
     hours = table["interval_start_s"].to_numpy() / 3600.0
     width = float(hours[1] - hours[0]) if len(hours) > 1 else 0.5
-    fig, ax = plt.subplots(figsize=(max(8.0, min(24.0, len(hours) * 0.12)), 4.5))
-    ax.bar(hours, table["calls"], width=width * 0.9, align="edge", color="#9ecae1", label="offered calls")
-    ax.set_xlabel("hours from start")
-    ax.set_ylabel("calls per interval")
-    ax2 = ax.twinx()
-    ax2.step(hours, table["agents"], where="post", color="#d62728", label="agents on the phones")
-    ax2.step(hours, table["heads"], where="post", color="#2ca02c", linestyle="--", label="scheduled heads")
-    ax2.set_ylabel("agents")
-    ax2.set_ylim(bottom=0)
-    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(handles, [h.get_label() for h in handles], loc="upper left")
-    ax.set_title(title or "Calls and required agents")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    with cjk_fonts():
+        fig = Figure(figsize=(max(8.0, min(24.0, len(hours) * 0.12)), 4.5))
+        ax = fig.subplots()
+        ax.bar(hours, table["calls"], width=width * 0.9, align="edge", color="#9ecae1", label="offered calls")
+        ax.set_ylabel("calls per interval")
+        ax2 = ax.twinx()
+        ax2.step(hours, table["agents"], where="post", color="#d62728", label="agents on the phones")
+        ax2.step(hours, table["heads"], where="post", color="#2ca02c", linestyle="--", label="scheduled heads")
+        ax2.set_ylabel("agents")
+        ax2.set_ylim(bottom=0)
+        clock_axis(ax, start_weekday)
+        handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper left")
+        ax.set_title(title or "Calls and required agents")
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
 
 
 def staff(
@@ -232,7 +233,7 @@ def staff(
     csv_path = out / "requirements.csv"
     png_path = out / "requirements.png"
     result.to_csv(csv_path, index=False)
-    plot_requirements(result, png_path, title)
+    plot_requirements(result, png_path, title, weekday or 0)
     if table:
         _print_table(result, labels, console)
     hours = interval_s / 3600.0

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sim.clock import clock_axis
-from sim.figure import Figure
+from sim.figure import Figure, with_cjk_fonts
 from matplotlib.patches import Patch
 
 from staffing.shifts.roster import parse_breaks
@@ -18,6 +18,7 @@ from staffing.shifts.rules import clock_minutes
 ROLE_COLOURS = {"agent": "#3b75af", "night_duty": "#5b3a8c"}
 
 
+@with_cjk_fonts
 def gantt(roster: pd.DataFrame, path: str | Path, *, n_days: int, handover_minutes: float = 0,
           title: str = "Roster", start_weekday: int = 0) -> Path:
     """One lane per roster row (identical shifts grouped, ``xN`` label): shift bar, breaks in grey, hand-over
@@ -55,6 +56,7 @@ def gantt(roster: pd.DataFrame, path: str | Path, *, n_days: int, handover_minut
     return path
 
 
+@with_cjk_fonts
 def coverage_plot(coverage: pd.DataFrame, path: str | Path, *, interval_s: int,
                   title: str = "Coverage per interval", start_weekday: int = 0) -> Path:
     """Requirement vs scheduled (on site) vs on the phones per interval, as step lines. ``coverage`` is
@@ -88,6 +90,7 @@ def coverage_plot(coverage: pd.DataFrame, path: str | Path, *, interval_s: int,
     return path
 
 
+@with_cjk_fonts
 def history_plot(history: pd.DataFrame, path: str | Path, *, target: float | None = None) -> Path:
     """Simulation-verified loop: cost and worst-interval service level per iteration."""
     fig = Figure(figsize=(6.5, 3.5))
