@@ -290,7 +290,7 @@ def test_chinese_scenario_names_render_without_missing_glyphs(tmp_path):
     path = tmp_path / "zh.toml"
     path.write_text('name = "物业客服中心"\nseed = 1\nreplications = 2\n[horizon]\ndays = 1\n[arrivals]\n'
                     'calls_per_hour = 20\n[call_types."报修"]\nshare = 1.0\ntalk = { family = "exponential", mean = 200 }\n'
-                    '[agents]\nheadcount = 2\n', encoding="utf-8")
+                    '[agents]\nheadcount = 2\n[targets]\nservice_level = { min = 0.5 }\n', encoding="utf-8")
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="Glyph .* missing")
         result = runner.invoke(app, ["staff", str(path), "--no-table", "--out", str(tmp_path / "st")],
