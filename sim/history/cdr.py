@@ -113,7 +113,7 @@ def parse_times(values: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
 def parse_durations(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(seconds, bad mask) of '123', '123.4' or 'H:MM:SS' strings; empty → NaN (not bad)."""
     s = values.fillna("").astype(str).str.strip()
-    out = pd.to_numeric(s.where(~s.str.match(_HMS), ""), errors="coerce").to_numpy(dtype=float)
+    out = np.array(pd.to_numeric(s.where(~s.str.match(_HMS), ""), errors="coerce"), dtype=float)
     hms = s.str.match(_HMS).to_numpy()
     if hms.any():
         parts = s[hms].str.split(":")
