@@ -204,7 +204,7 @@ def read_cdr(paths: str | Path | Iterable[str | Path], *, mapping: dict[str, str
                                             problems, str(path), delimiter))
         read, bad = problems.lines_read - read_before, problems.count - bad_before
         if read == 0 or bad > 0.5 * read:
-            shown = "; ".join(f"line {n}: {r}" for f, n, r, _ in problems.first if f == str(path))
+            shown = "; ".join(f"line {n}: {r}" for f, n, r, _ in problems.first[:3] if f == str(path))
             raise HistoryError(f"{path}: {bad} of {read} rows could not be read — expected {FORMAT}"
                                + (f" ({shown})" if shown else ""))
     not_in = ALWAYS_NOT_IN_LOG + ("occupancy", "calls_per_agent_hour") + tuple(

@@ -200,7 +200,7 @@ def read_interval_report(paths: str | Path | Iterable[str | Path], *, mapping: d
             problems.add(str(path), numbers[i], reason[i], delimiter.join(block[i].values()))
         read, nbad = problems.lines_read - read_before, problems.count - bad_before
         if read == 0 or nbad > 0.5 * read:
-            shown = "; ".join(f"line {n}: {r}" for f, n, r, _ in problems.first if f == str(path))
+            shown = "; ".join(f"line {n}: {r}" for f, n, r, _ in problems.first[:3] if f == str(path))
             raise HistoryError(f"{path}: {nbad} of {read} rows could not be read — expected {FORMAT}"
                                + (f" ({shown})" if shown else ""))
         frames.append(out[reason == ""])
