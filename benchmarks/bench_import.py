@@ -23,26 +23,33 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-BASELINE = """
-import resource, sys, time
+HWM = """
+def hwm():  # peak resident set of this process since exec (ru_maxrss would include the parent's, kept at fork)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+"""
+
+BASELINE = HWM + """
+import sys, time
 from collections import Counter
-t = time.perf_counter(); before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter(); before = hwm()
 events = Counter()
 with open(sys.argv[1], encoding="utf-8") as f:
     for line in f:
         parts = line.rstrip("\\n").split("|")
         events[parts[4]] += 1
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, sum(events.values()))
+print(time.perf_counter() - t, hwm() - before, sum(events.values()))
 """
 
-IMPORT = """
-import resource, sys, time
+IMPORT = HWM + """
+import sys, time
 sys.path.insert(0, sys.argv[2])
 import pandas, numpy  # loaded before the clock starts, as in the baseline's interpreter start-up
 from sim.history import read_queue_log
-t = time.perf_counter(); before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter(); before = hwm()
 log = read_queue_log(sys.argv[1])
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, len(log.calls))
+print(time.perf_counter() - t, hwm() - before, len(log.calls))
 """
 
 
