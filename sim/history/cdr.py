@@ -206,7 +206,7 @@ def read_cdr(paths: str | Path | Iterable[str | Path], *, mapping: dict[str, str
             shown = "; ".join(f"line {n}: {r}" for f, n, r, _ in problems.first[:3] if f == str(path))
             raise HistoryError(f"{path}: {bad} of {read} rows could not be read — expected {FORMAT}"
                                + (f" ({shown})" if shown else ""))
-    not_in = ALWAYS_NOT_IN_LOG + ("occupancy", "calls_per_agent_hour") + tuple(
+    not_in = ALWAYS_NOT_IN_LOG + ("occupancy", "calls_per_agent_hour", "agents_ready") + tuple(
         m for f, m in (("hold", "avg_hold_time"), ("acw", "avg_acw")) if f not in have)
     notes = ["a CDR has no agent sessions: observed staffing and occupancy are not available"]
     if "acw" not in have:
