@@ -229,7 +229,8 @@ def read_interval_report(paths: str | Path | Iterable[str | Path], *, mapping: d
     table = table[["interval_start", "interval", "call_type", "offered", "answered", "abandoned",
                    "answered_within", "aht_s", "agents"]].sort_values(["interval", "call_type"]).reset_index(drop=True)
     notes = ["offered includes redials: first attempts cannot be told apart in an interval report",
-             f"service level = answered within {threshold_s:g} s / offered (short abandons not excluded)"]
+             f"service level = answered within {threshold_s:g} s / offered (short abandons not excluded)",
+             "agents_ready holds the agents logged in: the report does not give paused time"]
     return IntervalReport(table=table, start=start, interval_minutes=interval_minutes, days=days, call_types=types,
                           threshold_s=float(threshold_s), problems=problems,
                           source={"format": "interval", "files": [str(p) for p in items], "tz": tz,
