@@ -183,7 +183,8 @@ def _build_report(run_dir, extra_sections, lang: str) -> Path:
 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child{{text-align:left}}
 th.g{{text-align:left;background:#eef}}td.d{{text-align:left;color:#555;font-size:90%}}.pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
 </head><body><h1>{html.escape(sc.name)}</h1><p>{html.escape(sc.description)}</p>
-<p>{summary['replications']} replications, seed {summary['seed']}, {sc.horizon.days} day(s) of
+<p>{"Observed history (one value per metric, no CI)" if "observed" in summary else
+    f"{summary['replications']} replications, seed {summary['seed']}"}, {sc.horizon.days} day(s) of
 {sc.horizon.interval_minutes}-min intervals. {html.escape(note)}</p>
 <h2>Metrics (mean and 95 % confidence interval across replications)</h2>{_metrics_table(summary, lang)}
 {''.join(sections)}</body></html>"""
