@@ -8,8 +8,9 @@ the same data). When even the best family misses by D > ``EMPIRICAL_D`` on at le
 values, the empirical distribution (the observed values, resampled) is used instead: with that much data a
 visibly wrong family would distort the simulation more than resampling the data does.
 
-Values <= 0 (e.g. zero-second ACW) cannot come from these families: they are counted, reported as
-``n_nonpositive`` and left out of the fit, never dropped silently.
+Values <= 0 (e.g. zero-second ACW) cannot come from these families. When they are more than
+``ZERO_SHARE`` of the values they are part of the behaviour and the empirical distribution (zeros included)
+is used; otherwise they are counted, reported as ``n_nonpositive`` and left out of the fit.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ FAMILIES = ("lognormal", "gamma", "exponential")
 EMPIRICAL_D = 0.05
 """KS distance above which (with enough data) the empirical distribution replaces the best family."""
 EMPIRICAL_MIN_N = 200
+ZERO_SHARE = 0.05
 Z95 = 1.959963984540054
 
 
@@ -180,7 +182,15 @@ def fit_duration(values, name: str = "duration", families=FAMILIES) -> DurationF
     """
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
+    if np.any(x < 0):
+        raise ValueError(f"{name}: {int(np.sum(x < 0))} negative durations")
     nonpositive = int(np.sum(x <= 0))
+    if x.size >= 2 and nonpositive > ZERO_SHARE * x.size:
+        mean = float(x.mean())
+        cv = float(x.std(ddof=1) / mean) if mean > 0 else 0.0
+        fit = DurationFit(name, x, 0, "empirical", mean, cv, {}, (math.nan, math.nan))
+        fit.ci = _mean_ci("empirical", None, x) if mean > 0 else (0.0, 0.0)
+        return fit
     x = x[x > 0]
     if x.size < 2:
         raise ValueError(f"{name}: need at least 2 positive durations to fit, got {x.size}")

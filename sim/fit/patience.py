@@ -18,6 +18,7 @@ patience. Abandons logged at 0 s (1 s log resolution) are counted at 0.5 s.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -196,7 +197,9 @@ class PatienceFit:
             fig = ax.figure
         km = self.kaplan_meier()
         q = km.sf.quantiles
-        band = km.sf.confidence_interval(0.95)
+        with warnings.catch_warnings():  # Greenwood is undefined where S(t) = 0 or 1; the band is NaN there
+            warnings.simplefilter("ignore", RuntimeWarning)
+            band = km.sf.confidence_interval(0.95)
         ax.step(q, km.sf.probabilities, where="post", color="k", label="Kaplan–Meier")
         ax.fill_between(q, band.low.probabilities, band.high.probabilities, step="post", color="k", alpha=0.15)
         top = float(np.quantile(self.waits, 0.99)) if self.n else 1.0
