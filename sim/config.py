@@ -5,6 +5,7 @@ the field and the allowed range. Durations are seconds unless a field name says 
 """
 from __future__ import annotations
 
+import datetime
 import math
 from typing import Literal
 
@@ -42,11 +43,28 @@ class Horizon(Section):
     interval_minutes: int = Field(default=30, ge=1, le=1440, description="reporting interval, minutes")
     start_weekday: int = Field(default=0, description="weekday of day 0 (monday..sunday or 0..6)")
     warmup_minutes: float = Field(default=0.0, ge=0, description="calls arriving before this are not reported")
+    start_date: datetime.date | None = Field(default=None, description="calendar date of day 0 (ISO 'YYYY-MM-DD'); "
+                                                                       "sets start_weekday")
 
     @field_validator("start_weekday", mode="before")
     @classmethod
     def _weekday(cls, v):
         return weekday_index(v)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weekday_from_date(cls, data):
+        """A start_date fixes the weekday; a start_weekday given as well must agree with it."""
+        if isinstance(data, dict) and data.get("start_date") is not None:
+            try:
+                day = datetime.date.fromisoformat(str(data["start_date"]))
+            except ValueError:
+                raise ValueError(f"start_date must be an ISO date 'YYYY-MM-DD', got {data['start_date']!r}") from None
+            given = data.get("start_weekday")
+            if given is not None and weekday_index(given) != day.weekday():
+                raise ValueError(f"start_weekday {given!r} disagrees with start_date {day} (a {WEEKDAYS[day.weekday()]})")
+            data = {**data, "start_date": day, "start_weekday": day.weekday()}
+        return data
 
     @field_validator("interval_minutes")
     @classmethod
