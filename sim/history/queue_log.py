@@ -220,7 +220,7 @@ class _Reader:
             elif stage == STAGE_T2_TALK:
                 log.t2_end[row] = t
             del self.open[uid]
-        self.notes["QUEUESTART (PBX restart): calls in progress ended at the restart"] += 1
+        self.notes["QUEUESTART (PBX restart) events; calls in progress end at a restart"] += 1
 
     # ---------------------------------------------------------------- one line
     def line(self, parts: list[str], t: float) -> None:
