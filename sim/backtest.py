@@ -34,7 +34,7 @@ import pandas as pd
 
 from sim.calllog import FIRST
 from sim.fit.redials import classify_attempts
-from sim.fit.staffing import ready_periods_as_shifts
+from sim.fit.staffing import agents_seen_per_interval, ready_periods_as_shifts
 from sim.results import mean_ci
 from sim.scenario import Scenario, ScenarioError, validate_scenario
 
@@ -57,19 +57,26 @@ def backtest_scenario(scenario: Scenario, observed, redial_window_s: float = 360
     first = (origin == FIRST) & np.isfinite(arrive) & (arrive >= 0) & (arrive < observed.days * 86400.0)
     counts = np.bincount((arrive[first] // interval_s).astype(np.int64), minlength=n)[:n].astype(float)
     shifts, tiny = ready_periods_as_shifts(observed.ready, observed.days)
-    if not shifts:
-        raise ScenarioError("backtest: the history has no agent ready periods (no logged-in, unpaused agents)")
+    if shifts:
+        agents = {"shifts": shifts}
+    else:  # no agent sessions (a CDR): the agents seen busy per interval, a lower bound
+        seen = agents_seen_per_interval(calls, interval_s, n)
+        if not seen.any():
+            raise ScenarioError("backtest: the history has neither agent sessions nor answered calls with an "
+                                "agent: observed staffing is unknown")
+        agents = {"headcount_per_interval": seen.astype(int).tolist()}
     data = json.loads(scenario.model_dump_json(exclude_none=True))
     horizon = {"days": observed.days, "interval_minutes": observed.interval_minutes,
                "start_weekday": int(observed.start.weekday()), "warmup_minutes": 0.0}
     data["horizon"] = horizon
     data["arrivals"] = {"calls_per_interval": counts.tolist(), "poisson": False}  # the observed counts, exactly
-    data["agents"] = {"shifts": shifts, "absenteeism": 0.0, "adherence": 1.0, "handover_minutes": 0.0}
+    data["agents"] = agents | {"absenteeism": 0.0, "adherence": 1.0, "handover_minutes": 0.0}
     data.pop("desk", None)
     data.pop("shift_rules", None)
     data["name"] = f"{scenario.name} back-test {observed.start.date()}"
     sc = validate_scenario(data, source="back-test scenario", base_dir=scenario.base_dir)
     info = {"first_attempts": int(counts.sum()), "shifts_from_ready_periods": len(shifts),
+            "staffing": "ready periods as shifts" if shifts else "agents seen busy per interval (no sessions)",
             "ready_periods_under_a_minute_left_out": tiny,
             "origin": {"first": int(np.sum(origin == FIRST)), "redial_or_repeat": int(np.sum(origin != FIRST))},
             "redial_window_s": redial_window_s, "repeat_window_s": repeat_window_s}
@@ -207,6 +214,9 @@ def backtest(scenario: Scenario | str | Path, observed, replications: int = 20, 
                      "to assume; compare them with care")
     if "avg_hold_time" in not_in_log:
         notes.append("the log records no hold time: observed hold is what the reader assumed")
+    if not info["shifts_from_ready_periods"]:
+        notes.append("the log has no agent sessions: simulated staffing = agents seen busy with calls per interval "
+                     "(a lower bound), so the model is pessimistic; occupancy is not comparable")
     if info["ready_periods_under_a_minute_left_out"]:
         notes.append(f"{info['ready_periods_under_a_minute_left_out']} ready periods shorter than a minute are "
                      "not simulated (shifts are whole minutes)")

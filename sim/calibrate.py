@@ -32,8 +32,9 @@ from sim.distributions import Distribution
 from sim.fit.arrivals import ArrivalFit, fit_arrivals
 from sim.fit.durations import DurationFit, fit_duration
 from sim.fit.patience import PatienceFit, fit_patience
+from sim.fit.pickup import PickupFit, fit_pickup
 from sim.fit.redials import RedialFit, classify_attempts, fit_redials
-from sim.fit.staffing import StaffingFit, fit_staffing
+from sim.fit.staffing import StaffingFit, agents_seen_per_interval, fit_staffing
 
 
 class CalibrationError(ValueError):
@@ -84,6 +85,7 @@ class Calibration:
     patience: PatienceFit
     redials: RedialFit
     staffing: StaffingFit
+    pickup: PickupFit
     service_level_threshold_s: float
     notes: list[str] = field(default_factory=list)
 
@@ -132,7 +134,9 @@ class Calibration:
     def summary(self) -> str:
         start, end = self.period
         lines = [f"Calibration of {self.n_calls} call attempts, {start} – {end} ({self.observed.days} days)",
-                 self.arrivals.summary(), self.patience.summary(), self.redials.summary()]
+                 self.arrivals.summary(), self.patience.summary(), self.redials.summary(),
+                 f"pick-up delay {self.pickup.delay_s:g} s ({100 * self.pickup.share_at_floor:.0f} % of answered "
+                 f"calls within 1 s of it)"]
         for t in self.types.values():
             lines.append(f"[{t.name}] {t.handled} handled, transfer prob {t.transfer_prob:.3f}")
             lines.append("  " + t.talk.summary().replace("\n", "\n  "))
@@ -179,6 +183,7 @@ class Calibration:
                        "abandons_counted": self.redials.n_abandoned_eligible,
                        "window_s": self.redials.redial_window_s},
             "repeat_window_s": self.redials.repeat_window_s,
+            "pickup": self.pickup.to_dict(),
             "origin": self.redials.origin_counts,
             "call_types": {n: t.to_dict(self.redials) for n, t in self.types.items()},
             "arrivals": self.arrivals.to_dict(),
@@ -304,11 +309,19 @@ def calibrate(observed, *, acw=None, redial_window_s: float = 3600.0, repeat_win
     except ValueError as err:
         raise CalibrationError(str(err)) from None
     redials = fit_redials(calls, observed.length_s, redial_window_s, repeat_window_s, origin)
-    staffing = fit_staffing(observed.staffing_per_interval().to_numpy(), observed.days, arrivals.dates,
-                            arrivals.normal)
-    notes = [f"{n} is not in this log" for n in not_in_log if n in ("avg_acw", "avg_hold_time")]
+    notes: list[str] = []
+    per_interval = observed.staffing_per_interval().to_numpy()
+    if len(observed.ready) == 0:
+        per_interval = agents_seen_per_interval(calls, observed.interval_minutes * 60.0, len(per_interval))
+        notes.append("no agent sessions in this log: staffing per interval = distinct agents busy with a call in "
+                     "that interval (a lower bound; idle agents are not seen)")
+    staffing = fit_staffing(per_interval, observed.days, arrivals.dates, arrivals.normal)
+    answered = calls["answer"].to_numpy() - calls["enqueue"].to_numpy()
+    pickup = fit_pickup(answered[np.isfinite(answered)])
+    notes += [f"{n} is not in this log" for n in not_in_log if n in ("avg_acw", "avg_hold_time")]
     if "avg_acw" in not_in_log:
         notes.append("ACW: " + ("taken from the --acw option, not measured" if acw_spec else
                                 "not measured and no --acw option given: the scenario has no ACW"))
     notes += list(getattr(observed, "notes", []))
-    return Calibration(observed, arrivals, types, patience, redials, staffing, service_level_threshold_s, notes)
+    return Calibration(observed, arrivals, types, patience, redials, staffing, pickup, service_level_threshold_s,
+                       notes)

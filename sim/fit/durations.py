@@ -103,7 +103,7 @@ class DurationFit:
 
     @property
     def ks_d(self) -> float:
-        if self.family == "empirical":
+        if self.family in ("empirical", "deterministic"):
             return 0.0
         return self.candidates[self.family].ks_d
 
@@ -117,7 +117,7 @@ class DurationFit:
                 return {"family": "empirical", "csv": samples_csv, "column": column}
             return {"family": "empirical", "samples": [round(float(v), 3) for v in self.values]}
         out = {"family": self.family, "mean": round(self.mean_s, 3)}
-        if self.family != "exponential":
+        if self.family not in ("exponential", "deterministic"):
             out["cv"] = round(self.cv, 4)
         return out
 
@@ -197,8 +197,8 @@ def fit_duration(values, name: str = "duration", families=FAMILIES) -> DurationF
     unknown = set(families) - set(FAMILIES)
     if unknown:
         raise ValueError(f"{name}: unknown families {sorted(unknown)}; allowed {list(FAMILIES)}")
-    if np.ptp(x) == 0:  # all equal: no family has a finite likelihood spread; resample the value
-        return DurationFit(name, x, nonpositive, "empirical", float(x[0]), 0.0, {}, (float(x[0]), float(x[0])))
+    if np.ptp(x) == 0:  # all equal (e.g. a fixed ACW the phone system adds): a deterministic duration
+        return DurationFit(name, x, nonpositive, "deterministic", float(x[0]), 0.0, {}, (float(x[0]), float(x[0])))
     candidates = {f: _fit_family(f, x) for f in families}
     best = min(candidates.values(), key=lambda c: c.aic)
     if best.ks_d > EMPIRICAL_D and x.size >= EMPIRICAL_MIN_N:

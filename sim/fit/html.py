@@ -93,6 +93,9 @@ def write_html(cal, out: Path) -> Path:
               + "".join(f"<tr><td>{f}</td><td>{c.aic:.1f}</td><td>{_fmt(c.mean_s)}</td>"
                         f"<td>{_fmt(c.ci[0])} – {_fmt(c.ci[1])}</td></tr>" for f, c in pat.candidates.items())
               + "</table>", _img(cal.plot_survival(), plots / "patience_survival.png"),
+              f"<h2>Pick-up delay</h2><p>{cal.pickup.delay_s:g} s: the 1 % quantile of the waits to answer; "
+              f"{100 * cal.pickup.share_at_floor:.0f} % of answered calls waited at most 1 s longer (a fixed ring "
+              "before pick-up when >= 10 %).</p>",
               "<h2>Redials and first-call resolution</h2>", f"<pre>{html.escape(r.summary())}</pre>",
               "<h2>Call types</h2>", _type_rows(cal),
               "<h2>Durations (maximum likelihood, family by AIC)</h2>",

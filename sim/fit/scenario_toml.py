@@ -41,6 +41,8 @@ def _array(values, per_line: int = 12, digits: int = 3) -> str:
 def _duration_comment(fit, what: str) -> str:
     if fit.family == "empirical":
         return f"# {what}: empirical ({fit.n} values; no family fitted within KS D 0.05)"
+    if fit.family == "deterministic":
+        return f"# {what}: all {fit.n} values are {fit.mean_s:g} s"
     lo, hi = fit.conf_int()
     others = ", ".join(f"{f} {c.aic - fit.candidates[fit.family].aic:+.0f}" for f, c in fit.candidates.items()
                        if f != fit.family)
@@ -134,6 +136,15 @@ def scenario_toml(cal, empirical_dir: Path | None = None) -> str:
                 out.append(f"repeat_delay = {_inline({'family': 'exponential', 'mean': rd['mean_s']})}   "
                            f"# {rd['n']} repeat calls, exponential ML truncated at the window")
         out.append("")
+    pk = cal.pickup
+    out.append("[telephony]   # trunks: not in the log (unlimited)")
+    if pk.delay_s > 0:
+        out.append(f"pickup_rings = 1   # {100 * pk.share_at_floor:.0f} % of {pk.n} answered calls waited "
+                   f"{pk.delay_s:g}-{pk.delay_s + 1:g} s: the agent's phone rings before pick-up")
+        out.append(f"ring_cycle_s = {_num(pk.delay_s, 3)}   # the 1 % quantile of waits to answer")
+    else:
+        out.append("pickup_rings = 0   # answered waits show no pick-up delay")
+    out.append("")
     pat = cal.patience
     lo, hi = pat.conf_int()
     out += [
@@ -157,7 +168,9 @@ def scenario_toml(cal, empirical_dir: Path | None = None) -> str:
     out.append("")
     out += [
         "[agents]",
-        "# observed staffing: mean agents logged in and not paused per interval over the normal days of each",
+        ("# observed staffing: mean agents logged in and not paused per interval over the normal days of each"
+         if len(obs.ready) else "# staffing NOT observed (no agent sessions in the log): agents seen busy with calls "
+                                "per interval (a lower bound),\n# mean over the normal days of each"),
         f"# weekday, rounded to whole agents; Monday first, {n_day} intervals per day",
         f"headcount_per_interval = {_array(cal.staffing.headcount_week(), per_line=n_day // 2 or 1)}",
         "",

@@ -100,3 +100,18 @@ def ready_periods_as_shifts(ready: pd.DataFrame, days: int) -> tuple[list[dict],
                            "count": 1})
             t = stop
     return shifts, tiny
+
+
+def agents_seen_per_interval(calls: pd.DataFrame, interval_s: float, n_intervals: int) -> np.ndarray:
+    """Distinct agents busy with a call (answer → end of ACW) in each interval: a lower bound of staffing,
+    for logs without agent sessions (a CDR)."""
+    agent = calls["agent"].to_numpy()
+    start = calls["answer"].to_numpy(dtype=float)
+    end = np.fmax(calls["acw_end"].to_numpy(dtype=float), calls["talk_end"].to_numpy(dtype=float))
+    ok = (agent >= 0) & np.isfinite(start) & np.isfinite(end)
+    first = np.clip((start[ok] // interval_s).astype(np.int64), 0, n_intervals - 1)
+    last = np.clip((np.maximum(end[ok] - 1e-9, start[ok]) // interval_s).astype(np.int64), 0, n_intervals - 1)
+    span = last - first + 1
+    idx = np.repeat(first, span) + (np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span))
+    pairs = np.unique(np.stack([np.repeat(agent[ok], span), idx]), axis=1)
+    return np.bincount(pairs[1], minlength=n_intervals)[:n_intervals].astype(float)
