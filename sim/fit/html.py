@@ -88,7 +88,9 @@ def write_html(cal, out: Path) -> Path:
               f"<p>Answered and still-waiting callers are right-censored observations of patience. "
               f"{pat.n} queued calls, {pat.n_abandoned} abandoned. Chosen: <b>{pat.family}</b>, mean "
               f"{_fmt(pat.mean_s)} s (95 % CI {_fmt(lo)} – {_fmt(hi)}). The mean wait of abandoned callers alone, "
-              f"{_fmt(pat.naive_mean_s)} s, is biased low and not used.</p>",
+              f"{_fmt(pat.naive_mean_s)} s, is biased low and not used. The plot sets the Kaplan–Meier survival "
+              "curve (non-parametric, 95 % Greenwood band) against each family fitted by censored maximum "
+              "likelihood.</p>",
               "<table><tr><th>family</th><th>AIC</th><th>mean s</th><th>95 % CI</th></tr>"
               + "".join(f"<tr><td>{f}</td><td>{c.aic:.1f}</td><td>{_fmt(c.mean_s)}</td>"
                         f"<td>{_fmt(c.ci[0])} – {_fmt(c.ci[1])}</td></tr>" for f, c in pat.candidates.items())
