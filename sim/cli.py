@@ -19,6 +19,7 @@ def main() -> None:
 def _register_commands() -> None:
     from sim import cli_calibrate, cli_run, cli_sweep
     from sim.desk import cli as desk_cli
+    from sim.history import cli as history_cli
     from staffing import cli as staffing_cli
     from staffing import cli_schedule
 
@@ -26,6 +27,7 @@ def _register_commands() -> None:
     cli_calibrate.register(app)
     cli_sweep.register(app)
     desk_cli.register(app)
+    history_cli.register(app)
     staffing_cli.register(app)
     cli_schedule.register(app)
 

@@ -113,7 +113,7 @@ def parse_times(values: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
 def parse_durations(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(seconds, bad mask) of '123', '123.4' or 'H:MM:SS' strings; empty → NaN (not bad)."""
     s = values.fillna("").astype(str).str.strip()
-    out = pd.to_numeric(s.where(~s.str.match(_HMS), ""), errors="coerce").to_numpy(dtype=float)
+    out = np.array(pd.to_numeric(s.where(~s.str.match(_HMS), ""), errors="coerce"), dtype=float)
     hms = s.str.match(_HMS).to_numpy()
     if hms.any():
         parts = s[hms].str.split(":")
@@ -184,30 +184,29 @@ def read_cdr(paths: str | Path | Iterable[str | Path], *, mapping: dict[str, str
             have |= set(file_cols)
             used = sorted(set(file_cols.values()))
             where = [header.index(c) for c in used]
-            block, numbers = [], []
+            block, numbers, pending = [], [], []
             for values in rows:
                 if not values or (len(values) == 1 and not values[0].strip()):
                     continue
                 problems.lines_read += 1
                 if len(values) != len(header):
-                    problems.add(str(path), rows.line_num, f"{len(values)} fields, the header has {len(header)}",
-                                 delimiter.join(values))
-                    continue
-                block.append([values[j] for j in where])
-                numbers.append(rows.line_num)
-                if len(block) >= chunk_rows:
-                    last = max(last, _add_block(builder, block, numbers, used, file_cols, tz, queue_map, float(acw_s),
-                                                problems, str(path), delimiter))
-                    block, numbers = [], []
-            if block:
-                last = max(last, _add_block(builder, block, numbers, used, file_cols, tz, queue_map, float(acw_s),
-                                            problems, str(path), delimiter))
+                    pending.append((rows.line_num, f"{len(values)} fields, the header has {len(header)}",
+                                    delimiter.join(values)))
+                else:
+                    block.append([values[j] for j in where])
+                    numbers.append(rows.line_num)
+                if len(block) >= chunk_rows or len(pending) >= chunk_rows:
+                    last = max(last, _add_block(builder, block, numbers, pending, used, file_cols, tz, queue_map,
+                                                float(acw_s), problems, str(path), delimiter))
+                    block, numbers, pending = [], [], []
+            last = max(last, _add_block(builder, block, numbers, pending, used, file_cols, tz, queue_map,
+                                        float(acw_s), problems, str(path), delimiter))
         read, bad = problems.lines_read - read_before, problems.count - bad_before
         if read == 0 or bad > 0.5 * read:
-            shown = "; ".join(f"line {n}: {r}" for f, n, r, _ in problems.first if f == str(path))
+            shown = "; ".join(f"line {n}: {r}" for f, n, r, _ in problems.first[:3] if f == str(path))
             raise HistoryError(f"{path}: {bad} of {read} rows could not be read — expected {FORMAT}"
                                + (f" ({shown})" if shown else ""))
-    not_in = ALWAYS_NOT_IN_LOG + ("occupancy", "calls_per_agent_hour") + tuple(
+    not_in = ALWAYS_NOT_IN_LOG + ("occupancy", "calls_per_agent_hour", "agents_ready") + tuple(
         m for f, m in (("hold", "avg_hold_time"), ("acw", "avg_acw")) if f not in have)
     notes = ["a CDR has no agent sessions: observed staffing and occupancy are not available"]
     if "acw" not in have:
@@ -222,9 +221,15 @@ def read_cdr(paths: str | Path | Iterable[str | Path], *, mapping: dict[str, str
                   redial_window_s=redial_window_s, repeat_window_s=repeat_window_s, not_in_log=not_in, notes=notes)
 
 
-def _add_block(builder: CallBuilder, block: list[list[str]], numbers: list[int], used: list[str], cols: dict,
-               tz: str, queue_map: dict, acw_s: float, problems: Problems, file: str, delimiter: str) -> float:
-    """Derive answer/abandon/talk for every row of a block and append the good ones; returns the last time."""
+def _add_block(builder: CallBuilder, block: list[list[str]], numbers: list[int], pending: list[tuple], used: list[str],
+               cols: dict, tz: str, queue_map: dict, acw_s: float, problems: Problems, file: str,
+               delimiter: str) -> float:
+    """Derive answer/abandon/talk for every row of a block and append the good ones; report the bad ones (and
+    the ``pending`` unsplittable lines) in line order; returns the last time."""
+    if not block:
+        for line_no, reason, text in pending:
+            problems.add(file, line_no, reason, text)
+        return -np.inf
     ch = _Chunk(pd.DataFrame(block, columns=used), cols, tz)
     arrive, answered_t, ended, abandoned_t = (ch.get(f) for f in TIME_FIELDS)
     wait, talk, hold, acw = (ch.get(f) for f in DURATION_FIELDS)
@@ -253,10 +258,12 @@ def _add_block(builder: CallBuilder, block: list[list[str]], numbers: list[int],
     queue = ch.v.get("queue", np.full(ch.n, "calls", dtype=object))
     agent = ch.v.get("agent", np.full(ch.n, "", dtype=object))
     log, exits = builder.log, builder.exit
+    bad = sorted(pending + [(numbers[i], ch.reason[i], delimiter.join(block[i])) for i in np.flatnonzero(ch.reason != "")])
+    for line_no, reason, text in bad:
+        problems.add(file, line_no, reason, text)
     last = -np.inf
     for i in range(ch.n):
         if ch.reason[i]:
-            problems.add(file, numbers[i], ch.reason[i], delimiter.join(block[i]))
             continue
         q = queue[i] or "calls"
         row = builder.new(caller[i], queue_map.get(q, q), float(arrive[i]))

@@ -315,7 +315,7 @@ def read_queue_log(paths: str | Path | Iterable[str | Path], *, tz: str = "Asia/
         read = problems.lines_read - read_before
         bad = problems.count - bad_before
         if read == 0 or bad > 0.5 * read:
-            shown = "; ".join(f"line {n}: {r}" for f, n, r, _ in problems.first if f == str(path))
+            shown = "; ".join(f"line {n}: {r}" for f, n, r, _ in problems.first[:3] if f == str(path))
             raise HistoryError(f"{path}: {bad} of {read} lines could not be read — expected {FORMAT}"
                                + (f" ({shown})" if shown else ""))
     notes = [f"{text}: {n}" for text, n in reader.notes.items()]
