@@ -32,6 +32,9 @@ def read_history(logs: list[Path], fmt: str, tz: str, interval_minutes: int, que
     """The ObservedLog of ``logs`` (one clear error on bad input: exit 2)."""
     from sim import history
 
+    if fmt == "interval":
+        fail("--format interval: an interval report has no single calls; calibrate and backtest need "
+             "queue_log or cdr (acdsim import --format interval reads it into a run folder)")
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     common = {"tz": tz, "interval_minutes": interval_minutes, "queue_map": _pairs(queue_map, "--queue-map"),
@@ -62,24 +65,24 @@ def calibrate_command(
     fmt: str = LOG_OPTIONS["fmt"], tz: str = LOG_OPTIONS["tz"],
     interval_minutes: int = LOG_OPTIONS["interval_minutes"], queue_map: list[str] = LOG_OPTIONS["queue_map"],
     mapping: list[str] = LOG_OPTIONS["mapping"], map_file: Path = LOG_OPTIONS["map_file"],
-    acw: float = typer.Option(None, "--acw", help="after-call work, seconds, when the log lacks it "
-                                                  "(queue_log); the report marks it as assumed"),
-    redial_window: float = typer.Option(3600.0, "--redial-window", help="seconds: a call from the same caller "
-                                                                        "id this soon after an unanswered one is a redial"),
-    repeat_window_hours: float = typer.Option(72.0, "--repeat-window-hours",
-                                              help="hours: a call from the same caller id this soon after a "
-                                                   "handled one is a repeat call (FCR)"),
+    acw: float = typer.Option(None, "--acw-s", help="after-call work, seconds, when the log lacks it "
+                                                    "(queue_log); the report marks it as assumed"),
+    redial_window: float = typer.Option(3600.0, "--redial-window-s", help="a call from the same caller id this "
+                                                                          "soon after an unanswered one is a redial"),
+    repeat_window: float = typer.Option(259200.0, "--repeat-window-s",
+                                        help="a call from the same caller id this soon after a handled one is a "
+                                             "repeat call (FCR); default 72 h"),
     holiday: list[str] = typer.Option(None, "--holiday", help="extra holiday date YYYY-MM-DD (repeatable)"),
-    sl_threshold: float = typer.Option(20.0, "--sl-threshold", help="service-level threshold, seconds"),
+    sl_threshold: float = typer.Option(20.0, "--sl-threshold-s", help="service-level threshold, seconds"),
 ) -> None:
     """Fit arrivals, talk/hold/ACW, censored patience, redials, FCR and staffing from LOG files."""
     from sim.calibrate import CalibrationError, calibrate
     from sim.scenario import ScenarioError
 
     if acw is not None and (not math.isfinite(acw) or acw < 0):
-        fail(f"--acw must be a number of seconds >= 0, got {acw}")
+        fail(f"--acw-s must be a number of seconds >= 0, got {acw}")
     if not (sl_threshold >= 0 and math.isfinite(sl_threshold)):
-        fail(f"--sl-threshold must be a number of seconds >= 0, got {sl_threshold}")
+        fail(f"--sl-threshold-s must be a number of seconds >= 0, got {sl_threshold}")
     try:
         days = [dt.date.fromisoformat(h) for h in holiday or []]
     except ValueError:
@@ -89,7 +92,7 @@ def calibrate_command(
     try:
         with console.status("fitting"):
             cal = calibrate(obs, acw=acw if acw else None, redial_window_s=redial_window,
-                            repeat_window_s=repeat_window_hours * 3600.0, holidays=days,
+                            repeat_window_s=repeat_window, holidays=days,
                             service_level_threshold_s=sl_threshold)
         with console.status("writing scenario.toml, fit.json, calibration.html"):
             path = cal.save(out)
@@ -126,7 +129,7 @@ def backtest_command(
     fmt: str = LOG_OPTIONS["fmt"], tz: str = LOG_OPTIONS["tz"],
     interval_minutes: int = LOG_OPTIONS["interval_minutes"], queue_map: list[str] = LOG_OPTIONS["queue_map"],
     mapping: list[str] = LOG_OPTIONS["mapping"], map_file: Path = LOG_OPTIONS["map_file"],
-    acw: float = typer.Option(0.0, "--acw", help="after-call work the reader assumes when the log lacks it, s"),
+    acw: float = typer.Option(0.0, "--acw-s", help="after-call work the reader assumes when the log lacks it, s"),
     replications: int = typer.Option(20, "--replications", "-r", min=2, max=10000),
     seed: int = typer.Option(1, "--seed", "-s", min=0),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=512),

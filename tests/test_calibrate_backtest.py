@@ -154,10 +154,10 @@ def test_cli_calibrate_then_backtest(week, tmp_path):
 
     runner = CliRunner()
     cal_dir, bt_dir = tmp_path / "cal", tmp_path / "bt"
-    res = runner.invoke(app, ["calibrate", str(week / "queue_log.gz"), "--acw", "15", "--out", str(cal_dir)])
+    res = runner.invoke(app, ["calibrate", str(week / "queue_log.gz"), "--acw-s", "15", "--out", str(cal_dir)])
     assert res.exit_code == 0, res.output
     assert {p.name for p in cal_dir.iterdir()} >= {"scenario.toml", "fit.json", "calibration.html"}
-    res = runner.invoke(app, ["backtest", str(cal_dir / "scenario.toml"), str(week / "queue_log.gz"), "--acw", "15",
+    res = runner.invoke(app, ["backtest", str(cal_dir / "scenario.toml"), str(week / "queue_log.gz"), "--acw-s", "15",
                               "--out", str(bt_dir), "-r", "2"])
     assert res.exit_code == 0, res.output
     assert json.loads((bt_dir / "backtest.json").read_text(encoding="utf-8"))["replications"] == 2
@@ -166,8 +166,9 @@ def test_cli_calibrate_then_backtest(week, tmp_path):
 
 @pytest.mark.parametrize("args", [
     ["calibrate", "{log}", "--format", "xml", "--out", "{out}"],
+    ["calibrate", "{log}", "--format", "interval", "--out", "{out}"],
     ["calibrate", "{missing}", "--out", "{out}"],
-    ["calibrate", "{log}", "--acw", "-5", "--out", "{out}"],
+    ["calibrate", "{log}", "--acw-s", "-5", "--out", "{out}"],
     ["calibrate", "{log}", "--holiday", "2024-13-01", "--out", "{out}"],
     ["backtest", "{missing}", "{log}", "--out", "{out}"],
     ["backtest", "{toml}", "{log}", "--out", "{out}", "-r", "1"],
