@@ -177,5 +177,8 @@ def scenario_toml(cal, empirical_dir: Path | None = None) -> str:
         "[metrics]",
         f"service_level_threshold_s = {_num(cal.service_level_threshold_s)}",
         "",
+        "# Not in a phone log, so left at acdsim's defaults (not measurements): [costs], [quality], [attrition],",
+        "# absenteeism and adherence (the observed staffing already is the time agents were ready), trunks.",
+        "",
     ]
     return "\n".join(out)
