@@ -1,6 +1,7 @@
 """``backtest.html`` and ``plots/backtest_<metric>.png``: simulated band against the observed line.
 
-One plot per compared metric over the observed period (per interval: the replications' 2.5 %–97.5 % band,
+A time-of-day plot (each metric's mean over the observed days against the replications' band of that
+mean), one plot per compared metric over the whole observed period (per interval: the replications' 2.5 %–97.5 % band,
 their mean, the observed value; intervals outside the band marked), the overall comparison table with
 definitions, and the table of intervals where the observed value falls outside the simulated band.
 """
@@ -40,6 +41,30 @@ def plot_metric(bt, metric: str):
     ax.set_ylabel(metric + (" (%)" if metric in PERCENT else " (s)" if metric in ("asa", "aht") else ""))
     ax.set_title(f"Back-test: {metric} per interval", fontsize=9)
     ax.legend(fontsize=7, ncol=4, loc="upper right")
+    return fig
+
+
+def plot_time_of_day(bt, metrics=("service_level", "asa", "abandon_rate", "occupancy", "aht")):
+    """Each metric by time of day: observed mean over the days vs the replications' band of that mean."""
+    n_day = 1440 // bt.scenario.horizon.interval_minutes
+    sim = bt.simulated.intervals.assign(tod=lambda f: f["interval"] % n_day)
+    obs = bt.observed_intervals.assign(tod=lambda f: f["interval"] % n_day)
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(9, 2.2 * len(metrics)), sharex=True)
+    for ax, m in zip(np.atleast_1d(axes), metrics):
+        scale = 100.0 if m in PERCENT else 1.0
+        per_rep = sim.groupby(["replication", "tod"])[m].mean().unstack("tod")
+        hours = per_rep.columns.to_numpy() * bt.scenario.horizon.interval_minutes / 60.0
+        lo, hi = (per_rep.quantile(q).to_numpy() for q in (0.025, 0.975))
+        ax.fill_between(hours, scale * lo, scale * hi, step="post", color="tab:blue", alpha=0.25,
+                        label="simulated 2.5–97.5 %")
+        ax.step(hours, scale * per_rep.mean().to_numpy(), where="post", color="tab:blue", lw=0.8,
+                label="simulated mean")
+        o = obs.groupby("tod")[m].mean().reindex(per_rep.columns).to_numpy()
+        ax.step(hours, scale * o, where="post", color="k", lw=1.0, label="observed")
+        ax.set_ylabel(m + (" (%)" if m in PERCENT else " (s)" if m in ("asa", "aht") else ""), fontsize=8)
+    axes[0].set_title("Back-test by time of day: mean over the observed days", fontsize=9)
+    axes[0].legend(fontsize=7, ncol=3)
+    axes[-1].set_xlabel("hour of day")
     return fig
 
 
@@ -90,6 +115,7 @@ def write_report(bt, out: Path) -> Path:
         *[f"<p class=note>{html.escape(n)}</p>" for n in bt.notes],
         "<table><tr><th>metric</th><th>observed</th><th>simulated mean</th><th>95 % CI</th><th>band</th>"
         f"<th>verdict</th></tr>{rows}</table>",
+        _img(plot_time_of_day(bt), plots / "backtest_time_of_day.png"),
         *[_img(plot_metric(bt, m), plots / f"backtest_{m}.png") for m in PLOTTED],
         f"<h2>Intervals outside the simulated band ({len(outside)})</h2>",
         (f"<p>First {MAX_OUTSIDE_ROWS} shown; all are in outside_band.csv.</p>" if len(outside) > MAX_OUTSIDE_ROWS
