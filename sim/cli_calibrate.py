@@ -14,7 +14,7 @@ from rich.table import Table
 
 from sim.cli_run import console, fail
 
-FORMATS = ("queue_log", "cdr")
+FORMATS = ("queue_log", "cdr")  # interval reports: calibrate only (sim.fit.intervals)
 
 
 def _pairs(items: list[str] | None, option: str) -> dict[str, str]:
@@ -33,8 +33,8 @@ def read_history(logs: list[Path], fmt: str, tz: str, interval_minutes: int, que
     from sim import history
 
     if fmt == "interval":
-        fail("--format interval: an interval report has no single calls; calibrate and backtest need "
-             "queue_log or cdr (acdsim import --format interval reads it into a run folder)")
+        fail("--format interval: an interval report has no single calls; backtest needs queue_log or cdr "
+             "(acdsim calibrate --format interval fits what the report allows)")
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     common = {"tz": tz, "interval_minutes": interval_minutes, "queue_map": _pairs(queue_map, "--queue-map"),
@@ -50,7 +50,8 @@ def read_history(logs: list[Path], fmt: str, tz: str, interval_minutes: int, que
 
 
 LOG_OPTIONS = {
-    "fmt": typer.Option("queue_log", "--format", "-f", help="queue_log (Asterisk) or cdr (call-detail CSV)"),
+    "fmt": typer.Option("queue_log", "--format", "-f", help="queue_log (Asterisk), cdr (call-detail CSV); "
+                                                            "calibrate also: interval (ACD interval report)"),
     "tz": typer.Option("Asia/Shanghai", "--tz", help="time zone of the centre (IANA name)"),
     "interval_minutes": typer.Option(30, "--interval-minutes", help="reporting interval, minutes"),
     "queue_map": typer.Option(None, "--queue-map", help="QUEUE=CALL_TYPE (repeatable)"),
@@ -87,6 +88,9 @@ def calibrate_command(
         days = [dt.date.fromisoformat(h) for h in holiday or []]
     except ValueError:
         fail(f"--holiday expects dates YYYY-MM-DD, got {holiday}")
+    if fmt == "interval":
+        _calibrate_interval_report(logs, out, tz, interval_minutes, queue_map, mapping, map_file, days, sl_threshold)
+        return
     with console.status("reading the history"):
         obs = read_history(logs, fmt, tz, interval_minutes, queue_map, mapping, map_file, acw or 0.0)
     try:
@@ -119,6 +123,26 @@ def calibrate_command(
     console.print(table)
     for note in cal.notes:
         console.print(f"note: {note}", highlight=False)
+    console.print(f"wrote {path}/scenario.toml, fit.json, calibration.html")
+
+
+def _calibrate_interval_report(logs, out, tz, interval_minutes, queue_map, mapping, map_file, days, sl_threshold):
+    """``--format interval``: calibrate what an interval report allows (``sim.fit.intervals``)."""
+    from sim import history
+    from sim.fit.intervals import calibrate_interval_report
+    from sim.scenario import ScenarioError
+
+    try:
+        with console.status("reading the interval report"):
+            report = history.read_interval_report(logs, mapping=_pairs(mapping, "--map"), map_file=map_file, tz=tz,
+                                                  interval_minutes=interval_minutes,
+                                                  queue_map=_pairs(queue_map, "--queue-map"),
+                                                  threshold_s=sl_threshold)
+        cal = calibrate_interval_report(report, holidays=days)
+        path = cal.save(out)
+    except (history.HistoryError, ScenarioError, ValueError) as err:
+        fail(str(err))
+    console.print(cal.summary(), highlight=False)
     console.print(f"wrote {path}/scenario.toml, fit.json, calibration.html")
 
 

@@ -20,3 +20,21 @@ def observed_from_run(res, replication: int = 0, start: str = "2026-03-02", not_
                        call_types=sc.type_names(), agents=[str(a) for a in sorted(ready["agent"].unique())],
                        problems=Problems(), source={"format": "simulated", "files": []},
                        queue_exit=pd.Series(exit_), sessions=ready.copy(), **extra)
+
+
+def interval_report_csv(obs: ObservedLog, path, threshold_s: float = 20.0) -> None:
+    """Aggregate an observed call log into an interval ACD report CSV (one row per interval and queue)."""
+    c = obs.calls
+    k = (c["arrive"] // obs.interval_s).astype(int)
+    wait = c["answer"] - c["enqueue"]
+    logged = obs.logged_in_per_interval().to_numpy()
+    rows = []
+    for (kk, queue), g in c.groupby([k, c["call_type"].astype(str)], observed=True):
+        ans = g["answer"].notna()
+        rows.append({"interval_start": (obs.start + pd.Timedelta(seconds=int(kk) * obs.interval_s)).isoformat(),
+                     "queue": queue, "offered": len(g), "answered": int(ans.sum()),
+                     "abandoned": int((g["outcome"] == "abandoned").sum()),
+                     "answered_within": int((wait[g.index] <= threshold_s).sum()),
+                     "aht": float((g["talk"] + g["hold"] + g["acw"])[ans].mean()) if ans.any() else "",
+                     "agents": round(float(logged[kk]), 3)})
+    pd.DataFrame(rows).to_csv(path, index=False)

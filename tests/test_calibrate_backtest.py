@@ -166,7 +166,7 @@ def test_cli_calibrate_then_backtest(week, tmp_path):
 
 @pytest.mark.parametrize("args", [
     ["calibrate", "{log}", "--format", "xml", "--out", "{out}"],
-    ["calibrate", "{log}", "--format", "interval", "--out", "{out}"],
+    ["calibrate", "{log}", "--format", "interval", "--out", "{out}"],  # a queue_log is no interval report
     ["calibrate", "{missing}", "--out", "{out}"],
     ["calibrate", "{log}", "--acw-s", "-5", "--out", "{out}"],
     ["calibrate", "{log}", "--holiday", "2024-13-01", "--out", "{out}"],

@@ -49,6 +49,7 @@ class ArrivalFit:
     marked: dict[dt.date, str]
     calendar: str
     interval_minutes: int
+    kind: str = "first attempts"
 
     @property
     def normal(self) -> np.ndarray:
@@ -87,8 +88,8 @@ class ArrivalFit:
 
     def to_dict(self) -> dict:
         return {
-            "definition": "first attempts (not redials or repeat calls) per interval; weekday profile = mean "
-                          "over normal days of that weekday",
+            "definition": ("first attempts (not redials or repeat calls)" if self.kind == "first attempts" else
+                           self.kind) + " per interval; weekday profile = mean over normal days of that weekday",
             "interval_minutes": self.interval_minutes, "calendar": self.calendar,
             "days": [{"date": d.isoformat(), "weekday": WEEKDAYS[d.weekday()], "first_attempts": int(c.sum()),
                       "marked": self.marked.get(d)} for d, c in zip(self.dates, self.counts)],
@@ -100,7 +101,7 @@ class ArrivalFit:
 
     def summary(self) -> str:
         marked = ", ".join(f"{d} ({why})" for d, why in sorted(self.marked.items())) or "none"
-        return (f"arrivals: {int(self.counts.sum())} first attempts over {len(self.dates)} days; "
+        return (f"arrivals: {int(self.counts.sum())} {self.kind} over {len(self.dates)} days; "
                 f"mean {self.counts[self.normal].sum(axis=1).mean() if self.normal.any() else float('nan'):.1f}"
                 f" per normal day; marked days: {marked} [{self.calendar}]")
 
@@ -120,7 +121,7 @@ class ArrivalFit:
             if name != "default":
                 ax.plot(hours, values, label=name[:3])
         ax.set_xlabel("hour of day")
-        ax.set_ylabel(f"first attempts per {self.interval_minutes} min")
+        ax.set_ylabel(f"{self.kind} per {self.interval_minutes} min")
         ax.set_title("Arrival profile by weekday (grey: marked holidays / adjusted days)", fontsize=9)
         ax.legend(fontsize=8, ncol=4)
         return fig
