@@ -54,8 +54,10 @@ def test_shipped_example_four_weeks_calibrates_and_backtests_within_tolerance(tm
     """Acceptance on the shipped 4-week example: patience mean within 10 %, talk means within 3 %
     (~ 4400–6800 calls per type: SE of the mean ≈ 1 %), back-test service level and abandonment within 2
     percentage points. 8 replications (~ 7 s): the simulated mean's SE is ~ 0.2 pp."""
+    from sim import fit
+
     obs = history.read_queue_log(EXAMPLE / "queue_log.gz", acw_s=ACW_S)
-    cal = calibrate(obs, acw=ACW_S)
+    cal = fit.fit(obs, acw=ACW_S)  # statsmodels style: fit() returns the results object
     _check_recovery(cal, _truth(EXAMPLE), talk_rel=0.03, patience_rel=0.10)
     out = cal.save(tmp_path / "cal")
     bt = backtest(load_scenario(out / "scenario.toml"), obs, replications=8, seed=1)
