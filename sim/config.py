@@ -62,7 +62,8 @@ class Horizon(Section):
                 raise ValueError(f"start_date must be an ISO date 'YYYY-MM-DD', got {data['start_date']!r}") from None
             given = data.get("start_weekday")
             if given is not None and weekday_index(given) != day.weekday():
-                raise ValueError(f"start_weekday {given!r} disagrees with start_date {day} (a {WEEKDAYS[day.weekday()]})")
+                raise ValueError(f"start_weekday {given!r} disagrees with start_date {day} "
+                                 f"(a {WEEKDAYS[day.weekday()]})")
             data = {**data, "start_date": day, "start_weekday": day.weekday()}
         return data
 

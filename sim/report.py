@@ -141,7 +141,8 @@ def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | No
 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child{{text-align:left}}
 .pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
 </head><body><h1>{html.escape(sc.name)}</h1><p>{html.escape(sc.description)}</p>
-<p>{summary['replications']} replications, seed {summary['seed']}, {sc.horizon.days} day(s) of
+<p>{"Observed history (one value per metric, no CI)" if "observed" in summary else
+    f"{summary['replications']} replications, seed {summary['seed']}"}, {sc.horizon.days} day(s) of
 {sc.horizon.interval_minutes}-min intervals. {html.escape(note)}</p>
 <h2>Metrics (mean and 95 % confidence interval across replications)</h2>{_metrics_table(summary)}
 {''.join(sections)}</body></html>"""

@@ -322,3 +322,13 @@ def test_horizon_start_date_must_agree_with_weekday():
         validate_scenario(base | {"horizon": {"start_date": "2024-03-06", "start_weekday": "monday"}})
     with pytest.raises(ScenarioError, match="ISO date"):
         validate_scenario(base | {"horizon": {"start_date": "6/3/2024"}})
+
+
+def test_rotated_files_are_read_in_time_order(tmp_path):
+    old = write(tmp_path, [f"{at(8)}|NONE|q|SIP/1|ADDMEMBER|", f"{at(9)}|1|q|NONE|ENTERQUEUE||1|1"], "queue_log.1")
+    new = write(tmp_path, [f"{at(9, 1)}|1|q|NONE|ABANDON|1|1|60", f"{at(10)}|NONE|q|SIP/1|REMOVEMEMBER|"],
+                "queue_log")
+    log = read_queue_log([new, old])
+    assert log.problems.count == 0 and log.calls["abandon"].tolist() == [secs(9, 1)]
+    assert log.sessions[["start", "end"]].values.tolist() == [[secs(8), secs(10)]]
+    assert any("time order" in n for n in log.notes)

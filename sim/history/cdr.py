@@ -213,8 +213,8 @@ def read_cdr(paths: str | Path | Iterable[str | Path], *, mapping: dict[str, str
         notes.append(f"after-call work is not in the CDR: ACW = {acw_s:g} s (option)")
     if "caller_id" not in have:
         notes.append("no caller id column: every attempt counts as a first attempt")
-    source = {"format": "cdr", "files": [str(p) for p in items], "tz": tz, "columns": {f: c for f, c in
-                                                                                     (cols | given).items() if f in have},
+    columns = {f: c for f, c in (cols | given).items() if f in have}
+    source = {"format": "cdr", "files": [str(p) for p in items], "tz": tz, "columns": columns,
               "queue_map": queue_map}
     return finish(builder, None, tz=tz, interval_minutes=interval_minutes, problems=problems, source=source,
                   end_epoch=float(last) if np.isfinite(last) else 0.0, ring_cycle_s=ring_cycle_s,
@@ -258,7 +258,8 @@ def _add_block(builder: CallBuilder, block: list[list[str]], numbers: list[int],
     queue = ch.v.get("queue", np.full(ch.n, "calls", dtype=object))
     agent = ch.v.get("agent", np.full(ch.n, "", dtype=object))
     log, exits = builder.log, builder.exit
-    bad = sorted(pending + [(numbers[i], ch.reason[i], delimiter.join(block[i])) for i in np.flatnonzero(ch.reason != "")])
+    bad = sorted(pending + [(numbers[i], ch.reason[i], delimiter.join(block[i]))
+                            for i in np.flatnonzero(ch.reason != "")])
     for line_no, reason, text in bad:
         problems.add(file, line_no, reason, text)
     last = -np.inf

@@ -153,6 +153,7 @@ def read_interval_report(paths: str | Path | Iterable[str | Path], *, mapping: d
         raise HistoryError("no interval report file given")
     problems = Problems()
     frames = []
+    have_all: dict[str, str] = {}
     for path in map(Path, items):
         if not path.exists():
             raise HistoryError(f"interval report not found: {path}")
@@ -161,6 +162,7 @@ def read_interval_report(paths: str | Path | Iterable[str | Path], *, mapping: d
             rows = csv.reader(handle, delimiter=delimiter)
             header = [h.strip() for h in next(rows, [])]
             have = {f: c for f, c in cols.items() if c in header}
+            have_all |= have
             missing = [f"{f}={c}" for f, c in given.items() if c not in header] + [
                 f"{f}={cols[f]}" for f in ("interval_start", "offered") if f not in have and f not in given]
             if missing:
@@ -217,8 +219,9 @@ def read_interval_report(paths: str | Path | Iterable[str | Path], *, mapping: d
     offset = (table["t"] - t0) / step
     off_grid = np.abs(offset - np.round(offset)) > 1e-6
     if off_grid.any():
+        example = pd.Timestamp(table["t"][off_grid].iloc[0], unit="s", tz="UTC").tz_convert(tz)
         raise HistoryError(f"{int(off_grid.sum())} interval start(s) are not on a {interval_minutes}-min grid "
-                           f"from midnight {tz} (e.g. {pd.Timestamp(table['t'][off_grid].iloc[0], unit='s', tz='UTC').tz_convert(tz)})")
+                           f"from midnight {tz} (e.g. {example})")
     table["interval"] = np.round(offset).astype(np.int64)
     days = int((t[-1] - t0) // 86400) + 1
     table.insert(0, "interval_start", pd.to_datetime(table.pop("t"), unit="s", utc=True).dt.tz_convert(tz))
@@ -226,11 +229,12 @@ def read_interval_report(paths: str | Path | Iterable[str | Path], *, mapping: d
     table = table[["interval_start", "interval", "call_type", "offered", "answered", "abandoned",
                    "answered_within", "aht_s", "agents"]].sort_values(["interval", "call_type"]).reset_index(drop=True)
     notes = ["offered includes redials: first attempts cannot be told apart in an interval report",
-             f"service level = answered within {threshold_s:g} s / offered (short abandons not excluded)"]
+             f"service level = answered within {threshold_s:g} s / offered (short abandons not excluded)",
+             "agents_ready holds the agents logged in: the report does not give paused time"]
     return IntervalReport(table=table, start=start, interval_minutes=interval_minutes, days=days, call_types=types,
                           threshold_s=float(threshold_s), problems=problems,
                           source={"format": "interval", "files": [str(p) for p in items], "tz": tz,
-                                  "columns": {f: c for f, c in cols.items() if f in table.columns or f == "aht"}},
+                                  "columns": have_all},
                           agents_across_queues=agents_across_queues, notes=notes)
 
 

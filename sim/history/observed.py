@@ -17,8 +17,9 @@ How observed calls fill the columns (the readers document what their format supp
   metric is listed in ``not_in_log``); ``acw_end`` = ``talk_end + acw``.
 - ``outcome``: handled (talk ended), abandoned, or in_system (still waiting or talking when the log ends —
   the same meaning as in a simulated run). ``queued`` is True for every observed call (an exact
-  no-wait/had-to-wait split needs agent states the logs do not give); ``rings`` = ceil(wait / ring cycle),
-  the simulator's own definition for calls without an IVR.
+  no-wait/had-to-wait split needs agent states the logs do not give, so queue placement and average queue
+  time are listed in ``not_in_log``); ``rings`` = ceil(wait / ring cycle), the simulator's definition for
+  calls without an IVR (avg_rings is still listed in ``not_in_log``: real rings start before the queue).
 - ``caller``: a code per caller id (anonymous callers each get their own code); ``origin``: "redial" when the
   same caller id had an **unanswered** attempt that arrived at most ``redial_window_s`` (default 3600 s)
   earlier; "repeat" when it had an **answered** attempt at most ``repeat_window_s`` earlier (default 0 = off,
@@ -54,10 +55,11 @@ PATIENCE_EVENTS = ("abandon", "exitwithkey")
 """Exits that end a wait because the caller chose to: uncensored patience observations."""
 
 ALWAYS_NOT_IN_LOG = ("qa_score", "agent_turnover", "cost_per_call", "fcr", "adherence", "attendance",
-                     "blocked_rate", "avg_rings")
+                     "blocked_rate", "avg_rings", "queue_placement_rate", "avg_queue_time")
 """Metrics no call log measures: QA, turnover and cost come from configured centre models; FCR needs a
 resolution flag (see the module docstring); adherence and attendance need a schedule to compare with;
-busy signals and rings happen before the queue."""
+busy signals and rings happen before the queue; whether a caller found an idle agent (queue placement, and
+the wait of those who did not) needs agent states the logs do not give."""
 
 
 @dataclass

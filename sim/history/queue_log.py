@@ -268,11 +268,22 @@ class _Reader:
         self.events[event] += 1
 
 
+def _first_time(path: Path, reader: _Reader) -> float:
+    """Timestamp of the first readable line among the first 100 (inf if none)."""
+    with open_text(path) as handle:
+        for _, line in zip(range(100), handle):
+            t = reader.time(line.split("|", 1)[0])
+            if t is not None:
+                return t
+    return math.inf
+
+
 def read_queue_log(paths: str | Path | Iterable[str | Path], *, tz: str = "Asia/Shanghai",
                    interval_minutes: int = 30, queue_map: dict[str, str] | None = None, acw_s: float = 0.0,
                    redial_window_s: float = 3600.0, repeat_window_s: float = 0.0,
                    ring_cycle_s: float = 6.0) -> ObservedLog:
-    """Read one or more queue_log files (plain or .gz, in time order) into an ``ObservedLog``.
+    """Read one or more queue_log files (plain or .gz; read in the order of their first timestamps, so rotated
+    files may be given in any order) into an ``ObservedLog``.
 
     ``tz``: time zone of the centre (day boundaries, reports; date-time fields without offset);
     ``queue_map``: queue name → call type (unmapped queues are call types of their own name);
@@ -284,6 +295,10 @@ def read_queue_log(paths: str | Path | Iterable[str | Path], *, tz: str = "Asia/
                   repeat_window_s=repeat_window_s, ring_cycle_s=ring_cycle_s)
     files = _paths(paths)
     reader = _Reader(tz, dict(queue_map or {}), float(acw_s))
+    ordered = sorted(files, key=lambda p: _first_time(p, reader))  # rotated logs given newest first
+    if ordered != files:
+        reader.notes["files read in time order: " + ", ".join(p.name for p in ordered)] += 1
+        files = ordered
     problems = Problems()
     for path in files:
         bad_before, read_before = problems.count, problems.lines_read
