@@ -209,6 +209,9 @@ def backtest(scenario: Scenario | str | Path, observed, replications: int = 20, 
     obs_run, obs_intervals = observed.compute_metrics(sc.metrics.model_dump())
     notes = []
     not_in_log = set(getattr(observed, "not_in_log", ()))
+    notes.append("agents_ready compares an input: the simulated value is a little higher because a simulated agent "
+                 "whose observed ready period ends during a call finishes that call (counted as ready, taking no "
+                 "new calls)")
     if "avg_acw" in not_in_log:
         notes.append("the log records no ACW: observed AHT and occupancy hold only the ACW the reader was told "
                      "to assume; compare them with care")
