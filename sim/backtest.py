@@ -67,7 +67,7 @@ def backtest_scenario(scenario: Scenario, observed, redial_window_s: float = 360
         agents = {"headcount_per_interval": seen.astype(int).tolist()}
     data = json.loads(scenario.model_dump_json(exclude_none=True))
     horizon = {"days": observed.days, "interval_minutes": observed.interval_minutes,
-               "start_weekday": int(observed.start.weekday()), "warmup_minutes": 0.0}
+               "start_date": observed.start.date().isoformat(), "warmup_minutes": 0.0}
     data["horizon"] = horizon
     data["arrivals"] = {"calls_per_interval": counts.tolist(), "poisson": False}  # the observed counts, exactly
     data["agents"] = agents | {"absenteeism": 0.0, "adherence": 1.0, "handover_minutes": 0.0}
