@@ -82,7 +82,7 @@ class Calibration:
     observed: object
     arrivals: ArrivalFit
     types: dict[str, TypeFit]
-    patience: PatienceFit
+    patience: PatienceFit | None  # None: fewer than 2 abandons, callers never abandon in the scenario
     redials: RedialFit
     staffing: StaffingFit
     pickup: PickupFit
@@ -103,7 +103,7 @@ class Calibration:
     @property
     def params(self) -> pd.Series:
         """Point estimates: name → value (seconds for times, fractions for probabilities)."""
-        out = {"patience_mean_s": self.patience.mean_s,
+        out = {"patience_mean_s": self.patience.mean_s if self.patience else math.nan,
                "redial_prob_abandon": self.redials.redial_prob_abandon,
                "redial_delay_mean_s": self.redials.redial_delay.mean_s if self.redials.redial_delay else math.nan}
         for name, t in self.types.items():
@@ -120,7 +120,7 @@ class Calibration:
 
     def conf_int(self) -> pd.DataFrame:
         """95 % confidence intervals of the fitted means (seconds)."""
-        rows = {"patience_mean_s": self.patience.conf_int()}
+        rows = {"patience_mean_s": self.patience.conf_int() if self.patience else (math.nan, math.nan)}
         if self.redials.redial_delay:
             rows["redial_delay_mean_s"] = self.redials.redial_delay.ci
         for name, t in self.types.items():
@@ -134,7 +134,9 @@ class Calibration:
     def summary(self) -> str:
         start, end = self.period
         lines = [f"Calibration of {self.n_calls} call attempts, {start} – {end} ({self.observed.days} days)",
-                 self.arrivals.summary(), self.patience.summary(), self.redials.summary(),
+                 self.arrivals.summary(),
+                 self.patience.summary() if self.patience else "patience: not estimated (fewer than 2 abandons)",
+                 self.redials.summary(),
                  f"pick-up delay {self.pickup.delay_s:g} s ({100 * self.pickup.share_at_floor:.0f} % of answered "
                  f"calls within 1 s of it)"]
         for t in self.types.values():
@@ -154,6 +156,8 @@ class Calibration:
         return self.arrivals.plot_profile()
 
     def plot_survival(self):
+        if self.patience is None:
+            raise ValueError("patience was not estimated: the log has fewer than 2 abandoned calls")
         return self.patience.plot_survival()
 
     def plot_staffing(self):
@@ -176,7 +180,7 @@ class Calibration:
             "interval_minutes": self.observed.interval_minutes,
             "source": getattr(self.observed, "source", {}),
             "service_level_threshold_s": self.service_level_threshold_s,
-            "patience": pat.to_dict(),
+            "patience": pat.to_dict() if pat else None,
             "redial": {"prob": self.redials.redial_prob_abandon, "prob_busy": self.redials.redial_prob_busy,
                        "delay_mean_s": self.redials.redial_delay.mean_s if self.redials.redial_delay else None,
                        "delay": self.redials.redial_delay.to_dict() if self.redials.redial_delay else None,
@@ -304,10 +308,12 @@ def calibrate(observed, *, acw=None, redial_window_s: float = 3600.0, repeat_win
     names = [str(n) for n in calls["call_type"].cat.categories]
     types = {n: _fit_type(n, calls, not_in_log, acw_spec) for n in names if arrivals.shares.get(n, 0) > 0}
     pat = observed.patience_observations()
-    try:
-        patience = fit_patience(pat["wait_s"].to_numpy(), pat["abandoned"].to_numpy())
-    except ValueError as err:
-        raise CalibrationError(str(err)) from None
+    patience = None
+    if int(pat["abandoned"].sum()) >= 2:
+        try:
+            patience = fit_patience(pat["wait_s"].to_numpy(), pat["abandoned"].to_numpy())
+        except ValueError as err:
+            raise CalibrationError(str(err)) from None
     redials = fit_redials(calls, observed.length_s, redial_window_s, repeat_window_s, origin)
     notes: list[str] = []
     per_interval = observed.staffing_per_interval().to_numpy()
@@ -318,6 +324,9 @@ def calibrate(observed, *, acw=None, redial_window_s: float = 3600.0, repeat_win
     staffing = fit_staffing(per_interval, observed.days, arrivals.dates, arrivals.normal)
     answered = calls["answer"].to_numpy() - calls["enqueue"].to_numpy()
     pickup = fit_pickup(answered[np.isfinite(answered)])
+    if patience is None:
+        notes.append(f"{int(pat['abandoned'].sum())} abandoned call(s): patience cannot be estimated; the scenario "
+                     "has no patience (callers never abandon)")
     notes += [f"{n} is not in this log" for n in not_in_log if n in ("avg_acw", "avg_hold_time")]
     if "avg_acw" in not_in_log:
         notes.append("ACW: " + ("taken from the --acw option, not measured" if acw_spec else

@@ -107,9 +107,12 @@ def calibrate_command(
     for col in ("input", "estimate", "95 % CI", "how"):
         table.add_column(col)
     pat = cal.patience
-    lo, hi = pat.conf_int()
-    table.add_row("patience mean", f"{pat.mean_s:.1f} s", f"{lo:.1f} – {hi:.1f}",
-                  f"censored ML, {pat.family} ({pat.n_abandoned} abandoned, {pat.n - pat.n_abandoned} censored)")
+    if pat is None:
+        table.add_row("patience mean", "–", "", "not estimated: fewer than 2 abandoned calls")
+    else:
+        lo, hi = pat.conf_int()
+        table.add_row("patience mean", f"{pat.mean_s:.1f} s", f"{lo:.1f} – {hi:.1f}",
+                      f"censored ML, {pat.family} ({pat.n_abandoned} abandoned, {pat.n - pat.n_abandoned} censored)")
     r = cal.redials
     table.add_row("P(redial | abandoned)", f"{r.redial_prob_abandon:.3f}", "", f"{r.n_abandoned_eligible} abandons")
     for name, t in cal.types.items():

@@ -186,3 +186,19 @@ def test_cli_bad_input_exits_2(week, tmp_path, args):
     res = CliRunner().invoke(app, argv)
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output
+
+
+def test_history_without_abandons_calibrates_a_scenario_without_patience(tmp_path):
+    import sim
+    from history_stub import observed_from_run
+
+    res = sim.run({"horizon": {"days": 3}, "arrivals": {"calls_per_hour": 12}, "agents": {"headcount": 3},
+                   "call_types": {"a": {"share": 1.0, "talk": {"family": "lognormal", "mean": 180, "cv": 0.5},
+                                        "acw": 20}}}, replications=1, seed=4)
+    cal = calibrate(observed_from_run(res))
+    assert cal.patience is None and any("patience cannot be estimated" in n for n in cal.notes)
+    assert cal.types["a"].acw.distribution() == {"family": "deterministic", "mean": 20.0}
+    out = cal.save(tmp_path)
+    assert load_scenario(out / "scenario.toml").callers.patience is None
+    assert json.loads((out / "fit.json").read_text(encoding="utf-8"))["patience"] is None
+    assert "patience was not estimated" in (out / "calibration.html").read_text(encoding="utf-8")

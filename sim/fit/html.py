@@ -66,13 +66,30 @@ def _type_rows(cal) -> str:
             + "".join(rows) + "</table>")
 
 
+def _patience_section(cal, plots: Path) -> list[str]:
+    pat = cal.patience
+    if pat is None:
+        return ["<p class=note>Fewer than 2 abandoned calls: patience was not estimated, and the scenario's callers "
+                "never abandon.</p>"]
+    lo, hi = pat.conf_int()
+    return [f"<p>Answered and still-waiting callers are right-censored observations of patience. "
+            f"{pat.n} queued calls, {pat.n_abandoned} abandoned. Chosen: <b>{pat.family}</b>, mean "
+            f"{_fmt(pat.mean_s)} s (95 % CI {_fmt(lo)} – {_fmt(hi)}). The mean wait of abandoned callers alone, "
+            f"{_fmt(pat.naive_mean_s)} s, is biased low and not used. The plot sets the Kaplan–Meier survival "
+            "curve (non-parametric, 95 % Greenwood band) against each family fitted by censored maximum "
+            "likelihood.</p>",
+            "<table><tr><th>family</th><th>AIC</th><th>mean s</th><th>95 % CI</th></tr>"
+            + "".join(f"<tr><td>{f}</td><td>{c.aic:.1f}</td><td>{_fmt(c.mean_s)}</td>"
+                      f"<td>{_fmt(c.ci[0])} – {_fmt(c.ci[1])}</td></tr>" for f, c in pat.candidates.items())
+            + "</table>", _img(cal.plot_survival(), plots / "patience_survival.png")]
+
+
 def write_html(cal, out: Path) -> Path:
     """Write ``out/calibration.html`` and ``out/plots/*.png``."""
     plots = out / "plots"
     plots.mkdir(parents=True, exist_ok=True)
     start, end = cal.period
-    pat, r = cal.patience, cal.redials
-    lo, hi = pat.conf_int()
+    r = cal.redials
     parts = [f"<html><head><meta charset='utf-8'><title>Calibration</title><style>{CSS}</style></head><body>",
              "<h1>Calibration from the centre's history</h1>",
              f"<p>{cal.n_calls} call attempts, {html.escape(start)} – {html.escape(end)} ({cal.observed.days} days). "
@@ -84,17 +101,7 @@ def write_html(cal, out: Path) -> Path:
     parts += ["<h2>Arrivals</h2>", f"<p>{html.escape(cal.arrivals.summary())}</p>",
               _img(cal.plot_arrivals(), plots / "arrivals.png"),
               "<h2>Observed staffing</h2>", _img(cal.plot_staffing(), plots / "staffing.png"),
-              "<h2>Caller patience (censored)</h2>",
-              f"<p>Answered and still-waiting callers are right-censored observations of patience. "
-              f"{pat.n} queued calls, {pat.n_abandoned} abandoned. Chosen: <b>{pat.family}</b>, mean "
-              f"{_fmt(pat.mean_s)} s (95 % CI {_fmt(lo)} – {_fmt(hi)}). The mean wait of abandoned callers alone, "
-              f"{_fmt(pat.naive_mean_s)} s, is biased low and not used. The plot sets the Kaplan–Meier survival "
-              "curve (non-parametric, 95 % Greenwood band) against each family fitted by censored maximum "
-              "likelihood.</p>",
-              "<table><tr><th>family</th><th>AIC</th><th>mean s</th><th>95 % CI</th></tr>"
-              + "".join(f"<tr><td>{f}</td><td>{c.aic:.1f}</td><td>{_fmt(c.mean_s)}</td>"
-                        f"<td>{_fmt(c.ci[0])} – {_fmt(c.ci[1])}</td></tr>" for f, c in pat.candidates.items())
-              + "</table>", _img(cal.plot_survival(), plots / "patience_survival.png"),
+              "<h2>Caller patience (censored)</h2>", *_patience_section(cal, plots),
               f"<h2>Pick-up delay</h2><p>{cal.pickup.delay_s:g} s: the 1 % quantile of the waits to answer; "
               f"{100 * cal.pickup.share_at_floor:.0f} % of answered calls waited at most 1 s longer (a fixed ring "
               "before pick-up when >= 10 %).</p>",

@@ -146,16 +146,19 @@ def scenario_toml(cal, empirical_dir: Path | None = None) -> str:
         out.append("pickup_rings = 0   # answered waits show no pick-up delay")
     out.append("")
     pat = cal.patience
-    lo, hi = pat.conf_int()
-    out += [
-        "[callers]",
-        f"# patience: censored ML over {pat.n} queued calls ({pat.n_abandoned} abandoned = observed patience, "
-        f"{pat.n - pat.n_abandoned} answered or",
-        f"# still waiting = right-censored); {pat.family} AIC-best of "
-        f"{', '.join(sorted(pat.candidates))}; mean 95 % CI {lo:.1f}–{hi:.1f} s",
-        f"# (the naive mean wait of abandoned callers, {pat.naive_mean_s:.1f} s, is biased low)",
-        f"patience = {_inline(pat.distribution())}",
-    ]
+    out.append("[callers]")
+    if pat is None:
+        out.append("# patience: fewer than 2 abandoned calls in the log, not estimated: callers never abandon")
+    else:
+        lo, hi = pat.conf_int()
+        out += [
+            f"# patience: censored ML over {pat.n} queued calls ({pat.n_abandoned} abandoned = observed patience, "
+            f"{pat.n - pat.n_abandoned} answered or",
+            f"# still waiting = right-censored); {pat.family} AIC-best of "
+            f"{', '.join(sorted(pat.candidates))}; mean 95 % CI {lo:.1f}–{hi:.1f} s",
+            f"# (the naive mean wait of abandoned callers, {pat.naive_mean_s:.1f} s, is biased low)",
+            f"patience = {_inline(pat.distribution())}",
+        ]
     r = cal.redials
     out.append(f"redial_prob_abandon = {_num(r.redial_prob_abandon)}   # share of {r.n_abandoned_eligible} abandoned "
                f"calls followed by the same caller id within {r.redial_window_s:.0f} s")
