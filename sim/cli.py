@@ -17,13 +17,14 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from sim import cli_compare, cli_run, cli_sweep
+    from sim import cli_calibrate, cli_compare, cli_run, cli_sweep
     from sim.desk import cli as desk_cli
     from sim.history import cli as history_cli
     from staffing import cli as staffing_cli
     from staffing import cli_schedule
 
     cli_run.register(app)
+    cli_calibrate.register(app)
     cli_sweep.register(app)
     cli_compare.register(app)
     desk_cli.register(app)

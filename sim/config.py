@@ -114,6 +114,8 @@ class Arrivals(Section):
     scale: float = Field(default=1.0, ge=0, description="multiplies every volume (what-if), >= 0")
     weekday_factor: dict[str, float] = Field(
         default_factory=dict, description="multiplier per weekday name, default 1.0")
+    poisson: bool = Field(default=True, description="draw Poisson counts around the volumes; false: the volumes "
+                                                    "are exact counts (whole numbers), e.g. observed first attempts")
 
     @model_validator(mode="after")
     def _one_source(self):

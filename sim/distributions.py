@@ -8,7 +8,8 @@ Families
 --------
 ``exponential`` (mean), ``lognormal`` (mean, cv), ``gamma`` (mean, cv), ``erlang`` (mean, k stages; or cv
 with 1/cv² a whole number), ``uniform`` (low, high — or mean, cv with cv ≤ 1/√3), ``deterministic``
-(mean), ``empirical`` (samples, or a CSV file and column; resampled with replacement).
+(mean), ``weibull`` (mean, cv; the shape follows from cv), ``empirical`` (samples, or a CSV file and column;
+resampled with replacement).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Family = Literal["exponential", "lognormal", "gamma", "erlang", "uniform", "deterministic", "empirical"]
+Family = Literal["exponential", "lognormal", "gamma", "erlang", "uniform", "deterministic", "empirical", "weibull"]
 
 _BLOCK = 4096
 
@@ -53,8 +54,12 @@ class Distribution(BaseModel):
         need_mean = {"exponential", "lognormal", "gamma", "deterministic"}
         if f in need_mean and self.mean is None:
             raise ValueError(f"family '{f}' needs 'mean' (seconds, > 0)")
-        if f in {"lognormal", "gamma"} and self.cv is None:
+        if f == "weibull" and self.mean is None:
+            raise ValueError("family 'weibull' needs 'mean' (seconds, > 0)")
+        if f in {"lognormal", "gamma", "weibull"} and self.cv is None:
             raise ValueError(f"family '{f}' needs 'cv' (coefficient of variation, > 0)")
+        if f == "weibull" and not 0.01 <= self.cv <= 50:
+            raise ValueError(f"family 'weibull' needs 0.01 <= cv <= 50 (got {self.cv})")
         if f in {"lognormal", "gamma"} and self.cv == 0:
             raise ValueError(f"family '{f}' needs cv > 0 (use family 'deterministic' for cv = 0)")
         if f == "erlang":
@@ -134,6 +139,9 @@ class Distribution(BaseModel):
             return rng.gamma(shape, self.mean / shape, size)
         if f == "erlang":
             return rng.gamma(float(self.k), self.mean / self.k, size)
+        if f == "weibull":
+            shape = weibull_shape(self.cv)
+            return self.mean / math.gamma(1.0 + 1.0 / shape) * rng.weibull(shape, size)
         if f == "uniform":
             return rng.uniform(self.low, self.high, size)
         if f == "empirical":
@@ -144,6 +152,17 @@ class Distribution(BaseModel):
 
     def sampler(self, rng: np.random.Generator) -> "Sampler":
         return Sampler(self, rng)
+
+
+def weibull_shape(cv: float) -> float:
+    """Weibull shape k whose coefficient of variation is ``cv`` (cv² = Γ(1+2/k)/Γ(1+1/k)² − 1)."""
+    from scipy.optimize import brentq
+
+    def excess(log_k: float) -> float:
+        k = math.exp(log_k)
+        return math.exp(math.lgamma(1 + 2 / k) - 2 * math.lgamma(1 + 1 / k)) - 1.0 - cv * cv
+
+    return math.exp(brentq(excess, math.log(0.05), math.log(500.0), xtol=1e-12))
 
 
 class Sampler:

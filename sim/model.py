@@ -31,11 +31,12 @@ def rng_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Gener
 
 
 def arrival_stream(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Non-homogeneous Poisson first attempts: (sorted times in s, call-type codes)."""
+    """Non-homogeneous Poisson first attempts (or exact counts when ``arrivals.poisson`` is false), uniform
+    inside each interval: (sorted times in s, call-type codes)."""
     rates = sc.arrival_rates()
     shares = np.array([ct.share for ct in sc.call_types.values()])
     interval = float(sc.horizon.interval_s)
-    counts = rng.poisson(rates)
+    counts = rng.poisson(rates) if sc.arrivals.poisson else np.rint(rates).astype(np.int64)
     total = int(counts.sum())
     starts = np.repeat(np.arange(rates.size) * interval, counts)
     times = starts + rng.random(total) * interval

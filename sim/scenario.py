@@ -134,7 +134,11 @@ class Scenario(Section):
             for d in range(h.days):
                 if (h.start_weekday + d) % 7 == wd:
                     factors[d * n_day:(d + 1) * n_day] = f
-        return rates * factors * a.scale
+        rates = rates * factors * a.scale
+        if not a.poisson and np.any(np.abs(rates - np.rint(rates)) > 1e-9):
+            raise ValueError("arrivals.poisson = false needs whole numbers of calls per interval "
+                             "(after scale and weekday_factor)")
+        return rates
 
     def _read_csv_volumes(self) -> np.ndarray:
         a = self.arrivals

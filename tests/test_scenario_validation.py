@@ -30,7 +30,7 @@ def with_change(path: str, value):
     ("call_types.inquiry.talk", {"family": "exponential", "mean": -5}, ["call_types.inquiry.talk.mean",
                                                                         "greater than 0"]),
     ("call_types.inquiry.share", 0.7, ["shares must sum to 1", "1.1"]),
-    ("call_types.inquiry.talk", {"family": "weibull", "mean": 5}, ["call_types.inquiry.talk.family",
+    ("call_types.inquiry.talk", {"family": "pareto", "mean": 5}, ["call_types.inquiry.talk.family",
                                                                    "exponential"]),
     ("call_types.inquiry.hold_prob", 1.5, ["call_types.inquiry.hold_prob", "less than or equal to 1"]),
     ("agents.absenteeism", 1.0, ["agents.absenteeism", "less than 1"]),
