@@ -32,6 +32,17 @@ def rules_of_scenario(scenario) -> DeskRules:
     return raw if isinstance(raw, DeskRules) else DeskRules.model_validate(raw)
 
 
+def handled_call_ids(model) -> list[int] | None:
+    """Call ids of the model's handled calls (its call log), or None without a call log (the layer then checks
+    the calls it received)."""
+    log = getattr(model, "log", None)
+    if log is None or not hasattr(log, "outcome"):
+        return None
+    from sim.calllog import HANDLED
+
+    return [i for i in range(log.n) if log.outcome[i] == HANDLED]
+
+
 class DeskRun:
     def __init__(self, scenario, seed: np.random.SeedSequence, store_path: str, mode: str):
         self.scenario, self.seed, self.store_path, self.mode = scenario, seed, store_path, mode
@@ -59,10 +70,11 @@ class DeskRun:
     def finish(self, model=None) -> dict:
         if self.layer is None:
             return {}
-        rep = self.layer.finish()
+        rep = self.layer.finish(handled_call_ids(model))
         frame = summary_frame(self.store.conn)
         self.store.close()
-        return {"run_metrics": {k: float(v) for k, v in frame["value"].items()}, "desk_conservation": rep}
+        metrics = {k: float(v) for k, v in frame["value"].items()}
+        return {"run_metrics": metrics, "desk_conservation": rep}
 
 
 class DeskFactory:

@@ -20,6 +20,7 @@ from sim.desk.dunning import Dunning
 from sim.desk.night_duty import NightDuty
 from sim.desk.outbound import OutboundTask, SimpleOutboundExecutor
 from sim.desk.return_visits import Sampler, due_rule, exclusion, performer
+from sim.desk.accounting import call_accounting
 from sim.desk.store import ConservationError, TicketStore
 from sim.desk.tickets import Ticket
 
@@ -50,6 +51,7 @@ class DeskLayer:
         self._dirty_tasks: dict[int, OutboundTask] = {}
         self._open_complaint: dict[int, Ticket] = {}
         self.duplicates = 0
+        self.calls_received: list[int] = []
         self.night = NightDuty(self)
         self.dunning = Dunning(self)
         env.process(self._flusher())
@@ -117,17 +119,28 @@ class DeskLayer:
             yield self.env.timeout(self.rules.flush_interval_s)
             self.flush()
 
-    def finish(self) -> dict:
-        """Write the final batch, check conservation (in memory and in the store), mark the store complete."""
+    def finish(self, handled_call_ids=None) -> dict:
+        """Write the final batch and the pending hand-over items, check conservation (in memory, in the store, and
+        against the handled calls: ``handled_call_ids``, default the calls this layer received), mark the store
+        complete. Raises ConservationError on any violation."""
         self.flush()
         n_open = sum(t.is_open for t in self.tickets.values())
         n_closed = len(self.tickets) - n_open
         rep = {"created": len(self.tickets), "closed": n_closed, "open": n_open, "ok": True}
+        ids = self.calls_received if handled_call_ids is None else [int(c) for c in handled_call_ids]
+        if not self.rules.enabled:
+            ids = []
         if self.store is not None:
+            self.store.write_pending([(None if c.get("call_id") is None else int(c["call_id"]),
+                                       None if c.get("caller_id") is None else int(c["caller_id"]),
+                                       str(c["call_type"]), float(c["logged_s"])) for c in self.night.held])
+            acc = call_accounting(self.store.conn, ids, raise_on_error=True)
             rep = self.store.finish(self.env.now)
             if (rep["created"], rep["closed"]) != (len(self.tickets), n_closed):
                 raise ConservationError(f"store holds {rep['created']} tickets ({rep['closed']} closed) but the "
                                         f"run created {len(self.tickets)} ({n_closed} closed)")
+            rep["calls_unaccounted"] = acc["unaccounted"]
+            rep["calls_handled"] = acc["handled_calls"]
         rep["pending_handover"] = len(self.night.held)
         return rep
 
@@ -158,6 +171,8 @@ class DeskLayer:
         """A call ended (agent or night duty). Creates the ticket now, or holds it for the morning hand-over."""
         if not self.rules.enabled:
             return None
+        if call.get("call_id") is not None:
+            self.calls_received.append(int(call["call_id"]))
         night = call.get("role") == "night_duty" if "role" in call else self.cal.is_night(self.env.now)
         if night:
             return self.night.on_call(call)

@@ -121,6 +121,14 @@ def backlog(conn: sqlite3.Connection, step_s: float = 86400.0, end_s: float | No
     return pd.DataFrame(out)
 
 
+def pending_handover_count(conn: sqlite3.Connection) -> int:
+    """Night calls still waiting for the morning hand-over when the run ended (0 for stores without the table)."""
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM pending_handover").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
 def ticket_metrics(conn: sqlite3.Connection, end_s: float | None = None, backlog_step_s: float = 86400.0) -> dict:
     end_s = run_end_s(conn) if end_s is None else end_s
     t = pd.read_sql("SELECT * FROM tickets", conn)
@@ -182,6 +190,7 @@ def summary_frame(conn: sqlite3.Connection, end_s: float | None = None) -> pd.Da
         v[f"desk.return_visit.{ttype}.achieved_rate"] = row["achieved_rate"]
         v[f"desk.return_visit.{ttype}.on_time_share"] = row["on_time_share"]
     v["desk.reopen_rate"] = m["reopen_rate"]
+    v["desk.pending_handover"] = float(pending_handover_count(conn))
     b = m["backlog"]
     v["desk.backlog.mean_open"] = float(b["open"].mean()) if len(b) else 0.0
     v["desk.backlog.max_open"] = float(b["open"].max()) if len(b) else 0.0

@@ -1,6 +1,9 @@
 """Night duty (spec §Duty roster): the on-call technician logs night calls; urgent repairs are handled at once,
 everything else is handed over at the morning shift change and becomes a ticket then (its response clock
-starts at the hand-over). Times in seconds.
+starts at the hand-over). A night call that ends after the shift change (answered at 08:27, ended 08:37) is
+handed over at once: it belongs to that morning's hand-over, not the next day's. Items still held when the run
+ends are reported as pending (``held``; the layer writes them to the store's ``pending_handover`` table).
+Times in seconds.
 """
 from __future__ import annotations
 
@@ -26,6 +29,10 @@ class NightDuty:
                 urgent = bool(lay.rng_night.random() < lay.rules.repairs.night_urgent_share)
             if urgent:
                 return lay.ticket_from_call(call, self.env.now, "night_urgent", urgent=True)
+        if not lay.cal.is_night(self.env.now):     # the morning shift change has passed: hand over now
+            self.handed_over += 1
+            return lay.ticket_from_call(call, self.env.now, "night_handover",
+                                        log={"night_call_s": round(self.env.now), "late_handover": True})
         self.held.append(dict(call, logged_s=self.env.now))
         return None
 
