@@ -137,6 +137,9 @@ class DeadlineRules(_Section):
                                                  description="assumption: 'at once' = on site within 1 h")
     dunning_reminder: DeadlineRule = Field(default=_dl(5, "working_days"),
                                            description="assumption: reminder within 5 working days of overdue")
+    general_manager_resolved: DeadlineRule = Field(
+        default=_dl(5, "days"), description="assumption: deadline the general manager sets for a ticket escalated "
+                                            "to him (spec: 'set by that manager')")
 
 
 class DepartmentRules(_Section):
@@ -333,7 +336,7 @@ class DeskRules(_Section):
         default={}, description="model call type -> ticket type, for call types not named like a ticket type")
     unknown_call_type: Literal["inquiry", "other_service", "error"] = Field(
         default="inquiry", description="ticket type for unmapped call types ('error' raises)")
-    escalate_overdue: bool = Field(default=True, description="escalate one level when a resolution deadline "
+    escalate_overdue: bool = Field(default=True, description="escalate one level up the ladder when any deadline "
                                                               "passes unmet")
     flush_interval_s: float = Field(default=3600.0, gt=0, description="simulated seconds between store batches")
 

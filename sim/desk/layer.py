@@ -63,12 +63,14 @@ class DeskLayer:
         self._dirty[ticket.id] = ticket
         if ev is not None:
             self._events.append(ev)
+            if ev.to_state == "resolved" and "general_manager_resolved" in ticket.due:
+                ticket.meet("general_manager_resolved", ev.t_s)
 
     def new_ticket(self, ttype: str, t: float, source: str, log: dict | None = None, **attrs) -> Ticket:
         """Create and log a ticket (first event 'logged', ``log`` added to its detail) with its initial
         deadlines."""
         tk = Ticket(id=len(self.tickets) + 1, type=ttype, created_s=float(t), source=source, sink=self._sink,
-                    **attrs)
+                    watch=self._watch_deadline if self.rules.escalate_overdue else None, **attrs)
         self.tickets[tk.id] = tk
         tk.transition("logged", t, source=source, **(log or {}))
         for rule, due in dl.initial_deadlines(tk, self.rules, self.cal).items():
@@ -253,9 +255,6 @@ class DeskLayer:
         tk.transition("assigned", env.now, department=home, complaint_class=tk.complaint_class)
         for target, rule in dl.escalations(tk):
             env.process(self._escalate(tk, target, rule))
-        res_rule = dl.resolution_rule(tk)
-        if self.rules.escalate_overdue:
-            env.process(self._overdue_watch(tk, res_rule))
         cs = self.depts["customer_service"]
         yield from cs.work(self.work_time(self.rules.flows["complaint"].work_mean_s),
                            on_start=lambda t: tk.transition("in_progress", t))
@@ -298,19 +297,35 @@ class DeskLayer:
             self.after_resolved(tk, force_visit=True)
 
     def _escalate(self, tk: Ticket, target: str, rule: str):
+        """Reception escalation (major -> director, important -> department head) once a handler does it."""
         yield from self.depts["customer_service"].work(
             float(self.rng_work.exponential(self.rules.complaints.escalation_work_s)))
         if tk.is_open:
-            tk.note("escalated", self.env.now, to=target, rule=rule)
+            self.escalate(tk, target, rule, self.env.now)
             tk.meet(rule, self.env.now)
 
-    def _overdue_watch(self, tk: Ticket, rule: str):
-        due = tk.due.get(rule)
-        if due is None:
-            return
+    def escalate(self, tk: Ticket, target: str | None, rule: str, t: float) -> bool:
+        """Move ``tk`` up to ``target`` (None: the next level) if that is higher than where it is; a ticket
+        reaching the general manager gets his deadline. Returns whether it moved."""
+        to = dl.climb(tk.level, target)
+        if to is None:
+            return False
+        tk.level = to
+        tk.note("escalated", t, to=to, rule=rule)
+        if to == "general_manager":
+            tk.set_deadline("general_manager_resolved", dl.rule_due(self.rules, self.cal,
+                                                                    "general_manager_resolved", t))
+        return True
+
+    def _watch_deadline(self, tk: Ticket, name: str, due: float) -> None:
+        self.env.process(self._overdue_watch(tk, name, due))
+
+    def _overdue_watch(self, tk: Ticket, name: str, due: float):
+        """Every deadline with an owner: when it passes unmet the ticket goes one level up."""
         yield self.env.timeout(max(0.0, due - self.env.now))
-        if tk.is_open and rule not in tk.met:
-            tk.note("escalated", self.env.now, to=dl.overdue_target(tk), rule=f"overdue:{rule}")
+        if tk.is_open and name not in tk.met:
+            if not self.escalate(tk, None, f"overdue:{name}", self.env.now):
+                tk.note("overdue_at_top", self.env.now, rule=name, level=tk.level)
 
     # ---- call-backs and return visits ------------------------------------------------------------------------
     def _callback(self, tk: Ticket) -> None:
