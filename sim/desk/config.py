@@ -211,8 +211,8 @@ class ComplaintRules(_Section):
                                          "resident's requested time'); not quantified by the spec")
     minor_requested_mean_days: float = Field(default=5.0, gt=0, description="mean requested delay, days "
                                                                               "(exponential)")
-    dedupe_repeat: bool = Field(default=True, description="repeated complaints by the same caller while one "
-                                                          "is open are recorded once")
+    dedupe_repeat: bool = Field(default=True, description="repeated complaints about the same problem (the call's "
+                                                          "problem_id) while one is open are recorded once")
 
     @field_validator("class_probs", "severity_probs")
     @classmethod
@@ -253,11 +253,17 @@ class RepairRules(_Section):
 class ReturnVisitRules(_Section):
     """Return visits (spec §Return visits): outbound calls by the desk agents."""
 
+    _clock = field_validator("selection_time")(_check_clock)
+
     complaint_rate: float = Field(default=0.5, ge=0, le=1, description="sample rate of eligible complaints")
     repair_rate: float = Field(default=1.0, ge=0, le=1, description="sample rate of repairs")
-    sampling: Literal["bernoulli", "systematic"] = Field(
-        default="bernoulli", description="bernoulli: each ticket independently; systematic: every 1/rate-th "
-                                         "(guarantees the rate is met)")
+    sampling: Literal["period_minimum", "bernoulli", "systematic"] = Field(
+        default="period_minimum", description="period_minimum: at least ceil(rate * n) of the n eligible tickets "
+                                              "of each reporting period, chosen at random at the daily selection; "
+                                              "bernoulli: each ticket independently (rate met only on average); "
+                                              "systematic: every 1/rate-th")
+    selection_time: str = Field(default="17:00", description="clock time of the daily return-visit selection "
+                                                             "(period_minimum sampling)")
     talk_s: float = Field(default=150.0, gt=0, description="mean agent time per return-visit call incl. ACW")
     by_department: list[Literal["assistant", "supervisor", "manager"]] = Field(
         default=[], description="performers whose return visits are made by the customer_service department "

@@ -2,7 +2,9 @@
 
 ``DeskLayer(env, rules, rng, store, outbound)``; the call model calls ``on_call_handled(call)`` (keys per the
 API contract: call_id, caller_id, call_type, arrive_s, answer_s, talk_end_s, resolved, role; optional
-overrides complaint_class, severity, anonymous, sensitive, online, repair_kind, urgent). Outbound work
+overrides complaint_class, severity, anonymous, sensitive, online, repair_kind, urgent; ``problem_id`` names
+the resident's problem: a complaint about a problem that already has an open complaint ticket, by any channel,
+is recorded once, as a duplicate contact; without ``problem_id`` every call is a new problem). Outbound work
 (return visits, call-backs, dunning reminders) goes to ``outbound.submit(task)``; with ``outbound=None`` a
 ``SimpleOutboundExecutor`` with ``rules.outbound.agents`` agents working day-desk hours is used. Call
 ``finish()`` after ``env.run(until=horizon)``: final batch + conservation check. Times in seconds.
@@ -14,7 +16,7 @@ import simpy
 
 from sim.desk import deadlines as dl
 from sim.desk.calendar import DAY_S, Calendar
-from sim.desk.config import SEVERITIES, DeskRules
+from sim.desk.config import SEVERITIES, DeskRules, clock_s
 from sim.desk.departments import Department
 from sim.desk.dunning import Dunning
 from sim.desk.night_duty import NightDuty
@@ -49,12 +51,15 @@ class DeskLayer:
         self._dirty: dict[int, Ticket] = {}
         self._events: list = []
         self._dirty_tasks: dict[int, OutboundTask] = {}
-        self._open_complaint: dict[int, Ticket] = {}
+        self._open_problem: dict[int, Ticket] = {}     # problem id -> its open complaint (duplicates)
+        self._problem_of: dict[int, int] = {}
         self.duplicates = 0
         self.calls_received: list[int] = []
         self.night = NightDuty(self)
         self.dunning = Dunning(self)
         env.process(self._flusher())
+        if rules.return_visits.sampling == "period_minimum":
+            env.process(self._daily_selection())
         if rules.complaints.online_per_day > 0:
             env.process(self._online_complaints())
 
@@ -161,7 +166,10 @@ class DeskLayer:
             a["anonymous"] = bool(call.get("anonymous", r.random() < cr.anonymous_share))
             a["sensitive"] = bool(call.get("sensitive", r.random() < cr.sensitive_share))
             a["online"] = bool(call.get("online", False))
-            a["on_spot"] = bool(call.get("resolved", False)) and a["severity"] == "minor"
+            # on the spot only for minor complaints the centre itself can settle: class 2 (developer) needs a
+            # written notice, whatever was said on the call
+            a["on_spot"] = (bool(call.get("resolved", False)) and a["severity"] == "minor"
+                            and a["complaint_class"] != 2)
         elif ttype == "repair":
             kinds = list(c.repairs.repair_kind_probs)
             a["repair_kind"] = call.get("repair_kind") or kinds[r.choice(len(kinds),
@@ -186,16 +194,19 @@ class DeskLayer:
         caller = call.get("caller_id")
         caller = None if caller is None else int(caller)          # numpy ints -> int (sqlite binding)
         call_id = None if call.get("call_id") is None else int(call["call_id"])
-        if ttype == "complaint" and self.rules.complaints.dedupe_repeat and caller is not None:
-            prev = self._open_complaint.get(caller)
+        problem = call.get("problem_id")
+        problem = None if problem is None else int(problem)
+        if ttype == "complaint" and self.rules.complaints.dedupe_repeat and problem is not None:
+            prev = self._open_problem.get(problem)
             if prev is not None and prev.is_open:
                 prev.note("duplicate_contact", t, call_id=call_id, **(log or {}))
                 self.duplicates += 1
                 return None
         tk = self.new_ticket(ttype, t, source, log, call_id=call_id, caller_id=caller, urgent=urgent,
                              **self._attrs(ttype, call))
-        if ttype == "complaint" and caller is not None and not tk.anonymous:
-            self._open_complaint[caller] = tk
+        if ttype == "complaint" and problem is not None and not tk.anonymous:
+            self._open_problem[problem] = tk
+            self._problem_of[tk.id] = problem
         self.start(tk, bool(call.get("resolved", False)))
         return tk
 
@@ -374,8 +385,7 @@ class DeskLayer:
     def after_resolved(self, tk: Ticket, force_visit: bool = False) -> None:
         """Return visit (sampled, with exclusions) or close."""
         t = self.env.now
-        if tk.type == "complaint" and tk.caller_id is not None and self._open_complaint.get(tk.caller_id) is tk:
-            del self._open_complaint[tk.caller_id]
+        self._forget_problem(tk)
         reason = exclusion(tk)
         if reason == "not_applicable":
             tk.transition("closed", t, outcome="resolved")
@@ -384,18 +394,48 @@ class DeskLayer:
             tk.note("return_visit_skipped", t, reason=reason)
             tk.transition("closed", t, outcome="resolved")
             return
-        if not force_visit and not self.sampler.select(tk):
-            tk.note("return_visit_not_sampled", t)
-            tk.transition("closed", t, outcome="resolved")
+        if force_visit:
+            self._visit(tk, t, repeat=True)
             return
-        tk.note("return_visit_sampled", t, performer=performer(tk), repeat=force_visit)
-        if tk.type == "repair" and tk.repair_kind == "leak":
-            self.env.process(self._leak_test_then_visit(tk))
-        else:
-            self._schedule_visit(tk, t)
+        chosen = self.sampler.offer(tk, t, self.cal.month_of(t))
+        if chosen is not None:
+            self._decided(tk, t, chosen)
 
-    def _leak_test_then_visit(self, tk: Ticket):
-        yield self.env.timeout(self.rules.repairs.leak_test_delay_s)
+    def _forget_problem(self, tk: Ticket) -> None:
+        """A resolved complaint no longer absorbs contacts about its problem."""
+        pid = self._problem_of.pop(tk.id, None)
+        if pid is not None and self._open_problem.get(pid) is tk:
+            del self._open_problem[pid]
+
+    def _decided(self, tk: Ticket, resolved_s: float, chosen: bool) -> None:
+        if chosen:
+            self._visit(tk, resolved_s, repeat=False)
+        else:
+            tk.note("return_visit_not_sampled", self.env.now, period=self.cal.month_of(resolved_s))
+            tk.transition("closed", self.env.now, outcome="resolved")
+
+    def _daily_selection(self):
+        """Daily return-visit selection (period_minimum sampling) at ``return_visits.selection_time``."""
+        at = clock_s(self.rules.return_visits.selection_time)
+        while True:
+            d = self.cal.day_of(self.env.now)
+            nxt = d * DAY_S + at
+            if nxt <= self.env.now:
+                nxt += DAY_S
+            yield self.env.timeout(nxt - self.env.now)
+            for tk, resolved_s, chosen in self.sampler.draw():
+                self._decided(tk, resolved_s, chosen)
+
+    def _visit(self, tk: Ticket, resolved_s: float, repeat: bool) -> None:
+        tk.note("return_visit_sampled", self.env.now, performer=performer(tk), repeat=repeat,
+                period=self.cal.month_of(resolved_s))
+        if tk.type == "repair" and tk.repair_kind == "leak":
+            self.env.process(self._leak_test_then_visit(tk, resolved_s))
+        else:
+            self._schedule_visit(tk, resolved_s)
+
+    def _leak_test_then_visit(self, tk: Ticket, resolved_s: float):
+        yield self.env.timeout(max(0.0, resolved_s + self.rules.repairs.leak_test_delay_s - self.env.now))
         tk.note("leak_test", self.env.now)
         self._schedule_visit(tk, self.env.now)
 

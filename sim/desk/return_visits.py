@@ -1,6 +1,6 @@
 """Return visits (spec §Return visits): who is eligible, sampling at the configured rate, deadline rule, performer.
 
-Complaints: sample rate ``complaint_rate`` (spec: >= 50 %) of eligible complaints, due 3 days after
+Complaints: at least ``complaint_rate`` (spec: >= 50 %) of eligible complaints per reporting period, due 3 days after
 resolution; never for anonymous complaints, complaints resolved on the spot, or sensitive cases.
 Repairs: rate ``repair_rate`` (default 100 %), due 2 days (safety), 3 days after the leak test (leak), 2 days
 (other). After a reopen the return visit is always made (a dissatisfied resident must be called again).
@@ -49,18 +49,59 @@ def performer(ticket) -> str:
 
 
 class Sampler:
-    """Decides which eligible tickets get a return visit. 'bernoulli': independently with the rate;
-    'systematic': the k-th eligible ticket of a type is chosen when floor(k*rate) increases (the achieved
-    rate never falls below the rate by more than one ticket)."""
+    """Decides which eligible tickets get a return visit.
+
+    'period_minimum' (default): a rate is a minimum per reporting period (``calendar.month_days`` days, by
+    resolution time). The decision is taken at the daily selection (``ReturnVisitRules.selection_time``): with
+    n eligible tickets of a type resolved in the period so far and s already chosen, ceil(rate * n) - s of the
+    waiting ones are chosen at random, the rest are not visited. Every period thus ends with at least
+    ceil(rate * n) visits (exactly that many unless reopened tickets add forced ones). A visit is due days after
+    resolution, so the choice cannot wait for the period's total; deciding daily keeps it random and the
+    minimum exact. Rates 0 and 1 are decided at once.
+    'bernoulli': each ticket independently with the rate (meets it only on average);
+    'systematic': the k-th eligible ticket of a type is chosen when floor(k*rate) increases."""
 
     def __init__(self, rules: ReturnVisitRules, rng: np.random.Generator):
         self.rules, self.rng = rules, rng
         self._count: dict[str, int] = {}
+        self._seen: dict[tuple[str, int], int] = {}        # (type, period) -> eligible decided
+        self._chosen: dict[tuple[str, int], int] = {}      # (type, period) -> chosen
+        self._waiting: dict[tuple[str, int], list] = {}    # (type, period) -> [(ticket, resolved_s)]
 
     def rate(self, ticket_type: str) -> float:
         return {"complaint": self.rules.complaint_rate, "repair": self.rules.repair_rate}.get(ticket_type, 0.0)
 
+    def offer(self, ticket, resolved_s: float, period: int) -> bool | None:
+        """Decision now (True/False) or None: wait for the next daily selection (``draw``)."""
+        p = self.rate(ticket.type)
+        if self.rules.sampling != "period_minimum":
+            return self.select(ticket)
+        if p >= 1.0 or p <= 0.0:
+            return p >= 1.0
+        self._waiting.setdefault((ticket.type, period), []).append((ticket, resolved_s))
+        return None
+
+    @property
+    def waiting(self) -> int:
+        return sum(len(v) for v in self._waiting.values())
+
+    def draw(self) -> list[tuple[object, float, bool]]:
+        """Daily selection: (ticket, resolved_s, chosen) for every waiting ticket."""
+        out = []
+        for key in sorted(self._waiting):
+            waiting = self._waiting[key]
+            n = self._seen.get(key, 0) + len(waiting)
+            need = math.ceil(self.rate(key[0]) * n - 1e-9) - self._chosen.get(key, 0)
+            need = min(max(need, 0), len(waiting))
+            chosen = set(self.rng.choice(len(waiting), size=need, replace=False).tolist()) if need else set()
+            out += [(tk, t, i in chosen) for i, (tk, t) in enumerate(waiting)]
+            self._seen[key] = n
+            self._chosen[key] = self._chosen.get(key, 0) + need
+        self._waiting = {}
+        return out
+
     def select(self, ticket) -> bool:
+        """Immediate decision of the 'bernoulli' and 'systematic' modes."""
         p = self.rate(ticket.type)
         if self.rules.sampling == "bernoulli":
             return bool(self.rng.random() < p)
