@@ -167,6 +167,8 @@ def _default_departments() -> dict[str, DepartmentRules]:
         "reception": DepartmentRules(staff=1, days="working"),            # move-in / renovation desk
         "services": DepartmentRules(staff=2),                             # other (convenience) services
         "billing": DepartmentRules(staff=1, days="working"),
+        "supervisor": DepartmentRules(staff=1),        # the customer-service supervisor (important complaints)
+        "manager": DepartmentRules(staff=1),           # the centre's manager (major complaints)
     }
 
 
@@ -266,9 +268,10 @@ class ReturnVisitRules(_Section):
                                                              "(period_minimum sampling)")
     talk_s: float = Field(default=150.0, gt=0, description="mean agent time per return-visit call incl. ACW")
     by_department: list[Literal["assistant", "supervisor", "manager"]] = Field(
-        default=[], description="performers whose return visits are made by the customer_service department "
-                                "(not the phone agents); default none: all by the agents (spec: 'by the same "
-                                "agents ... they load the centre like any call')")
+        default=["supervisor", "manager"],
+        description="performers whose return visits take their own time (department of that name, else "
+                    "customer_service) instead of a phone agent's; default: the supervisor (important complaints) "
+                    "and the manager (major) make theirs, minor ones are made by the agents (assistants)")
     reach_prob: float = Field(default=0.85, ge=0, le=1)
     max_attempts: int = Field(default=3, ge=1, le=20)
     retry_after_s: float = Field(default=7200.0, ge=0)

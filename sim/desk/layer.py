@@ -108,11 +108,12 @@ class DeskLayer:
         return task
 
     def _desk_visit(self, task: OutboundTask, who: str):
-        """A return visit made by a supervisor/manager of customer_service instead of a phone agent."""
+        """A return visit made by the supervisor / manager in person (their department's time, else
+        customer_service) instead of a phone agent."""
         if task.ready_s > self.env.now:
             yield self.env.timeout(task.ready_s - self.env.now)
         task.start_s = self.env.now
-        yield from self.depts["customer_service"].work(task.talk_s)
+        yield from self.depts[who if who in self.depts else "customer_service"].work(task.talk_s)
         task.on_done(self.env.now, who)
 
     def flush(self) -> None:

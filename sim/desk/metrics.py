@@ -158,11 +158,13 @@ def ticket_metrics(conn: sqlite3.Connection, end_s: float | None = None, backlog
     res["outbound"] = pd.DataFrame({
         "submitted": o.groupby("kind").size(),
         "made": done.groupby("kind").size(),
+        "made_by_agents": by_agent.groupby("kind").size(),
         "reached": done[done["outcome"] == "reached"].groupby("kind").size(),
         "agent_hours": by_agent.groupby("kind")["talk_s"].sum() / 3600,
         "desk_staff_hours": done[done["role"].isin(DESK_PERFORMERS)].groupby("kind")["talk_s"].sum() / 3600,
         "on_time_share": (done["finish_s"] <= done["due_s"]).groupby(done["kind"]).mean(),
-    }).fillna(0) if not o.empty else pd.DataFrame(columns=["submitted", "made", "reached", "agent_hours",
+    }).fillna(0) if not o.empty else pd.DataFrame(columns=["submitted", "made", "made_by_agents", "reached",
+                                                           "agent_hours",
                                                            "desk_staff_hours", "on_time_share"])
     res["outbound_by_role"] = done.groupby("role")["talk_s"].agg(["size", "sum"]).rename(
         columns={"size": "calls", "sum": "agent_s"})
@@ -200,6 +202,7 @@ def summary_frame(conn: sqlite3.Connection, end_s: float | None = None) -> pd.Da
         v[f"desk.outbound.{kind}.made"] = row["made"]
         v[f"desk.outbound.{kind}.agent_hours"] = row["agent_hours"]
     v["desk.outbound.agent_hours"] = float(m["outbound"]["agent_hours"].sum()) if len(m["outbound"]) else 0.0
+    v["desk.outbound.agent_calls"] = float(m["outbound"]["made_by_agents"].sum()) if len(m["outbound"]) else 0.0
     v["desk.outbound.desk_staff_hours"] = (float(m["outbound"]["desk_staff_hours"].sum())
                                            if len(m["outbound"]) else 0.0)
     return pd.DataFrame({"value": pd.Series(v, dtype=float)}).rename_axis("metric")
