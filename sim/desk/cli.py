@@ -1,4 +1,5 @@
-"""``acdsim tickets RUN_DIR``: summarise a run's ticket store ``RUN_DIR/tickets.sqlite``."""
+"""``acdsim tickets RUN_DIR``: summarise a run's ticket store ``RUN_DIR/tickets.sqlite``, and the desk's figures
+per replication and pooled over every store of the run (``sim.desk.figures``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,6 +7,33 @@ from pathlib import Path
 import typer
 
 STORE_NAME = "tickets.sqlite"
+
+
+def run_stores(run_dir: Path) -> list[Path]:
+    """The run's stores in replication order: tickets.sqlite, tickets_rep1.sqlite, ... (stops at the first gap)."""
+    from sim.desk.hook import store_name
+
+    out, i = [], 0
+    while (Path(run_dir) / store_name(i)).is_file():
+        out.append(Path(run_dir) / store_name(i))
+        i += 1
+    return out
+
+
+def run_figures(run_dir: Path):
+    """(per_replication, pooled) desk figures of every store in ``run_dir`` (see ``sim.desk.figures``)."""
+    from sim.desk.figures import desk_figures
+    from sim.desk.store import StoreError, open_readonly
+
+    paths = run_stores(run_dir)
+    if not paths:
+        raise StoreError(f"no ticket store in {run_dir}")
+    conns = [open_readonly(p) for p in paths]
+    try:
+        return desk_figures(conns)
+    finally:
+        for c in conns:
+            c.close()
 
 
 def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bool]:
@@ -46,6 +74,11 @@ def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bo
         out.append(f"\n== backlog (open tickets every {backlog_step_h:g} h)\n{b.to_string(index=False)}")
         if not monthly.empty:
             out.append(f"\n== monthly complaint summary\n{monthly.T.to_string()}")
+        if Path(run_dir).is_dir():
+            per_rep, pooled = run_figures(run_dir)
+            out.append("\n== desk figures pooled over replications (95 % interval inside the figure's domain; "
+                       "shares: on time / evaluated deadlines, visited / eligible)\n" + pooled.to_string())
+            out.append(f"\n== desk figures per replication\n{per_rep.T.to_string()}")
     return "\n".join(out), status == "complete" and cons["ok"]
 
 
@@ -54,12 +87,22 @@ def register(app: typer.Typer) -> None:
 
     @app.command("tickets")
     def tickets(run_dir: Path = typer.Argument(..., help="run directory holding tickets.sqlite (or the file)"),
-                backlog_step_h: float = typer.Option(24.0, min=0.01, help="backlog sampling step, hours")):
-        """Summarise a run's ticket store: tickets, deadlines, escalations, return visits, dunning, backlog."""
+                backlog_step_h: float = typer.Option(24.0, min=0.01, help="backlog sampling step, hours"),
+                csv: bool = typer.Option(False, "--csv", help="also write desk_figures.csv (pooled) and "
+                                                              "desk_figures_per_replication.csv into RUN_DIR")):
+        """Summarise a run's ticket store: tickets, deadlines, escalations, return visits, dunning, backlog; the desk
+        figures per replication and pooled with 95 % intervals."""
         from sim.desk.store import StoreError
 
         try:
             text, ok = tickets_report(run_dir, backlog_step_h)
+            if csv:
+                if not run_dir.is_dir():
+                    typer.echo("error: --csv needs RUN_DIR to be the run folder", err=True)
+                    raise typer.Exit(2)
+                per_rep, pooled = run_figures(run_dir)
+                pooled.to_csv(run_dir / "desk_figures.csv")
+                per_rep.to_csv(run_dir / "desk_figures_per_replication.csv")
         except StoreError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2)
