@@ -1,4 +1,5 @@
-"""``DeskLayer``: turns handled calls into tickets and processes them end to end inside a SimPy env.
+"""``DeskLayer``: turns handled calls into tickets and processes them end to end inside a SimPy env (complaint
+flows in ``complaints.py``, call-backs and return visits in ``visits.py``).
 
 ``DeskLayer(env, rules, rng, store, outbound)``; the call model calls ``on_call_handled(call)`` (keys per the
 API contract: call_id, caller_id, call_type, arrive_s, answer_s, talk_end_s, resolved, role; optional
@@ -16,18 +17,20 @@ import simpy
 
 from sim.desk import deadlines as dl
 from sim.desk.calendar import DAY_S, Calendar
-from sim.desk.config import SEVERITIES, DeskRules, clock_s
+from sim.desk.config import SEVERITIES, DeskRules
+from sim.desk.complaints import ComplaintFlows
 from sim.desk.departments import Department
 from sim.desk.dunning import Dunning
 from sim.desk.night_duty import NightDuty
 from sim.desk.outbound import OutboundTask, SimpleOutboundExecutor
-from sim.desk.return_visits import Sampler, due_rule, exclusion, performer
+from sim.desk.return_visits import Sampler
 from sim.desk.accounting import call_accounting
 from sim.desk.store import ConservationError, TicketStore
 from sim.desk.tickets import Ticket
+from sim.desk.visits import VisitFlows
 
 
-class DeskLayer:
+class DeskLayer(ComplaintFlows, VisitFlows):
     def __init__(self, env: simpy.Environment, rules: DeskRules | None, rng: np.random.Generator,
                  store: TicketStore | None, outbound=None, start_weekday: int = 0):
         self.env = env
@@ -261,35 +264,6 @@ class DeskLayer:
         tk.transition("resolved", self.env.now)
         self.after_resolved(tk)
 
-    def _complaint(self, tk: Ticket):
-        env, cr = self.env, self.rules.complaints
-        home = "developer_liaison" if tk.complaint_class == 2 else "customer_service"
-        tk.transition("assigned", env.now, department=home, complaint_class=tk.complaint_class)
-        for target, rule in dl.escalations(tk):
-            env.process(self._escalate(tk, target, rule))
-        cs = self.depts["customer_service"]
-        yield from cs.work(self.work_time(self.rules.flows["complaint"].work_mean_s),
-                           on_start=lambda t: tk.transition("in_progress", t))
-        tk.note("responded", env.now)
-        for rule in dl.response_rules(tk):
-            tk.meet(rule, env.now)
-        yield from self._complaint_resolution(tk, first=True)
-
-    def _complaint_resolution(self, tk: Ticket, first: bool):
-        env, cr = self.env, self.rules.complaints
-        if tk.complaint_class == 2:
-            yield from self.depts["developer_liaison"].work(self.work_time(1800.0))
-            tk.note("developer_notified", env.now)
-            yield env.timeout(float(self.rng_work.exponential(cr.class2_developer_days * DAY_S)))
-        elif tk.complaint_class == 3:
-            tk.note("reported_external", env.now)
-        scale = 1.0 if first else 0.5
-        yield env.timeout(float(self.rng_work.exponential(cr.resolve_mean_days[tk.severity] * DAY_S * scale)))
-        yield from self.depts["customer_service"].work(self.work_time(900.0))
-        tk.meet(dl.resolution_rule(tk), env.now)
-        tk.transition("resolved", env.now)
-        self.after_resolved(tk, force_visit=not first)
-
     def _rework(self, tk: Ticket):
         """Reopened ticket: assigned again and worked again."""
         tk.transition("assigned", self.env.now, reason="reopened")
@@ -307,151 +281,3 @@ class DeskLayer:
                                  on_start=lambda t: tk.transition("in_progress", t))
             tk.transition("resolved", self.env.now)
             self.after_resolved(tk, force_visit=True)
-
-    def _escalate(self, tk: Ticket, target: str, rule: str):
-        """Reception escalation (major -> director, important -> department head) once a handler does it."""
-        yield from self.depts["customer_service"].work(
-            float(self.rng_work.exponential(self.rules.complaints.escalation_work_s)))
-        if tk.is_open:
-            self.escalate(tk, target, rule, self.env.now)
-            tk.meet(rule, self.env.now)
-
-    def escalate(self, tk: Ticket, target: str | None, rule: str, t: float) -> bool:
-        """Move ``tk`` up to ``target`` (None: the next level) if that is higher than where it is; a ticket
-        reaching the general manager gets his deadline. Returns whether it moved."""
-        to = dl.climb(tk.level, target)
-        if to is None:
-            return False
-        tk.level = to
-        tk.note("escalated", t, to=to, rule=rule)
-        if to == "general_manager":
-            tk.set_deadline("general_manager_resolved", dl.rule_due(self.rules, self.cal,
-                                                                    "general_manager_resolved", t))
-        return True
-
-    def _watch_deadline(self, tk: Ticket, name: str, due: float) -> None:
-        self.env.process(self._overdue_watch(tk, name, due))
-
-    def _overdue_watch(self, tk: Ticket, name: str, due: float):
-        """Every deadline with an owner: when it passes unmet the ticket goes one level up."""
-        yield self.env.timeout(max(0.0, due - self.env.now))
-        if tk.is_open and name not in tk.met:
-            if not self.escalate(tk, None, f"overdue:{name}", self.env.now):
-                tk.note("overdue_at_top", self.env.now, rule=name, level=tk.level)
-
-    # ---- call-backs and return visits ------------------------------------------------------------------------
-    def _callback(self, tk: Ticket) -> None:
-        cb = self.rules.callbacks
-        t = self.env.now
-        due = dl.rule_due(self.rules, self.cal, "inquiry_callback", t)
-        tk.set_deadline("inquiry_callback", due)
-        agreed = self.cal.next_day_desk(t + float(self.rng_work.exponential(cb.agreed_mean_s)))
-        tk.note("callback_promised", t, agreed_s=round(agreed))
-        tk.transition("assigned", t, department="desk")
-        self._call_attempt(tk, "callback", agreed, due, cb.talk_s, 1)
-
-    def _call_attempt(self, tk: Ticket, kind: str, ready: float, due: float, talk_mean: float, attempt: int):
-        rv = self.rules.return_visits
-
-        def on_done(task, finish_s):
-            reached = bool(self.rng_out.random() < rv.reach_prob)
-            task.outcome = "reached" if reached else "unreached"
-            if kind == "callback":
-                if reached or attempt >= rv.max_attempts:
-                    tk.meet("inquiry_callback", finish_s)
-                    tk.transition("in_progress", finish_s)
-                    tk.transition("resolved", finish_s)
-                    tk.transition("closed", finish_s, outcome="answered" if reached else "unreached")
-                    return
-            else:
-                tk.note("return_visit_call", finish_s, attempt=attempt, reached=reached)
-                if reached:
-                    tk.meet(due_rule(tk), finish_s)
-                    p = rv.dissatisfied_prob.get(tk.type, 0.0)
-                    if self.rng_out.random() < p:
-                        tk.transition("reopened", finish_s, reason="dissatisfied")
-                        self.env.process(self._rework(tk))
-                    else:
-                        tk.transition("closed", finish_s, outcome="satisfied")
-                    return
-                if attempt >= rv.max_attempts:
-                    tk.transition("closed", finish_s, outcome="unreached")
-                    return
-            nxt = self.cal.next_day_desk(finish_s + rv.retry_after_s)
-            self._call_attempt(tk, kind, nxt, due, talk_mean, attempt + 1)
-
-        self.submit(tk, kind, ready, due, self.work_time(talk_mean), on_done, attempt=attempt,
-                    performer=performer(tk) if kind == "return_visit" else "agent")
-
-    def after_resolved(self, tk: Ticket, force_visit: bool = False) -> None:
-        """Return visit (sampled, with exclusions) or close."""
-        t = self.env.now
-        self._forget_problem(tk)
-        reason = exclusion(tk)
-        if reason == "not_applicable":
-            tk.transition("closed", t, outcome="resolved")
-            return
-        if reason is not None:
-            tk.note("return_visit_skipped", t, reason=reason)
-            tk.transition("closed", t, outcome="resolved")
-            return
-        if force_visit:
-            self._visit(tk, t, repeat=True)
-            return
-        chosen = self.sampler.offer(tk, t, self.cal.month_of(t))
-        if chosen is not None:
-            self._decided(tk, t, chosen)
-
-    def _forget_problem(self, tk: Ticket) -> None:
-        """A resolved complaint no longer absorbs contacts about its problem."""
-        pid = self._problem_of.pop(tk.id, None)
-        if pid is not None and self._open_problem.get(pid) is tk:
-            del self._open_problem[pid]
-
-    def _decided(self, tk: Ticket, resolved_s: float, chosen: bool) -> None:
-        if chosen:
-            self._visit(tk, resolved_s, repeat=False)
-        else:
-            tk.note("return_visit_not_sampled", self.env.now, period=self.cal.month_of(resolved_s))
-            tk.transition("closed", self.env.now, outcome="resolved")
-
-    def _daily_selection(self):
-        """Daily return-visit selection (period_minimum sampling) at ``return_visits.selection_time``."""
-        at = clock_s(self.rules.return_visits.selection_time)
-        while True:
-            d = self.cal.day_of(self.env.now)
-            nxt = d * DAY_S + at
-            if nxt <= self.env.now:
-                nxt += DAY_S
-            yield self.env.timeout(nxt - self.env.now)
-            for tk, resolved_s, chosen in self.sampler.draw():
-                self._decided(tk, resolved_s, chosen)
-
-    def _visit(self, tk: Ticket, resolved_s: float, repeat: bool) -> None:
-        tk.note("return_visit_sampled", self.env.now, performer=performer(tk), repeat=repeat,
-                period=self.cal.month_of(resolved_s))
-        if tk.type == "repair" and tk.repair_kind == "leak":
-            self.env.process(self._leak_test_then_visit(tk, resolved_s))
-        else:
-            self._schedule_visit(tk, resolved_s)
-
-    def _leak_test_then_visit(self, tk: Ticket, resolved_s: float):
-        yield self.env.timeout(max(0.0, resolved_s + self.rules.repairs.leak_test_delay_s - self.env.now))
-        tk.note("leak_test", self.env.now)
-        self._schedule_visit(tk, self.env.now)
-
-    def _schedule_visit(self, tk: Ticket, start_s: float) -> None:
-        rule = due_rule(tk)
-        due = dl.rule_due(self.rules, self.cal, rule, start_s)
-        tk.set_deadline(rule, due)
-        tk.transition("return_visit", self.env.now)
-        self._call_attempt(tk, "return_visit", self.cal.next_day_desk(self.env.now), due,
-                           self.rules.return_visits.talk_s, 1)
-
-    # ---- online complaints --------------------------------------------------------------------------------------
-    def _online_complaints(self):
-        rate = self.rules.complaints.online_per_day / DAY_S
-        while True:
-            yield self.env.timeout(float(self.rng_online.exponential(1.0 / rate)))
-            call = {"call_type": "complaint", "online": True, "caller_id": None, "call_id": None}
-            self.ticket_from_call(call, self.env.now, "online")
