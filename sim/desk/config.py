@@ -24,14 +24,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.desk.config_added import (CommunityEventRules, CustodialRules, FeeRules, MoveInRules, OngoingDamageRules,
+                                   RenovationRules, ResidentRules, ResultNoticeRules, RoutineRules)
 from staffing.timeofday import clock_seconds as clock_s
 
-TICKET_TYPES = ("inquiry", "repair", "complaint", "fee", "move_in", "other_service")
+TICKET_TYPES = ("inquiry", "repair", "complaint", "fee", "move_in", "renovation", "other_service")
 SEVERITIES = ("minor", "important", "major")
 # common spellings of model call types -> ticket type (``DeskRules.call_type_map`` overrides)
 CALL_TYPE_ALIASES = {
     "fee_payment": "fee", "payment": "fee", "billing": "fee", "fees": "fee",
-    "move-in": "move_in", "movein": "move_in", "renovation": "move_in", "move_in_renovation": "move_in",
+    "move-in": "move_in", "movein": "move_in", "renovations": "renovation",
     "other": "other_service", "other_services": "other_service", "services": "other_service",
     "repair_request": "repair", "repairs": "repair", "complaints": "complaint", "inquiries": "inquiry",
 }
@@ -137,6 +139,14 @@ class DeadlineRules(_Section):
                                                  description="assumption: 'at once' = on site within 1 h")
     dunning_reminder: DeadlineRule = Field(default=_dl(5, "working_days"),
                                            description="assumption: reminder within 5 working days of overdue")
+    result_notice: DeadlineRule = Field(default=_dl(0, "same_day"), description="result told the same day")
+    ongoing_damage_action: DeadlineRule = Field(default=_dl(1, "hours"),
+                                                description="assumption: 'at once' = on site within 1 h")
+    renovation_permit: DeadlineRule = Field(default=_dl(3, "working_days"), description="assumption: permit within "
+                                            "3 working days of the appointment (structural: of the approval)")
+    community_return_visit: DeadlineRule = _dl(30, "days")
+    monthly_summary: DeadlineRule = Field(default=_dl(24, "days"), description="from the month's start: before "
+                                          "the 25th (day index 24)")
     general_manager_resolved: DeadlineRule = Field(
         default=_dl(5, "days"), description="assumption: deadline the general manager sets for a ticket escalated "
                                             "to him (spec: 'set by that manager')")
@@ -188,6 +198,7 @@ def _default_flows() -> dict[str, FlowRules]:
         "complaint": FlowRules(department="customer_service", work_mean_s=1800),
         "fee": FlowRules(department="billing", lead_mean_s=0, work_mean_s=900),
         "move_in": FlowRules(department="reception", lead_mean_s=2 * 86400, slot_s=3600, work_mean_s=2700),
+        "renovation": FlowRules(department="reception", lead_mean_s=86400, slot_s=3600, work_mean_s=1800),
         "other_service": FlowRules(department="services", lead_mean_s=86400, slot_s=7200, work_mean_s=3600),
     }
 
@@ -319,6 +330,8 @@ class DunningRules(_Section):
     pay_after_home_visit: float = Field(default=0.5, ge=0, le=1)
     home_visit_department: str = "customer_service"
     home_visit_s: float = Field(default=1800.0, gt=0)
+    key_resident_share: float = Field(default=0.1, ge=0, le=1, description="assumption: key residents (older, "
+                                      "long-term) among the overdue: reminded by a visit, not phone/SMS")
 
 
 class OutboundRules(_Section):
@@ -341,6 +354,19 @@ class DeskRules(_Section):
     callbacks: CallbackRules = CallbackRules()
     dunning: DunningRules = DunningRules()
     outbound: OutboundRules = OutboundRules()
+    result_notice: ResultNoticeRules = ResultNoticeRules()
+    residents: ResidentRules = ResidentRules()
+    ongoing_damage: OngoingDamageRules = OngoingDamageRules()
+    move_in: MoveInRules = MoveInRules()
+    renovation: RenovationRules = RenovationRules()
+    fees: FeeRules = FeeRules()
+    custodial: CustodialRules = CustodialRules()
+    routine: RoutineRules = RoutineRules()
+    community: CommunityEventRules = CommunityEventRules()
+    call_type_split: dict[str, dict[str, float]] = Field(
+        default={"move_in_renovation": {"move_in": 0.5, "renovation": 0.5}},
+        description="model call type -> {ticket type: probability}: a call type covering several ticket types "
+                    "(assumption: move-in and renovation calls are half and half)")
     call_type_map: dict[str, str] = Field(
         default={}, description="model call type -> ticket type, for call types not named like a ticket type")
     unknown_call_type: Literal["inquiry", "other_service", "error"] = Field(
@@ -379,15 +405,31 @@ class DeskRules(_Section):
         for need in ("customer_service", "developer_liaison", self.dunning.home_visit_department):
             if need not in self.departments:
                 raise ValueError(f"desk.departments must define {need!r}")
+        for k, split in self.call_type_split.items():
+            if (any(v not in TICKET_TYPES or p < 0 for v, p in split.items())
+                    or abs(sum(split.values()) - 1) > 1e-9):
+                raise ValueError(f"desk.call_type_split[{k!r}]: ticket types {TICKET_TYPES} with probabilities "
+                                 f">= 0 summing to 1; got {split}")
+        for need in (self.routine.department, self.custodial.department):
+            if need not in self.departments:
+                raise ValueError(f"desk.departments must define {need!r} (routine/custodial work)")
         for k, v in self.call_type_map.items():
             if v not in TICKET_TYPES:
                 raise ValueError(f"desk.call_type_map[{k!r}] = {v!r}; allowed {TICKET_TYPES}")
         return self
 
-    def ticket_type(self, call_type: str) -> str:
-        """Ticket type of a model call type (mapping, identity, then ``unknown_call_type``)."""
+    def ticket_type(self, call_type: str, u: float | None = None) -> str:
+        """Ticket type of a model call type (mapping, split by ``u`` ~ U(0, 1) (default 0.5), identity, alias, then
+        ``unknown_call_type``)."""
         if call_type in self.call_type_map:
             return self.call_type_map[call_type]
+        if call_type in self.call_type_split:
+            acc, u = 0.0, 0.5 if u is None else u
+            for ttype, p in self.call_type_split[call_type].items():
+                acc += p
+                if u < acc:
+                    return ttype
+            return ttype
         if call_type in TICKET_TYPES:
             return call_type
         if call_type in CALL_TYPE_ALIASES:

@@ -26,18 +26,21 @@ from sim.desk.outbound import OutboundTask, SimpleOutboundExecutor
 from sim.desk.return_visits import Sampler
 from sim.desk.accounting import call_accounting
 from sim.desk.store import ConservationError, TicketStore
+from sim.desk.paperwork import PaperworkFlows
 from sim.desk.tickets import Ticket
 from sim.desk.visits import VisitFlows
 
 
-class DeskLayer(ComplaintFlows, VisitFlows):
+class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
     def __init__(self, env: simpy.Environment, rules: DeskRules | None, rng: np.random.Generator,
                  store: TicketStore | None, outbound=None, start_weekday: int = 0):
         self.env = env
         self.rules = rules = rules or DeskRules()
         self.cal = Calendar(rules.calendar, start_weekday)
         (self.rng_attr, self.rng_work, self.rng_rv, self.rng_dun, self.rng_night, self.rng_out,
-         self.rng_online) = rng.spawn(7)
+         self.rng_online, rng_added) = rng.spawn(8)
+        # streams of the rules added in the second reading (the first seven are unchanged by their presence)
+        self.rng_paper, self.rng_notice, self.rng_resident, self.rng_routine = rng_added.spawn(4)
         self.store = store
         if store is not None:
             store.set_meta("desk_rules", rules.model_dump_json())
@@ -58,6 +61,7 @@ class DeskLayer(ComplaintFlows, VisitFlows):
         self._problem_of: dict[int, int] = {}
         self.duplicates = 0
         self.calls_received: list[int] = []
+        self._resolved_events: dict[int, simpy.Event] = {}
         self.night = NightDuty(self)
         self.dunning = Dunning(self)
         env.process(self._flusher())
@@ -71,8 +75,16 @@ class DeskLayer(ComplaintFlows, VisitFlows):
         self._dirty[ticket.id] = ticket
         if ev is not None:
             self._events.append(ev)
-            if ev.to_state == "resolved" and "general_manager_resolved" in ticket.due:
-                ticket.meet("general_manager_resolved", ev.t_s)
+            if ev.to_state == "resolved":
+                if "general_manager_resolved" in ticket.due:
+                    ticket.meet("general_manager_resolved", ev.t_s)
+                evt = self._resolved_events.pop(ticket.id, None)
+                if evt is not None:
+                    evt.succeed(ev.t_s)
+
+    def resolved_event(self, tk: Ticket) -> simpy.Event:
+        """Event fired when ``tk`` is next resolved."""
+        return self._resolved_events.setdefault(tk.id, self.env.event())
 
     def new_ticket(self, ttype: str, t: float, source: str, log: dict | None = None, **attrs) -> Ticket:
         """Create and log a ticket (first event 'logged', ``log`` added to its detail) with its initial
@@ -192,9 +204,17 @@ class DeskLayer(ComplaintFlows, VisitFlows):
             return self.night.on_call(call)
         return self.ticket_from_call(call, self.env.now, "call")
 
+    def ticket_type_of(self, call: dict) -> str:
+        """Ticket type of a call, drawn once (``call_type_split``) and kept in the call record."""
+        if "ticket_type" not in call:
+            ct = str(call["call_type"])
+            u = float(self.rng_paper.random()) if ct in self.rules.call_type_split else None
+            call["ticket_type"] = self.rules.ticket_type(ct, u)
+        return call["ticket_type"]
+
     def ticket_from_call(self, call: dict, t: float, source: str, urgent: bool = False,
                          log: dict | None = None) -> Ticket | None:
-        ttype = self.rules.ticket_type(str(call["call_type"]))
+        ttype = self.ticket_type_of(call)
         caller = call.get("caller_id")
         caller = None if caller is None else int(caller)          # numpy ints -> int (sqlite binding)
         call_id = None if call.get("call_id") is None else int(call["call_id"])
@@ -232,9 +252,15 @@ class DeskLayer(ComplaintFlows, VisitFlows):
                 tk.transition("closed", t, outcome="answered")
             else:
                 self._callback(tk)
-        elif tk.type in ("fee",) and resolved_on_call:
+        elif tk.type == "fee" and self.rng_paper.random() < self.rules.fees.home_collection_share:
+            self.env.process(self._home_collection(tk))
+        elif tk.type == "fee" and resolved_on_call:
             tk.transition("resolved", t, how="on_call")
             tk.transition("closed", t, outcome="paid")
+        elif tk.type == "move_in":
+            self.env.process(self._move_in(tk))
+        elif tk.type == "renovation":
+            self.env.process(self._renovation(tk))
         elif tk.type == "repair" and tk.urgent:
             self.env.process(self.night.urgent_visit(tk))
         else:

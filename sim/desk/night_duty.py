@@ -22,7 +22,7 @@ class NightDuty:
     def on_call(self, call: dict):
         """A call logged by night duty: urgent repair -> ticket and dispatch now; else held for hand-over."""
         lay = self.layer
-        ttype = lay.rules.ticket_type(str(call["call_type"]))
+        ttype = lay.ticket_type_of(call)
         if ttype == "repair":
             urgent = call.get("urgent")
             if urgent is None:
