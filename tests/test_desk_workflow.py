@@ -79,7 +79,8 @@ def test_return_visit_rate_and_exclusions_end_to_end(rv_run):
     assert len(elig) > 150 and within_binomial(k, len(elig), 0.5)
     repairs = t[(t["type"] == "repair")]
     rep_resolved = set(ev.loc[(ev["to_state"] == "resolved"), "ticket_id"]) & set(repairs["id"])
-    assert rep_resolved and rep_resolved <= sampled
+    refused = set(skipped[skipped == "reason=do_not_visit"].index)      # residents who refused visits
+    assert rep_resolved and rep_resolved - refused <= sampled
 
 
 def test_repair_return_visit_deadlines_by_kind(rv_run):

@@ -2,7 +2,9 @@
 
 A complaint is assigned to customer service (class 2: the developer liaison writes to the developer), escalated
 on reception by severity (major -> director, important -> department head), answered, resolved after a
-severity-dependent delay. Escalation (``escalate``) only climbs the ladder of ``deadlines.LADDER``; every
+severity-dependent delay (a written reply first when a higher office asked for one); the resident is told the
+result the same day (``_result_notice``, an outbound call) before the return-visit decision. Invalid complaints
+are explained and closed without handling. Escalation (``escalate``) only climbs the ladder of ``deadlines.LADDER``; every
 deadline set on any ticket is watched and moves its ticket one level up when it passes unmet. Times in seconds.
 """
 from __future__ import annotations
@@ -13,7 +15,8 @@ from sim.desk.tickets import Ticket
 
 
 class ComplaintFlows:
-    """Mixin: needs ``env``, ``rules``, ``cal``, ``depts``, ``rng_work``, ``work_time`` and ``after_resolved``."""
+    """Mixin: needs ``env``, ``rules``, ``cal``, ``depts``, ``rng_work``, ``rng_notice``, ``work_time``, ``submit``
+    and ``after_resolved``."""
 
     def _complaint(self, tk: Ticket):
         env, cr = self.env, self.rules.complaints
@@ -40,9 +43,44 @@ class ComplaintFlows:
         scale = 1.0 if first else 0.5
         yield env.timeout(float(self.rng_work.exponential(cr.resolve_mean_days[tk.severity] * DAY_S * scale)))
         yield from self.depts["customer_service"].work(self.work_time(900.0))
+        if tk.written_reply:
+            yield from self.depts["customer_service"].work(self.work_time(self.rules.residents.written_reply_s))
+            tk.note("written_reply", env.now)
         tk.meet(dl.resolution_rule(tk), env.now)
         tk.transition("resolved", env.now)
-        self.after_resolved(tk, force_visit=not first)
+        self._result_notice(tk, force_visit=not first)
+
+    def _result_notice(self, tk: Ticket, force_visit: bool) -> None:
+        """Same-day result notice (outbound call; SMS after an unreached call), then the return-visit decision.
+        Anonymous complainants cannot be told."""
+        resolved_s = self.env.now
+        if not self.rules.result_notice.enabled or tk.anonymous:
+            self.after_resolved(tk, force_visit)
+            return
+        due = dl.rule_due(self.rules, self.cal, "result_notice", resolved_s)
+        tk.set_deadline("result_notice", due)
+
+        def on_done(task, finish_s):
+            reached = bool(self.rng_notice.random() < self.rules.return_visits.reach_prob)
+            task.outcome = "reached" if reached else "unreached"
+            tk.note("result_notice", finish_s, how="call" if reached else "sms_after_call")
+            tk.meet("result_notice", finish_s)
+            self.after_resolved(tk, force_visit, resolved_s=resolved_s)
+
+        self.submit(tk, "result_notice", self.cal.next_day_desk(resolved_s), due,
+                    self.work_time(self.rules.result_notice.talk_s), on_done)
+
+    def _invalid_complaint(self, tk: Ticket):
+        """Invalid complaint: explained and closed without handling (outcome 'invalid', counted separately)."""
+        env = self.env
+        tk.transition("assigned", env.now, department="customer_service", invalid=True)
+        yield from self.depts["customer_service"].work(self.work_time(self.rules.residents.explain_s),
+                                                       on_start=lambda t: tk.transition("in_progress", t))
+        tk.note("responded", env.now, how="explanation")
+        for rule in dl.response_rules(tk):
+            tk.meet(rule, env.now)
+        tk.transition("resolved", env.now, how="invalid")
+        self.after_resolved(tk)
 
     def _escalate(self, tk: Ticket, target: str, rule: str):
         """Reception escalation (major -> director, important -> department head) once a handler does it."""

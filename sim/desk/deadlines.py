@@ -4,6 +4,7 @@
 - major: to the centre director the same day, clear answer within 2 days, resolved within 10 days;
 - important: escalated to the department head within 1 hour, resolved within 3 days;
 - minor: resolved within 2 days;
+- invalid complaints: only the response (the explanation);
 - inquiries not answered on the call: call-back (assumption: 1 working day);
 - urgent night repairs: on site "at once" (assumption: 1 hour); day repairs: technician at the agreed slot.
 Escalation ladder (``LADDER``): supervisor -> department head -> director -> general manager. It only climbs:
@@ -52,6 +53,8 @@ def initial_deadlines(ticket, rules: DeskRules, cal: Calendar) -> dict[str, floa
     if ticket.type == "complaint":
         resp = "complaint_response_online" if ticket.online else "complaint_response"
         out[resp] = rule_due(rules, cal, resp, t)
+        if ticket.invalid:                 # explained and closed: only the response is owed
+            return out
         sev = ticket.severity or "minor"
         if sev == "major":
             out["major_director"] = rule_due(rules, cal, "major_director", t)

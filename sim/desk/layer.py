@@ -62,6 +62,7 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
         self.duplicates = 0
         self.calls_received: list[int] = []
         self._resolved_events: dict[int, simpy.Event] = {}
+        self.do_not_visit: set[int] = set()            # caller ids of residents who refused return visits
         self.night = NightDuty(self)
         self.dunning = Dunning(self)
         env.process(self._flusher())
@@ -182,10 +183,13 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
             a["anonymous"] = bool(call.get("anonymous", r.random() < cr.anonymous_share))
             a["sensitive"] = bool(call.get("sensitive", r.random() < cr.sensitive_share))
             a["online"] = bool(call.get("online", False))
+            res, rr = self.rng_resident, c.residents
+            a["invalid"] = bool(call.get("invalid", res.random() < rr.invalid_share))
+            a["written_reply"] = bool(call.get("written_reply", res.random() < rr.written_reply_share))
             # on the spot only for minor complaints the centre itself can settle: class 2 (developer) needs a
             # written notice, whatever was said on the call
             a["on_spot"] = (bool(call.get("resolved", False)) and a["severity"] == "minor"
-                            and a["complaint_class"] != 2)
+                            and a["complaint_class"] != 2 and not a["invalid"])
         elif ttype == "repair":
             kinds = list(c.repairs.repair_kind_probs)
             a["repair_kind"] = call.get("repair_kind") or kinds[r.choice(len(kinds),
@@ -237,12 +241,15 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
     def start(self, tk: Ticket, resolved_on_call: bool) -> None:
         t = self.env.now
         if tk.type == "complaint":
-            if tk.on_spot:
+            if tk.invalid:
+                self.env.process(self._invalid_complaint(tk))
+            elif tk.on_spot:
                 for rule in dl.response_rules(tk):
                     tk.meet(rule, t)
                 tk.note("responded", t, how="on_spot")
                 tk.meet(dl.resolution_rule(tk), t)
                 tk.transition("resolved", t, how="on_spot")
+                tk.note("result_notice", t, how="on_call")
                 self.after_resolved(tk)
             else:
                 self.env.process(self._complaint(tk))

@@ -1,7 +1,9 @@
 """Return visits (spec §Return visits): who is eligible, sampling at the configured rate, deadline rule, performer.
 
 Complaints: at least ``complaint_rate`` (spec: >= 50 %) of eligible complaints per reporting period, due 3 days after
-resolution; never for anonymous complaints, complaints resolved on the spot, or sensitive cases.
+resolution; never for anonymous complaints, complaints resolved on the spot, sensitive cases, complaints where a
+higher office only asks for a written reply, invalid complaints, or residents who refused return visits
+(do-not-visit flag, set when a reached resident refuses).
 Repairs: rate ``repair_rate`` (default 100 %), due 2 days (safety), 3 days after the leak test (leak), 2 days
 (other). After a reopen the return visit is always made (a dissatisfied resident must be called again).
 """
@@ -16,20 +18,26 @@ from sim.desk.config import ReturnVisitRules
 PERFORMER = {"minor": "assistant", "important": "supervisor", "major": "manager"}
 
 
-def exclusion(ticket) -> str | None:
+def exclusion(ticket, do_not_visit: frozenset | set = frozenset()) -> str | None:
     """Reason this ticket may not get a return visit, or None if eligible. Only complaints and repairs get
-    return visits ('not_applicable' for other types)."""
+    return visits ('not_applicable' for other types). ``do_not_visit``: caller ids of residents who refused
+    return visits (never called again for them)."""
+    if ticket.type not in ("complaint", "repair"):
+        return "not_applicable"
     if ticket.type == "complaint":
+        if ticket.invalid:
+            return "not_applicable"
         if ticket.anonymous:
             return "anonymous"
         if ticket.on_spot:
             return "on_spot"
         if ticket.sensitive:
             return "sensitive"
-        return None
-    if ticket.type == "repair":
-        return None
-    return "not_applicable"
+        if ticket.written_reply:
+            return "written_reply"
+    if ticket.caller_id is not None and ticket.caller_id in do_not_visit:
+        return "do_not_visit"
+    return None
 
 
 def due_rule(ticket) -> str:

@@ -55,6 +55,8 @@ class Ticket:
     online: bool = False
     repair_kind: str | None = None
     urgent: bool = False
+    invalid: bool = False          # invalid complaint: explained and closed (outcome 'invalid')
+    written_reply: bool = False    # a higher office only asks for a written reply (no return visit)
     state: str | None = None
     closed_s: float | None = None
     outcome: str | None = None

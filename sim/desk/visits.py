@@ -42,6 +42,9 @@ class VisitFlows:
                 tk.note("return_visit_call", finish_s, attempt=attempt, reached=reached)
                 if reached:
                     tk.meet(due_rule(tk), finish_s)
+                    if tk.caller_id is not None and self.rng_resident.random() < self.rules.residents.refuse_visit_prob:
+                        self.do_not_visit.add(tk.caller_id)
+                        tk.note("do_not_visit", finish_s, caller_id=tk.caller_id)
                     p = rv.dissatisfied_prob.get(tk.type, 0.0)
                     if self.rng_out.random() < p:
                         tk.transition("reopened", finish_s, reason="dissatisfied")
@@ -58,17 +61,19 @@ class VisitFlows:
         self.submit(tk, kind, ready, due, self.work_time(talk_mean), on_done, attempt=attempt,
                     performer=performer(tk) if kind == "return_visit" else "agent")
 
-    def after_resolved(self, tk: Ticket, force_visit: bool = False) -> None:
-        """Return visit (sampled, with exclusions) or close."""
-        t = self.env.now
+    def after_resolved(self, tk: Ticket, force_visit: bool = False, resolved_s: float | None = None) -> None:
+        """Return visit (sampled, with exclusions) or close. ``resolved_s``: resolution time when earlier than
+        now (a result notice came first); visit deadlines and reporting periods count from it."""
+        now = self.env.now
+        t = now if resolved_s is None else resolved_s
         self._forget_problem(tk)
-        reason = exclusion(tk)
+        reason = exclusion(tk, self.do_not_visit)
         if reason == "not_applicable":
-            tk.transition("closed", t, outcome="resolved")
+            tk.transition("closed", now, outcome="invalid" if tk.invalid else "resolved")
             return
         if reason is not None:
-            tk.note("return_visit_skipped", t, reason=reason)
-            tk.transition("closed", t, outcome="resolved")
+            tk.note("return_visit_skipped", now, reason=reason)
+            tk.transition("closed", now, outcome="resolved")
             return
         if force_visit:
             self._visit(tk, t, repeat=True)
