@@ -21,7 +21,7 @@ def at(day, hh, mm=0):
 
 
 def quiet(**kw):
-    return DeskRules(dunning={"households": 0}, **kw)
+    return DeskRules(dunning={"households": 0}, routine={"enabled": False}, **kw)
 
 
 # ---- defect 1: no call is lost -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ def at(day, hh, mm=0):
 
 def quiet_rules(**complaints):
     """Rules with no dunning background work; complaint overrides for determinism."""
-    return DeskRules(dunning={"households": 0}, complaints=complaints)
+    return DeskRules(dunning={"households": 0}, routine={"enabled": False}, complaints=complaints)
 
 
 def run_calls(calls, until, rules=None, seed=0):

@@ -82,9 +82,15 @@ class Dunning:
         tk.transition("assigned", env.now, stage="reminder" if notice_s is None else "backlog")
         if notice_s is None:
             tk.set_deadline("dunning_reminder", dl.rule_due(lay.rules, lay.cal, "dunning_reminder", env.now))
-            done = env.event()
-            self._reminder(tk, 1, done)
-            notice_s = yield done
+            if lay.rng_resident.random() < r.key_resident_share:     # key resident: a visit, not a call
+                tk.note("key_resident", env.now)
+                yield from lay.depts[r.home_visit_department].work(lay.work_time(r.home_visit_s))
+                tk.note("reminder", env.now, channel="visit")
+                notice_s = env.now
+            else:
+                done = env.event()
+                self._reminder(tk, 1, done)
+                notice_s = yield done
             tk.meet("dunning_reminder", notice_s)
             tk.transition("in_progress", env.now, stage="reminded")
             if self.rng.random() < r.pay_after_reminder:

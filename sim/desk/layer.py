@@ -27,6 +27,7 @@ from sim.desk.return_visits import Sampler
 from sim.desk.accounting import call_accounting
 from sim.desk.store import ConservationError, TicketStore
 from sim.desk.paperwork import PaperworkFlows
+from sim.desk.routine import ScheduledWork
 from sim.desk.tickets import Ticket
 from sim.desk.visits import VisitFlows
 
@@ -65,6 +66,7 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
         self.do_not_visit: set[int] = set()            # caller ids of residents who refused return visits
         self.night = NightDuty(self)
         self.dunning = Dunning(self)
+        self.scheduled = ScheduledWork(self)
         env.process(self._flusher())
         if rules.return_visits.sampling == "period_minimum":
             env.process(self._daily_selection())
