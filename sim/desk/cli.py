@@ -70,6 +70,7 @@ def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bo
             body = m[key].to_string() if len(m[key]) else "(none)"
             out.append(f"\n== {title}\n{body}")
         out.append(f"\nreopen rate: {100 * m['reopen_rate']:.2f} %")
+        out.append(f"invalid complaints (explained, closed without handling): {m['invalid_complaints']}")
         b = m["backlog"]
         out.append(f"\n== backlog (open tickets every {backlog_step_h:g} h)\n{b.to_string(index=False)}")
         if not monthly.empty:

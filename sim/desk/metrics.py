@@ -138,6 +138,7 @@ def ticket_metrics(conn: sqlite3.Connection, end_s: float | None = None, backlog
     res["complaints"] = (c.astype({"complaint_class": int}).groupby(["complaint_class", "severity"]).size()
                          .rename("tickets").reset_index()
                          if not c.empty else pd.DataFrame(columns=["complaint_class", "severity", "tickets"]))
+    res["invalid_complaints"] = int(((t["type"] == "complaint") & (t["outcome"] == "invalid")).sum())
     res["deadlines"] = deadline_compliance(conn, end_s)
     esc = pd.read_sql("SELECT detail FROM events WHERE kind='escalated'", conn)
     det = _detail(esc["detail"])
@@ -181,6 +182,7 @@ def summary_frame(conn: sqlite3.Connection, end_s: float | None = None) -> pd.Da
     v["desk.tickets.open_at_end"] = float(m["by_type"]["open"].sum())
     for _, row in m["complaints"].iterrows():
         v[f"desk.complaints.class{int(row['complaint_class'])}.{row['severity']}"] = row["tickets"]
+    v["desk.complaints.invalid"] = m["invalid_complaints"]
     for rule, row in m["deadlines"].iterrows():
         v[f"desk.deadline.{rule}.on_time_pct"] = row["on_time_pct"]
         v[f"desk.deadline.{rule}.mean_lateness_h"] = row["mean_lateness_h"]

@@ -59,6 +59,7 @@ def monthly_complaint_summary(conn: sqlite3.Connection) -> pd.DataFrame:
         r["closed_unreached"] = int((closed & (g["outcome"] == "unreached")).sum())
         r["closed_no_visit"] = int((closed & (g["outcome"] == "resolved") & (g["on_spot"] != 1)).sum())
         r["still_open"] = int((~closed).sum())
+        r["invalid"] = int((closed & (g["outcome"] == "invalid")).sum())
         r["reopened"] = int((g["reopens"] > 0).sum())
         r["duplicate_contacts"] = int(dup["ticket_id"].isin(g["id"]).sum())
         dm = d[d["month"] == m]
