@@ -50,14 +50,18 @@ def test_four_weeks_initial_deadlines_recomputed(four_weeks):
         d = pd.read_sql("SELECT ticket_id, rule, due_s FROM deadlines", conn)
         due = {(r.ticket_id, r.rule): r.due_s for r in d.itertuples()}
         req = {r[0] for r in conn.execute("SELECT ticket_id FROM events WHERE kind='resident_requested_time'")}
+        invalid = {r[0] for r in conn.execute("SELECT ticket_id FROM events WHERE to_state='assigned' "
+                                              "AND detail LIKE '%invalid=True%'")}
         assert len(t) > 200
         for row in t.itertuples():
             tk = Ticket(id=row.id, type="complaint", created_s=row.created_s, severity=row.severity,
-                        online=bool(row.online))
+                        online=bool(row.online), invalid=row.id in invalid)
             for rule, want in dl.initial_deadlines(tk, rules, cal).items():
                 if rule == "minor_resolved" and row.id in req:
                     continue
                 assert due[(row.id, rule)] == pytest.approx(want), (row.id, rule)
+            if row.id in invalid:
+                assert {r for (i, r) in due if i == row.id} <= {"complaint_response", "complaint_response_online"}
 
 
 def test_four_weeks_ladder_climbs_and_missed_deadlines_escalate(four_weeks):

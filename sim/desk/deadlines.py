@@ -33,7 +33,8 @@ OWNERS = {
     "repair_return_visit_leak": "customer_service", "repair_return_visit_other": "customer_service",
     "inquiry_callback": "customer_service", "repair_visit_on_time": "maintenance",
     "urgent_repair_dispatch": "night_duty", "dunning_reminder": "billing", "result_notice": "customer_service",
-    "move_in_reinspection": "reception", "renovation_permit": "reception",
+    "ongoing_damage_action": "night_duty", "renovation_permit": "reception",
+    "community_return_visit": "customer_service", "monthly_summary": "customer_service",
 }
 
 

@@ -97,7 +97,9 @@ def return_visit_stats(conn: sqlite3.Connection, rules: DeskRules | None = None)
             "type": ttype, "required_rate": required[ttype], "eligible": eligible, "sampled": sampled,
             "achieved_rate": sampled / eligible if eligible else np.nan,
             "excluded_anonymous": reasons.get("anonymous", 0), "excluded_on_spot": reasons.get("on_spot", 0),
-            "excluded_sensitive": reasons.get("sensitive", 0), "visits_due": len(y), "visits_done": int(done.sum()),
+            "excluded_sensitive": reasons.get("sensitive", 0),
+            "excluded_written_reply": reasons.get("written_reply", 0),
+            "excluded_do_not_visit": reasons.get("do_not_visit", 0), "visits_due": len(y), "visits_done": int(done.sum()),
             "on_time_share": float((y["met_s"] <= y["due_s"]).sum() / done.sum()) if done.any() else np.nan,
         })
     return pd.DataFrame(rows).set_index("type")

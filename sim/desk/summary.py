@@ -18,7 +18,7 @@ from sim.desk.metrics import rules_of, run_end_s
 
 COMPLAINT_RULES = ("complaint_response", "complaint_response_online", "major_director", "major_answer",
                    "major_resolved", "important_escalation", "important_resolved", "minor_resolved",
-                   "complaint_return_visit")
+                   "complaint_return_visit", "result_notice", "ongoing_damage_action")
 
 
 CUTOFF_DAY = 24      # 0-based day of the month: the summary is due before the 25th
