@@ -52,3 +52,37 @@ def test_desk_figures_per_replication_and_pooled():
     k, n = c.execute("SELECT SUM(met_s <= due_s), COUNT(*) FROM deadlines WHERE rule LIKE 'inquiry_callback%' "
                      "AND (met_s IS NOT NULL OR due_s < (SELECT value FROM meta WHERE key='end_t_s'))").fetchone()
     assert per_rep.loc[0, "on_time.inquiry_callback"] == pytest.approx(k / n)
+
+
+def test_tickets_cli_writes_figures_and_checks_the_call_log(tmp_path):
+    import sqlite3
+    from pathlib import Path
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "run"
+    runner = CliRunner()
+    res = runner.invoke(app, ["run", str(root / "scenarios" / "property_centre.toml"), "-r", "2", "-s", "3",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["tickets", str(out), "--csv"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    pooled = pd.read_csv(out / "desk_figures.csv", index_col="figure")
+    per_rep = pd.read_csv(out / "desk_figures_per_replication.csv", index_col="replication")
+    assert list(per_rep.index) == [0, 1] and "outbound.dunning_reminder.calls" in pooled.index
+    shares = pooled[pooled["kind"] == "share"].dropna(subset=["ci_low"])
+    assert ((shares["ci_low"] >= 0) & (shares["ci_high"] <= 1)).all()
+    # a handled call whose ticket disappears is caught against calls.csv.gz
+    conn = sqlite3.connect(out / "tickets.sqlite")
+    tid = conn.execute("SELECT MIN(id) FROM tickets WHERE call_id IS NOT NULL").fetchone()[0]
+    for table, key in (("events", "ticket_id"), ("deadlines", "ticket_id"), ("outbound", "ticket_id"),
+                       ("tickets", "id")):
+        conn.execute(f"DELETE FROM {table} WHERE {key}=?", (tid,))    # the store alone stays consistent
+    conn.commit()
+    conn.close()
+    res = runner.invoke(app, ["tickets", str(out)], env={"COLUMNS": "200"})
+    assert res.exit_code == 1 and "unaccounted 1" in res.output and "events=" in res.output

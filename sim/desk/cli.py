@@ -50,6 +50,7 @@ def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bo
     conn = open_readonly(path)
     try:
         cons = check_conservation(conn, raise_on_error=False)
+        calls = calls_accounting(conn, path.parent) if path.name == STORE_NAME else None
         m = ticket_metrics(conn, backlog_step_s=backlog_step_h * 3600)
         monthly = monthly_complaint_summary(conn)
     finally:
@@ -63,6 +64,11 @@ def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bo
             out.append("WARNING: incomplete store (interrupted run); figures cover the committed part only")
         out.append(f"conservation: created={cons['created']} closed={cons['closed']} open={cons['open']} "
                    f"events={cons['events']} -> {'OK' if cons['ok'] else 'VIOLATED ' + str(cons)}")
+        if calls is not None:
+            out.append(f"calls (calls.csv.gz, replication 0): {calls['handled_calls']} handled = {calls['as_ticket']} "
+                       f"tickets + {calls['duplicate_contact']} duplicate contacts + {calls['pending_handover']} "
+                       f"pending hand-over; unaccounted {calls['unaccounted']} -> "
+                       f"{'OK' if calls['calls_ok'] else 'VIOLATED ' + str(calls)}")
         for title, key in (("tickets by type", "by_type"), ("complaints by class/severity", "complaints"),
                            ("deadline compliance (lateness in hours)", "deadlines"),
                            ("escalations", "escalations"), ("return visits", "return_visits"),
@@ -80,7 +86,22 @@ def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bo
             out.append("\n== desk figures pooled over replications (95 % interval inside the figure's domain; "
                        "shares: on time / evaluated deadlines, visited / eligible)\n" + pooled.to_string())
             out.append(f"\n== desk figures per replication\n{per_rep.T.to_string()}")
-    return "\n".join(out), status == "complete" and cons["ok"]
+    return "\n".join(out), status == "complete" and cons["ok"] and (calls is None or calls["calls_ok"])
+
+
+def calls_accounting(conn, run_dir: Path) -> dict | None:
+    """Every handled call of replication 0 in ``run_dir/calls.csv.gz`` accounted for by the store (None when
+    the run kept no call log or the store is not replication 0's)."""
+    import pandas as pd
+
+    from sim.desk.accounting import call_accounting
+
+    log = Path(run_dir) / "calls.csv.gz"
+    if not log.is_file():
+        return None
+    calls = pd.read_csv(log, usecols=["call_id", "outcome", "replication"])
+    handled = calls.loc[(calls["replication"] == 0) & (calls["outcome"] == "handled"), "call_id"]
+    return call_accounting(conn, handled.astype(int))
 
 
 def register(app: typer.Typer) -> None:
