@@ -114,3 +114,19 @@ def test_four_weeks_dunning_reminders_letters_and_store_conservation(four_weeks)
         assert (both["letter"] - both["reminder"]).sub(r.letter_after_days * D).abs().max() < 1e-6 if len(both) \
             else True
     assert res.summary.loc["desk.outbound.dunning_reminder.agent_hours", "mean"] > 1.0
+
+
+def test_four_weeks_scheduled_work_and_result_notices(four_weeks):
+    _, conns = four_weeks
+    for conn in conns:
+        rules = rules_of(conn)
+        src = dict(conn.execute("SELECT source, COUNT(*) FROM tickets WHERE type IN ('routine', 'custodial_patrol') "
+                                "GROUP BY source").fetchall())
+        assert src["daily_check"] == 28 and src["weekly_return_visit_report"] == 4
+        assert src["weekly"] == 4 * rules.custodial.homes                 # every home once a week
+        # result notices: one per resolved, non-anonymous, valid complaint not settled on the spot, same day
+        n = pd.read_sql("SELECT d.ticket_id, d.due_s, d.met_s, EXISTS(SELECT 1 FROM events e WHERE "
+                        "e.ticket_id=d.ticket_id AND e.to_state='resolved' AND e.t_s >= d.due_s - 86400 AND "
+                        "e.t_s < d.due_s) AS resolved_that_day FROM deadlines d WHERE d.rule LIKE 'result_notice%'",
+                        conn)
+        assert len(n) > 50 and (n["resolved_that_day"] == 1).all() and (n["due_s"] % D == 0).all()

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.desk.metrics import backlog, deadline_compliance, pending_handover_count, return_visit_stats, run_end_s
+from sim.desk.metrics import (DESK_PERFORMERS, backlog, deadline_compliance, pending_handover_count,
+                              return_visit_stats, run_end_s)
 
 LEVEL = 0.95
 
@@ -93,8 +94,6 @@ def replication_figures(conn: sqlite3.Connection) -> dict[str, float]:
     f["backlog.mean_open"] = float(b["open"].mean()) if len(b) else 0.0
     f["backlog.max_open"] = float(b["open"].max()) if len(b) else 0.0
     o = pd.read_sql("SELECT kind, talk_s, role FROM outbound WHERE finish_s IS NOT NULL", conn)
-    from sim.desk.metrics import DESK_PERFORMERS
-
     agents = o[~o["role"].isin(DESK_PERFORMERS)]
     for kind, g in agents.groupby("kind"):
         f[f"outbound.{kind}.calls"] = float(len(g))
