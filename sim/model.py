@@ -258,7 +258,8 @@ class CallCentreModel:
         log = self.log
         return {"call_id": cid, "caller_id": log.caller[cid], "call_type": self.sc.type_names()[log.call_type[cid]],
                 "arrive_s": log.arrive[cid], "answer_s": log.answer[cid], "talk_end_s": log.talk_end[cid],
-                "resolved": resolved, "role": agent.role}
+                "resolved": resolved, "role": agent.role,
+                "problem_id": log.caller[cid]}   # a caller id is one resident's problem: redials and repeats keep it
 
     # ------------------------------------------------------------------ run
     def run(self) -> ModelOutput:

@@ -17,7 +17,7 @@ def at(day, hh, mm=0):
 
 def quiet_rules(**complaints):
     """Rules with no dunning background work; complaint overrides for determinism."""
-    return DeskRules(dunning={"households": 0}, complaints=complaints)
+    return DeskRules(dunning={"households": 0}, routine={"enabled": False}, complaints=complaints)
 
 
 def run_calls(calls, until, rules=None, seed=0):
@@ -119,7 +119,7 @@ def test_online_complaint_4_hours_and_on_spot_resolution():
 def test_repeated_complaint_recorded_once():
     t0 = at(1, 10)
     c = dict(call_type="complaint", severity="important", complaint_class=1, anonymous=False, sensitive=False,
-             caller_id=77)
+             caller_id=77, problem_id=5)
     lay = run_calls([dict(c, t=t0), dict(c, t=t0 + 600)], until=t0 + 1200)
     assert len(lay.tickets) == 1 and lay.duplicates == 1
 

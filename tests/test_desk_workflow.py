@@ -79,7 +79,8 @@ def test_return_visit_rate_and_exclusions_end_to_end(rv_run):
     assert len(elig) > 150 and within_binomial(k, len(elig), 0.5)
     repairs = t[(t["type"] == "repair")]
     rep_resolved = set(ev.loc[(ev["to_state"] == "resolved"), "ticket_id"]) & set(repairs["id"])
-    assert rep_resolved and rep_resolved <= sampled
+    refused = set(skipped[skipped == "reason=do_not_visit"].index)      # residents who refused visits
+    assert rep_resolved and rep_resolved - refused <= sampled
 
 
 def test_repair_return_visit_deadlines_by_kind(rv_run):
@@ -126,7 +127,7 @@ def test_night_calls_handed_over_in_the_morning_urgent_repairs_at_once():
 def test_dunning_stages_counts_and_outcomes():
     rules = DeskRules(dunning={"households": 1000, "overdue_share": 0.1, "grace_days": 1, "letter_after_days": 5,
                                "home_visit_after_days": 3, "pay_after_reminder": 0.3, "pay_after_letter": 0.3,
-                               "pay_delay_mean_days": 1, "sms_share": 0.5})
+                               "pay_delay_mean_days": 1, "sms_share": 0.5, "key_resident_share": 0.0})
     lay = run_calls([], until=at(30, 0), rules=rules, seed=5)
     lay.finish()
     conn = lay.store.conn

@@ -24,6 +24,9 @@ def test_notebooks_are_committed_without_outputs():
 def test_notebook_runs(path, monkeypatch):
     monkeypatch.setenv("ACDSIM_QUICK", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # the kernel must import this checkout's code, not whichever copy is installed
+    root = str(Path(__file__).resolve().parents[1])
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
     book = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(book, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})

@@ -1,4 +1,5 @@
-"""``acdsim tickets RUN_DIR``: summarise a run's ticket store ``RUN_DIR/tickets.sqlite``."""
+"""``acdsim tickets RUN_DIR``: summarise a run's ticket store ``RUN_DIR/tickets.sqlite``, and the desk's figures
+per replication and pooled over every store of the run (``sim.desk.figures``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,6 +7,33 @@ from pathlib import Path
 import typer
 
 STORE_NAME = "tickets.sqlite"
+
+
+def run_stores(run_dir: Path) -> list[Path]:
+    """The run's stores in replication order: tickets.sqlite, tickets_rep1.sqlite, ... (stops at the first gap)."""
+    from sim.desk.hook import store_name
+
+    out, i = [], 0
+    while (Path(run_dir) / store_name(i)).is_file():
+        out.append(Path(run_dir) / store_name(i))
+        i += 1
+    return out
+
+
+def run_figures(run_dir: Path):
+    """(per_replication, pooled) desk figures of every store in ``run_dir`` (see ``sim.desk.figures``)."""
+    from sim.desk.figures import desk_figures
+    from sim.desk.store import StoreError, open_readonly
+
+    paths = run_stores(run_dir)
+    if not paths:
+        raise StoreError(f"no ticket store in {run_dir}")
+    conns = [open_readonly(p) for p in paths]
+    try:
+        return desk_figures(conns)
+    finally:
+        for c in conns:
+            c.close()
 
 
 def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bool]:
@@ -22,6 +50,7 @@ def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bo
     conn = open_readonly(path)
     try:
         cons = check_conservation(conn, raise_on_error=False)
+        calls = calls_accounting(conn, path.parent) if path.name == STORE_NAME else None
         m = ticket_metrics(conn, backlog_step_s=backlog_step_h * 3600)
         monthly = monthly_complaint_summary(conn)
     finally:
@@ -35,6 +64,11 @@ def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bo
             out.append("WARNING: incomplete store (interrupted run); figures cover the committed part only")
         out.append(f"conservation: created={cons['created']} closed={cons['closed']} open={cons['open']} "
                    f"events={cons['events']} -> {'OK' if cons['ok'] else 'VIOLATED ' + str(cons)}")
+        if calls is not None:
+            out.append(f"calls (calls.csv.gz, replication 0): {calls['handled_calls']} handled = {calls['as_ticket']} "
+                       f"tickets + {calls['duplicate_contact']} duplicate contacts + {calls['pending_handover']} "
+                       f"pending hand-over; unaccounted {calls['unaccounted']} -> "
+                       f"{'OK' if calls['calls_ok'] else 'VIOLATED ' + str(calls)}")
         for title, key in (("tickets by type", "by_type"), ("complaints by class/severity", "complaints"),
                            ("deadline compliance (lateness in hours)", "deadlines"),
                            ("escalations", "escalations"), ("return visits", "return_visits"),
@@ -42,11 +76,32 @@ def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bo
             body = m[key].to_string() if len(m[key]) else "(none)"
             out.append(f"\n== {title}\n{body}")
         out.append(f"\nreopen rate: {100 * m['reopen_rate']:.2f} %")
+        out.append(f"invalid complaints (explained, closed without handling): {m['invalid_complaints']}")
         b = m["backlog"]
         out.append(f"\n== backlog (open tickets every {backlog_step_h:g} h)\n{b.to_string(index=False)}")
         if not monthly.empty:
             out.append(f"\n== monthly complaint summary\n{monthly.T.to_string()}")
-    return "\n".join(out), status == "complete" and cons["ok"]
+        if Path(run_dir).is_dir():
+            per_rep, pooled = run_figures(run_dir)
+            out.append("\n== desk figures pooled over replications (95 % interval inside the figure's domain; "
+                       "shares: on time / evaluated deadlines, visited / eligible)\n" + pooled.to_string())
+            out.append(f"\n== desk figures per replication\n{per_rep.T.to_string()}")
+    return "\n".join(out), status == "complete" and cons["ok"] and (calls is None or calls["calls_ok"])
+
+
+def calls_accounting(conn, run_dir: Path) -> dict | None:
+    """Every handled call of replication 0 in ``run_dir/calls.csv.gz`` accounted for by the store (None when
+    the run kept no call log or the store is not replication 0's)."""
+    import pandas as pd
+
+    from sim.desk.accounting import call_accounting
+
+    log = Path(run_dir) / "calls.csv.gz"
+    if not log.is_file():
+        return None
+    calls = pd.read_csv(log, usecols=["call_id", "outcome", "replication"])
+    handled = calls.loc[(calls["replication"] == 0) & (calls["outcome"] == "handled"), "call_id"]
+    return call_accounting(conn, handled.astype(int))
 
 
 def register(app: typer.Typer) -> None:
@@ -54,12 +109,22 @@ def register(app: typer.Typer) -> None:
 
     @app.command("tickets")
     def tickets(run_dir: Path = typer.Argument(..., help="run directory holding tickets.sqlite (or the file)"),
-                backlog_step_h: float = typer.Option(24.0, min=0.01, help="backlog sampling step, hours")):
-        """Summarise a run's ticket store: tickets, deadlines, escalations, return visits, dunning, backlog."""
+                backlog_step_h: float = typer.Option(24.0, min=0.01, help="backlog sampling step, hours"),
+                csv: bool = typer.Option(False, "--csv", help="also write desk_figures.csv (pooled) and "
+                                                              "desk_figures_per_replication.csv into RUN_DIR")):
+        """Summarise a run's ticket store: tickets, deadlines, escalations, return visits, dunning, backlog; the desk
+        figures per replication and pooled with 95 % intervals."""
         from sim.desk.store import StoreError
 
         try:
             text, ok = tickets_report(run_dir, backlog_step_h)
+            if csv:
+                if not run_dir.is_dir():
+                    typer.echo("error: --csv needs RUN_DIR to be the run folder", err=True)
+                    raise typer.Exit(2)
+                per_rep, pooled = run_figures(run_dir)
+                pooled.to_csv(run_dir / "desk_figures.csv")
+                per_rep.to_csv(run_dir / "desk_figures_per_replication.csv")
         except StoreError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2)

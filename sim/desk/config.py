@@ -24,18 +24,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.desk.config_added import (CommunityEventRules, CustodialRules, FeeRules, MoveInRules, OngoingDamageRules,
+                                   RenovationRules, ResidentRules, ResultNoticeRules, RoutineRules)
+from sim.desk.config_deadlines import DeadlineRule, DeadlineRules, DeadlineUnit  # noqa: F401 (re-exported)
 from staffing.timeofday import clock_seconds as clock_s
 
-TICKET_TYPES = ("inquiry", "repair", "complaint", "fee", "move_in", "other_service")
+TICKET_TYPES = ("inquiry", "repair", "complaint", "fee", "move_in", "renovation", "other_service")
 SEVERITIES = ("minor", "important", "major")
 # common spellings of model call types -> ticket type (``DeskRules.call_type_map`` overrides)
 CALL_TYPE_ALIASES = {
     "fee_payment": "fee", "payment": "fee", "billing": "fee", "fees": "fee",
-    "move-in": "move_in", "movein": "move_in", "renovation": "move_in", "move_in_renovation": "move_in",
+    "move-in": "move_in", "movein": "move_in", "renovations": "renovation",
     "other": "other_service", "other_services": "other_service", "services": "other_service",
     "repair_request": "repair", "repairs": "repair", "complaints": "complaint", "inquiries": "inquiry",
 }
-DeadlineUnit = Literal["working_days", "working_hours", "days", "hours", "same_day"]
 
 
 class _Section(BaseModel):
@@ -102,43 +104,6 @@ class CalendarRules(_Section):
         return self
 
 
-class DeadlineRule(_Section):
-    """A deadline: ``amount`` of ``unit`` after its start event. 'same_day' = midnight ending the start day
-    (+ amount whole days); working units use the office calendar."""
-
-    amount: float = Field(ge=0, description="how many units (>= 0)")
-    unit: DeadlineUnit = Field(description="working_days | working_hours | days | hours | same_day")
-
-
-def _dl(amount: float, unit: str) -> DeadlineRule:
-    return DeadlineRule(amount=amount, unit=unit)
-
-
-class DeadlineRules(_Section):
-    """Named deadlines (spec §Complaints, §Return visits). Compliance is reported per name."""
-
-    complaint_response: DeadlineRule = _dl(1, "working_days")
-    complaint_response_online: DeadlineRule = _dl(4, "hours")
-    major_director: DeadlineRule = _dl(0, "same_day")
-    major_answer: DeadlineRule = _dl(2, "days")
-    major_resolved: DeadlineRule = _dl(10, "days")
-    important_escalation: DeadlineRule = _dl(1, "hours")
-    important_resolved: DeadlineRule = _dl(3, "days")
-    minor_resolved: DeadlineRule = _dl(2, "days")
-    complaint_return_visit: DeadlineRule = _dl(3, "days")
-    repair_return_visit_safety: DeadlineRule = _dl(2, "days")
-    repair_return_visit_leak: DeadlineRule = _dl(3, "days")
-    repair_return_visit_other: DeadlineRule = _dl(2, "days")
-    inquiry_callback: DeadlineRule = Field(default=_dl(1, "working_days"),
-                                           description="assumption: call-back within 1 working day")
-    repair_visit_on_time: DeadlineRule = Field(default=_dl(0.5, "hours"),
-                                               description="assumption: technician at the agreed slot + 30 min")
-    urgent_repair_dispatch: DeadlineRule = Field(default=_dl(1, "hours"),
-                                                 description="assumption: 'at once' = on site within 1 h")
-    dunning_reminder: DeadlineRule = Field(default=_dl(5, "working_days"),
-                                           description="assumption: reminder within 5 working days of overdue")
-
-
 class DepartmentRules(_Section):
     """A department: ``staff`` parallel servers available on its days between ``start`` and ``end``."""
 
@@ -164,6 +129,8 @@ def _default_departments() -> dict[str, DepartmentRules]:
         "reception": DepartmentRules(staff=1, days="working"),            # move-in / renovation desk
         "services": DepartmentRules(staff=2),                             # other (convenience) services
         "billing": DepartmentRules(staff=1, days="working"),
+        "supervisor": DepartmentRules(staff=1),        # the customer-service supervisor (important complaints)
+        "manager": DepartmentRules(staff=1),           # the centre's manager (major complaints)
     }
 
 
@@ -183,6 +150,7 @@ def _default_flows() -> dict[str, FlowRules]:
         "complaint": FlowRules(department="customer_service", work_mean_s=1800),
         "fee": FlowRules(department="billing", lead_mean_s=0, work_mean_s=900),
         "move_in": FlowRules(department="reception", lead_mean_s=2 * 86400, slot_s=3600, work_mean_s=2700),
+        "renovation": FlowRules(department="reception", lead_mean_s=86400, slot_s=3600, work_mean_s=1800),
         "other_service": FlowRules(department="services", lead_mean_s=86400, slot_s=7200, work_mean_s=3600),
     }
 
@@ -208,8 +176,8 @@ class ComplaintRules(_Section):
                                          "resident's requested time'); not quantified by the spec")
     minor_requested_mean_days: float = Field(default=5.0, gt=0, description="mean requested delay, days "
                                                                               "(exponential)")
-    dedupe_repeat: bool = Field(default=True, description="repeated complaints by the same caller while one "
-                                                          "is open are recorded once")
+    dedupe_repeat: bool = Field(default=True, description="repeated complaints about the same problem (the call's "
+                                                          "problem_id) while one is open are recorded once")
 
     @field_validator("class_probs", "severity_probs")
     @classmethod
@@ -250,16 +218,23 @@ class RepairRules(_Section):
 class ReturnVisitRules(_Section):
     """Return visits (spec §Return visits): outbound calls by the desk agents."""
 
+    _clock = field_validator("selection_time")(_check_clock)
+
     complaint_rate: float = Field(default=0.5, ge=0, le=1, description="sample rate of eligible complaints")
     repair_rate: float = Field(default=1.0, ge=0, le=1, description="sample rate of repairs")
-    sampling: Literal["bernoulli", "systematic"] = Field(
-        default="bernoulli", description="bernoulli: each ticket independently; systematic: every 1/rate-th "
-                                         "(guarantees the rate is met)")
+    sampling: Literal["period_minimum", "bernoulli", "systematic"] = Field(
+        default="period_minimum", description="period_minimum: at least ceil(rate * n) of the n eligible tickets "
+                                              "of each reporting period, chosen at random at the daily selection; "
+                                              "bernoulli: each ticket independently (rate met only on average); "
+                                              "systematic: every 1/rate-th")
+    selection_time: str = Field(default="17:00", description="clock time of the daily return-visit selection "
+                                                             "(period_minimum sampling)")
     talk_s: float = Field(default=150.0, gt=0, description="mean agent time per return-visit call incl. ACW")
     by_department: list[Literal["assistant", "supervisor", "manager"]] = Field(
-        default=[], description="performers whose return visits are made by the customer_service department "
-                                "(not the phone agents); default none: all by the agents (spec: 'by the same "
-                                "agents ... they load the centre like any call')")
+        default=["supervisor", "manager"],
+        description="performers whose return visits take their own time (department of that name, else "
+                    "customer_service) instead of a phone agent's; default: the supervisor (important complaints) "
+                    "and the manager (major) make theirs, minor ones are made by the agents (assistants)")
     reach_prob: float = Field(default=0.85, ge=0, le=1)
     max_attempts: int = Field(default=3, ge=1, le=20)
     retry_after_s: float = Field(default=7200.0, ge=0)
@@ -307,6 +282,8 @@ class DunningRules(_Section):
     pay_after_home_visit: float = Field(default=0.5, ge=0, le=1)
     home_visit_department: str = "customer_service"
     home_visit_s: float = Field(default=1800.0, gt=0)
+    key_resident_share: float = Field(default=0.1, ge=0, le=1, description="assumption: key residents (older, "
+                                      "long-term) among the overdue: reminded by a visit, not phone/SMS")
 
 
 class OutboundRules(_Section):
@@ -329,11 +306,24 @@ class DeskRules(_Section):
     callbacks: CallbackRules = CallbackRules()
     dunning: DunningRules = DunningRules()
     outbound: OutboundRules = OutboundRules()
+    result_notice: ResultNoticeRules = ResultNoticeRules()
+    residents: ResidentRules = ResidentRules()
+    ongoing_damage: OngoingDamageRules = OngoingDamageRules()
+    move_in: MoveInRules = MoveInRules()
+    renovation: RenovationRules = RenovationRules()
+    fees: FeeRules = FeeRules()
+    custodial: CustodialRules = CustodialRules()
+    routine: RoutineRules = RoutineRules()
+    community: CommunityEventRules = CommunityEventRules()
+    call_type_split: dict[str, dict[str, float]] = Field(
+        default={"move_in_renovation": {"move_in": 0.5, "renovation": 0.5}},
+        description="model call type -> {ticket type: probability}: a call type covering several ticket types "
+                    "(assumption: move-in and renovation calls are half and half)")
     call_type_map: dict[str, str] = Field(
         default={}, description="model call type -> ticket type, for call types not named like a ticket type")
     unknown_call_type: Literal["inquiry", "other_service", "error"] = Field(
         default="inquiry", description="ticket type for unmapped call types ('error' raises)")
-    escalate_overdue: bool = Field(default=True, description="escalate one level when a resolution deadline "
+    escalate_overdue: bool = Field(default=True, description="escalate one level up the ladder when any deadline "
                                                               "passes unmet")
     flush_interval_s: float = Field(default=3600.0, gt=0, description="simulated seconds between store batches")
 
@@ -367,15 +357,31 @@ class DeskRules(_Section):
         for need in ("customer_service", "developer_liaison", self.dunning.home_visit_department):
             if need not in self.departments:
                 raise ValueError(f"desk.departments must define {need!r}")
+        for k, split in self.call_type_split.items():
+            if (any(v not in TICKET_TYPES or p < 0 for v, p in split.items())
+                    or abs(sum(split.values()) - 1) > 1e-9):
+                raise ValueError(f"desk.call_type_split[{k!r}]: ticket types {TICKET_TYPES} with probabilities "
+                                 f">= 0 summing to 1; got {split}")
+        for need in (self.routine.department, self.custodial.department):
+            if need not in self.departments:
+                raise ValueError(f"desk.departments must define {need!r} (routine/custodial work)")
         for k, v in self.call_type_map.items():
             if v not in TICKET_TYPES:
                 raise ValueError(f"desk.call_type_map[{k!r}] = {v!r}; allowed {TICKET_TYPES}")
         return self
 
-    def ticket_type(self, call_type: str) -> str:
-        """Ticket type of a model call type (mapping, identity, then ``unknown_call_type``)."""
+    def ticket_type(self, call_type: str, u: float | None = None) -> str:
+        """Ticket type of a model call type (mapping, split by ``u`` ~ U(0, 1) (default 0.5), identity, alias, then
+        ``unknown_call_type``)."""
         if call_type in self.call_type_map:
             return self.call_type_map[call_type]
+        if call_type in self.call_type_split:
+            acc, u = 0.0, 0.5 if u is None else u
+            for ttype, p in self.call_type_split[call_type].items():
+                acc += p
+                if u < acc:
+                    return ttype
+            return ttype
         if call_type in TICKET_TYPES:
             return call_type
         if call_type in CALL_TYPE_ALIASES:

@@ -4,9 +4,15 @@
 - major: to the centre director the same day, clear answer within 2 days, resolved within 10 days;
 - important: escalated to the department head within 1 hour, resolved within 3 days;
 - minor: resolved within 2 days;
+- invalid complaints: only the response (the explanation);
 - inquiries not answered on the call: call-back (assumption: 1 working day);
 - urgent night repairs: on site "at once" (assumption: 1 hour); day repairs: technician at the agreed slot.
-Overdue escalation: when a resolution deadline passes unmet the ticket is escalated one level.
+Escalation ladder (``LADDER``): supervisor -> department head -> director -> general manager. It only climbs:
+a ticket already at a level is never escalated to the same or a lower one (``climb``). Every deadline has an owner
+(``OWNERS``) and escalates the ticket one level when it passes unmet (not only resolution deadlines: the 1-hour
+hand-over of important complaints too). A ticket that reaches the general manager gets the deadline he sets
+(``general_manager_resolved``, a scenario parameter); one already there and overdue is recorded as
+``overdue_at_top``.
 """
 from __future__ import annotations
 
@@ -16,7 +22,20 @@ from sim.desk.config import DeskRules
 ESCALATION_TARGET = {"major": ("director", "major_director"), "important": ("department_head",
                                                                            "important_escalation")}
 RESOLUTION_RULE = {"minor": "minor_resolved", "important": "important_resolved", "major": "major_resolved"}
-OVERDUE_LEVELS = ("supervisor", "department_head", "director")
+LADDER = ("supervisor", "department_head", "director", "general_manager")
+# who answers for each deadline (documentation and reports; every one escalates when missed)
+OWNERS = {
+    "complaint_response": "customer_service", "complaint_response_online": "customer_service",
+    "major_director": "customer_service", "major_answer": "customer_service", "major_resolved": "director",
+    "important_escalation": "customer_service", "important_resolved": "department_head",
+    "minor_resolved": "customer_service", "general_manager_resolved": "general_manager",
+    "complaint_return_visit": "customer_service", "repair_return_visit_safety": "customer_service",
+    "repair_return_visit_leak": "customer_service", "repair_return_visit_other": "customer_service",
+    "inquiry_callback": "customer_service", "repair_visit_on_time": "maintenance",
+    "urgent_repair_dispatch": "night_duty", "dunning_reminder": "billing", "result_notice": "customer_service",
+    "ongoing_damage_action": "night_duty", "renovation_permit": "reception",
+    "community_return_visit": "customer_service", "monthly_summary": "customer_service",
+}
 
 
 def rule_due(rules: DeskRules, cal: Calendar, rule: str, start_s: float) -> float:
@@ -35,6 +54,8 @@ def initial_deadlines(ticket, rules: DeskRules, cal: Calendar) -> dict[str, floa
     if ticket.type == "complaint":
         resp = "complaint_response_online" if ticket.online else "complaint_response"
         out[resp] = rule_due(rules, cal, resp, t)
+        if ticket.invalid:                 # explained and closed: only the response is owed
+            return out
         sev = ticket.severity or "minor"
         if sev == "major":
             out["major_director"] = rule_due(rules, cal, "major_director", t)
@@ -69,9 +90,22 @@ def resolution_rule(ticket) -> str | None:
     return RESOLUTION_RULE.get(ticket.severity or "minor") if ticket.type == "complaint" else None
 
 
-def overdue_target(ticket) -> str:
-    """Level an overdue ticket is escalated to: one above its current escalation count."""
-    return OVERDUE_LEVELS[min(ticket.escalations, len(OVERDUE_LEVELS) - 1)]
+def rank(level: str | None) -> int:
+    """Position on the ladder (-1: not escalated)."""
+    return -1 if level is None else LADDER.index(level)
+
+
+def climb(current: str | None, target: str | None = None) -> str | None:
+    """Level a ticket at ``current`` goes to: ``target`` if it is higher, else None (never sideways or down);
+    without ``target`` the next level up (None at the top)."""
+    if target is None:
+        return LADDER[rank(current) + 1] if rank(current) + 1 < len(LADDER) else None
+    return target if rank(target) > rank(current) else None
+
+
+def overdue_target(ticket) -> str | None:
+    """Level an overdue ticket is escalated to: one above its current level (None at the top)."""
+    return climb(ticket.level)
 
 
 def lateness(due_s: float, met_s: float | None, now_s: float) -> tuple[bool, float]:

@@ -1,7 +1,8 @@
 """Fee dunning (spec §Fees and dunning) as tickets of type 'dunning' (source 'billing' or 'backlog').
 
-Monthly billing on ``billing_day`` of each month (``calendar.month_days`` days); ``grace_days`` later a
-Binomial(households, overdue_share) number of accounts is overdue. Each case: reminder (SMS share without
+Monthly billing on ``billing_day`` of each month (``calendar.month_days`` days; bills of months before the
+horizon count when they fall overdue inside it); ``grace_days`` later a Binomial(households, overdue_share)
+number of accounts is overdue. Each case: reminder (SMS share without
 agent time, else an outbound call; unreached calls retried, then SMS) -> paid within the letter period with
 ``pay_after_reminder`` -> else formal letter ``letter_after_days`` after the phone notice -> paid with
 ``pay_after_letter`` -> else home visit (residents on site, a department visit) -> paid with
@@ -9,6 +10,8 @@ agent time, else an outbound call; unreached calls retried, then SMS) -> paid wi
 paid_after_home_visit / legal; open at the end = still overdue. Times in seconds.
 """
 from __future__ import annotations
+
+import math
 
 from sim.desk import deadlines as dl
 from sim.desk.calendar import DAY_S
@@ -26,8 +29,9 @@ class Dunning:
             self.env.process(self._backlog())
 
     def _billing(self):
+        """Monthly cohorts; bills issued before the horizon whose accounts become overdue inside it count too."""
         env, month = self.env, self.layer.rules.calendar.month_days
-        m = 0
+        m = -math.ceil((self.r.billing_day + self.r.grace_days) / month)
         while True:
             t = (m * month + self.r.billing_day + self.r.grace_days) * DAY_S
             m += 1
@@ -78,9 +82,15 @@ class Dunning:
         tk.transition("assigned", env.now, stage="reminder" if notice_s is None else "backlog")
         if notice_s is None:
             tk.set_deadline("dunning_reminder", dl.rule_due(lay.rules, lay.cal, "dunning_reminder", env.now))
-            done = env.event()
-            self._reminder(tk, 1, done)
-            notice_s = yield done
+            if lay.rng_resident.random() < r.key_resident_share:     # key resident: a visit, not a call
+                tk.note("key_resident", env.now)
+                yield from lay.depts[r.home_visit_department].work(lay.work_time(r.home_visit_s))
+                tk.note("reminder", env.now, channel="visit")
+                notice_s = env.now
+            else:
+                done = env.event()
+                self._reminder(tk, 1, done)
+                notice_s = yield done
             tk.meet("dunning_reminder", notice_s)
             tk.transition("in_progress", env.now, stage="reminded")
             if self.rng.random() < r.pay_after_reminder:

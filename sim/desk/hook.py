@@ -4,7 +4,8 @@
 ``factory(scenario, seed_sequence)`` it returns a ``DeskRun`` that the runner ``attach``es to the model (the
 layer then lives in ``model.env``, takes ``scenario.desk`` rules (defaults if absent), the model's 'desk' random
 stream, and sends outbound work to ``model.group.submit``); the model calls ``on_call_handled``; the runner
-calls ``finish(model)`` which writes the last batch, checks conservation and returns
+calls ``finish(model)`` which writes the last batch and the pending hand-over items, checks conservation (inside
+the store, and every handled call of the model's call log accounted for: ConservationError otherwise) and returns
 ``{"run_metrics": {desk.* numbers}, "desk_conservation": {...}}``. Store: ``RUN_DIR/tickets.sqlite`` for
 replication 0, ``RUN_DIR/tickets_rep<i>.sqlite`` for replication i > 0 (in memory when ``run_dir`` is None).
 """
@@ -30,6 +31,17 @@ def rules_of_scenario(scenario) -> DeskRules:
     if raw is None:
         return DeskRules()
     return raw if isinstance(raw, DeskRules) else DeskRules.model_validate(raw)
+
+
+def handled_call_ids(model) -> list[int] | None:
+    """Call ids of the model's handled calls (its call log), or None without a call log (the layer then checks
+    the calls it received)."""
+    log = getattr(model, "log", None)
+    if log is None or not hasattr(log, "outcome"):
+        return None
+    from sim.calllog import HANDLED
+
+    return [i for i in range(log.n) if log.outcome[i] == HANDLED]
 
 
 class DeskRun:
@@ -59,10 +71,11 @@ class DeskRun:
     def finish(self, model=None) -> dict:
         if self.layer is None:
             return {}
-        rep = self.layer.finish()
+        rep = self.layer.finish(handled_call_ids(model))
         frame = summary_frame(self.store.conn)
         self.store.close()
-        return {"run_metrics": {k: float(v) for k, v in frame["value"].items()}, "desk_conservation": rep}
+        metrics = {k: float(v) for k, v in frame["value"].items()}
+        return {"run_metrics": metrics, "desk_conservation": rep}
 
 
 class DeskFactory:

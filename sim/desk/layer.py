@@ -1,8 +1,11 @@
-"""``DeskLayer``: turns handled calls into tickets and processes them end to end inside a SimPy env.
+"""``DeskLayer``: turns handled calls into tickets and processes them end to end inside a SimPy env (complaint
+flows in ``complaints.py``, call-backs and return visits in ``visits.py``).
 
 ``DeskLayer(env, rules, rng, store, outbound)``; the call model calls ``on_call_handled(call)`` (keys per the
 API contract: call_id, caller_id, call_type, arrive_s, answer_s, talk_end_s, resolved, role; optional
-overrides complaint_class, severity, anonymous, sensitive, online, repair_kind, urgent). Outbound work
+overrides complaint_class, severity, anonymous, sensitive, online, repair_kind, urgent; ``problem_id`` names
+the resident's problem: a complaint about a problem that already has an open complaint ticket, by any channel,
+is recorded once, as a duplicate contact; without ``problem_id`` every call is a new problem). Outbound work
 (return visits, call-backs, dunning reminders) goes to ``outbound.submit(task)``; with ``outbound=None`` a
 ``SimpleOutboundExecutor`` with ``rules.outbound.agents`` agents working day-desk hours is used. Call
 ``finish()`` after ``env.run(until=horizon)``: final batch + conservation check. Times in seconds.
@@ -15,23 +18,30 @@ import simpy
 from sim.desk import deadlines as dl
 from sim.desk.calendar import DAY_S, Calendar
 from sim.desk.config import SEVERITIES, DeskRules
+from sim.desk.complaints import ComplaintFlows
 from sim.desk.departments import Department
 from sim.desk.dunning import Dunning
 from sim.desk.night_duty import NightDuty
 from sim.desk.outbound import OutboundTask, SimpleOutboundExecutor
-from sim.desk.return_visits import Sampler, due_rule, exclusion, performer
+from sim.desk.return_visits import Sampler
+from sim.desk.accounting import call_accounting
 from sim.desk.store import ConservationError, TicketStore
+from sim.desk.paperwork import PaperworkFlows
+from sim.desk.routine import ScheduledWork
 from sim.desk.tickets import Ticket
+from sim.desk.visits import VisitFlows
 
 
-class DeskLayer:
+class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
     def __init__(self, env: simpy.Environment, rules: DeskRules | None, rng: np.random.Generator,
                  store: TicketStore | None, outbound=None, start_weekday: int = 0):
         self.env = env
         self.rules = rules = rules or DeskRules()
         self.cal = Calendar(rules.calendar, start_weekday)
         (self.rng_attr, self.rng_work, self.rng_rv, self.rng_dun, self.rng_night, self.rng_out,
-         self.rng_online) = rng.spawn(7)
+         self.rng_online, rng_added) = rng.spawn(8)
+        # streams of the rules added in the second reading (the first seven are unchanged by their presence)
+        self.rng_paper, self.rng_notice, self.rng_resident, self.rng_routine = rng_added.spawn(4)
         self.store = store
         if store is not None:
             store.set_meta("desk_rules", rules.model_dump_json())
@@ -48,11 +58,18 @@ class DeskLayer:
         self._dirty: dict[int, Ticket] = {}
         self._events: list = []
         self._dirty_tasks: dict[int, OutboundTask] = {}
-        self._open_complaint: dict[int, Ticket] = {}
+        self._open_problem: dict[int, Ticket] = {}     # problem id -> its open complaint (duplicates)
+        self._problem_of: dict[int, int] = {}
         self.duplicates = 0
+        self.calls_received: list[int] = []
+        self._resolved_events: dict[int, simpy.Event] = {}
+        self.do_not_visit: set[int] = set()            # caller ids of residents who refused return visits
         self.night = NightDuty(self)
         self.dunning = Dunning(self)
+        self.scheduled = ScheduledWork(self)
         env.process(self._flusher())
+        if rules.return_visits.sampling == "period_minimum":
+            env.process(self._daily_selection())
         if rules.complaints.online_per_day > 0:
             env.process(self._online_complaints())
 
@@ -61,12 +78,22 @@ class DeskLayer:
         self._dirty[ticket.id] = ticket
         if ev is not None:
             self._events.append(ev)
+            if ev.to_state == "resolved":
+                if "general_manager_resolved" in ticket.due:
+                    ticket.meet("general_manager_resolved", ev.t_s)
+                evt = self._resolved_events.pop(ticket.id, None)
+                if evt is not None:
+                    evt.succeed(ev.t_s)
+
+    def resolved_event(self, tk: Ticket) -> simpy.Event:
+        """Event fired when ``tk`` is next resolved."""
+        return self._resolved_events.setdefault(tk.id, self.env.event())
 
     def new_ticket(self, ttype: str, t: float, source: str, log: dict | None = None, **attrs) -> Ticket:
         """Create and log a ticket (first event 'logged', ``log`` added to its detail) with its initial
         deadlines."""
         tk = Ticket(id=len(self.tickets) + 1, type=ttype, created_s=float(t), source=source, sink=self._sink,
-                    **attrs)
+                    watch=self._watch_deadline if self.rules.escalate_overdue else None, **attrs)
         self.tickets[tk.id] = tk
         tk.transition("logged", t, source=source, **(log or {}))
         for rule, due in dl.initial_deadlines(tk, self.rules, self.cal).items():
@@ -99,11 +126,12 @@ class DeskLayer:
         return task
 
     def _desk_visit(self, task: OutboundTask, who: str):
-        """A return visit made by a supervisor/manager of customer_service instead of a phone agent."""
+        """A return visit made by the supervisor / manager in person (their department's time, else
+        customer_service) instead of a phone agent."""
         if task.ready_s > self.env.now:
             yield self.env.timeout(task.ready_s - self.env.now)
         task.start_s = self.env.now
-        yield from self.depts["customer_service"].work(task.talk_s)
+        yield from self.depts[who if who in self.depts else "customer_service"].work(task.talk_s)
         task.on_done(self.env.now, who)
 
     def flush(self) -> None:
@@ -117,17 +145,28 @@ class DeskLayer:
             yield self.env.timeout(self.rules.flush_interval_s)
             self.flush()
 
-    def finish(self) -> dict:
-        """Write the final batch, check conservation (in memory and in the store), mark the store complete."""
+    def finish(self, handled_call_ids=None) -> dict:
+        """Write the final batch and the pending hand-over items, check conservation (in memory, in the store, and
+        against the handled calls: ``handled_call_ids``, default the calls this layer received), mark the store
+        complete. Raises ConservationError on any violation."""
         self.flush()
         n_open = sum(t.is_open for t in self.tickets.values())
         n_closed = len(self.tickets) - n_open
         rep = {"created": len(self.tickets), "closed": n_closed, "open": n_open, "ok": True}
+        ids = self.calls_received if handled_call_ids is None else [int(c) for c in handled_call_ids]
+        if not self.rules.enabled:
+            ids = []
         if self.store is not None:
+            self.store.write_pending([(None if c.get("call_id") is None else int(c["call_id"]),
+                                       None if c.get("caller_id") is None else int(c["caller_id"]),
+                                       str(c["call_type"]), float(c["logged_s"])) for c in self.night.held])
+            acc = call_accounting(self.store.conn, ids, raise_on_error=True)
             rep = self.store.finish(self.env.now)
             if (rep["created"], rep["closed"]) != (len(self.tickets), n_closed):
                 raise ConservationError(f"store holds {rep['created']} tickets ({rep['closed']} closed) but the "
                                         f"run created {len(self.tickets)} ({n_closed} closed)")
+            rep["calls_unaccounted"] = acc["unaccounted"]
+            rep["calls_handled"] = acc["handled_calls"]
         rep["pending_handover"] = len(self.night.held)
         return rep
 
@@ -146,7 +185,13 @@ class DeskLayer:
             a["anonymous"] = bool(call.get("anonymous", r.random() < cr.anonymous_share))
             a["sensitive"] = bool(call.get("sensitive", r.random() < cr.sensitive_share))
             a["online"] = bool(call.get("online", False))
-            a["on_spot"] = bool(call.get("resolved", False)) and a["severity"] == "minor"
+            res, rr = self.rng_resident, c.residents
+            a["invalid"] = bool(call.get("invalid", res.random() < rr.invalid_share))
+            a["written_reply"] = bool(call.get("written_reply", res.random() < rr.written_reply_share))
+            # on the spot only for minor complaints the centre itself can settle: class 2 (developer) needs a
+            # written notice, whatever was said on the call
+            a["on_spot"] = (bool(call.get("resolved", False)) and a["severity"] == "minor"
+                            and a["complaint_class"] != 2 and not a["invalid"])
         elif ttype == "repair":
             kinds = list(c.repairs.repair_kind_probs)
             a["repair_kind"] = call.get("repair_kind") or kinds[r.choice(len(kinds),
@@ -158,39 +203,55 @@ class DeskLayer:
         """A call ended (agent or night duty). Creates the ticket now, or holds it for the morning hand-over."""
         if not self.rules.enabled:
             return None
+        if call.get("call_id") is not None:
+            self.calls_received.append(int(call["call_id"]))
         night = call.get("role") == "night_duty" if "role" in call else self.cal.is_night(self.env.now)
         if night:
             return self.night.on_call(call)
         return self.ticket_from_call(call, self.env.now, "call")
 
+    def ticket_type_of(self, call: dict) -> str:
+        """Ticket type of a call, drawn once (``call_type_split``) and kept in the call record."""
+        if "ticket_type" not in call:
+            ct = str(call["call_type"])
+            u = float(self.rng_paper.random()) if ct in self.rules.call_type_split else None
+            call["ticket_type"] = self.rules.ticket_type(ct, u)
+        return call["ticket_type"]
+
     def ticket_from_call(self, call: dict, t: float, source: str, urgent: bool = False,
                          log: dict | None = None) -> Ticket | None:
-        ttype = self.rules.ticket_type(str(call["call_type"]))
+        ttype = self.ticket_type_of(call)
         caller = call.get("caller_id")
         caller = None if caller is None else int(caller)          # numpy ints -> int (sqlite binding)
         call_id = None if call.get("call_id") is None else int(call["call_id"])
-        if ttype == "complaint" and self.rules.complaints.dedupe_repeat and caller is not None:
-            prev = self._open_complaint.get(caller)
+        problem = call.get("problem_id")
+        problem = None if problem is None else int(problem)
+        if ttype == "complaint" and self.rules.complaints.dedupe_repeat and problem is not None:
+            prev = self._open_problem.get(problem)
             if prev is not None and prev.is_open:
                 prev.note("duplicate_contact", t, call_id=call_id, **(log or {}))
                 self.duplicates += 1
                 return None
         tk = self.new_ticket(ttype, t, source, log, call_id=call_id, caller_id=caller, urgent=urgent,
                              **self._attrs(ttype, call))
-        if ttype == "complaint" and caller is not None and not tk.anonymous:
-            self._open_complaint[caller] = tk
+        if ttype == "complaint" and problem is not None and not tk.anonymous:
+            self._open_problem[problem] = tk
+            self._problem_of[tk.id] = problem
         self.start(tk, bool(call.get("resolved", False)))
         return tk
 
     def start(self, tk: Ticket, resolved_on_call: bool) -> None:
         t = self.env.now
         if tk.type == "complaint":
-            if tk.on_spot:
+            if tk.invalid:
+                self.env.process(self._invalid_complaint(tk))
+            elif tk.on_spot:
                 for rule in dl.response_rules(tk):
                     tk.meet(rule, t)
                 tk.note("responded", t, how="on_spot")
                 tk.meet(dl.resolution_rule(tk), t)
                 tk.transition("resolved", t, how="on_spot")
+                tk.note("result_notice", t, how="on_call")
                 self.after_resolved(tk)
             else:
                 self.env.process(self._complaint(tk))
@@ -200,9 +261,15 @@ class DeskLayer:
                 tk.transition("closed", t, outcome="answered")
             else:
                 self._callback(tk)
-        elif tk.type in ("fee",) and resolved_on_call:
+        elif tk.type == "fee" and self.rng_paper.random() < self.rules.fees.home_collection_share:
+            self.env.process(self._home_collection(tk))
+        elif tk.type == "fee" and resolved_on_call:
             tk.transition("resolved", t, how="on_call")
             tk.transition("closed", t, outcome="paid")
+        elif tk.type == "move_in":
+            self.env.process(self._move_in(tk))
+        elif tk.type == "renovation":
+            self.env.process(self._renovation(tk))
         elif tk.type == "repair" and tk.urgent:
             self.env.process(self.night.urgent_visit(tk))
         else:
@@ -232,38 +299,6 @@ class DeskLayer:
         tk.transition("resolved", self.env.now)
         self.after_resolved(tk)
 
-    def _complaint(self, tk: Ticket):
-        env, cr = self.env, self.rules.complaints
-        home = "developer_liaison" if tk.complaint_class == 2 else "customer_service"
-        tk.transition("assigned", env.now, department=home, complaint_class=tk.complaint_class)
-        for target, rule in dl.escalations(tk):
-            env.process(self._escalate(tk, target, rule))
-        res_rule = dl.resolution_rule(tk)
-        if self.rules.escalate_overdue:
-            env.process(self._overdue_watch(tk, res_rule))
-        cs = self.depts["customer_service"]
-        yield from cs.work(self.work_time(self.rules.flows["complaint"].work_mean_s),
-                           on_start=lambda t: tk.transition("in_progress", t))
-        tk.note("responded", env.now)
-        for rule in dl.response_rules(tk):
-            tk.meet(rule, env.now)
-        yield from self._complaint_resolution(tk, first=True)
-
-    def _complaint_resolution(self, tk: Ticket, first: bool):
-        env, cr = self.env, self.rules.complaints
-        if tk.complaint_class == 2:
-            yield from self.depts["developer_liaison"].work(self.work_time(1800.0))
-            tk.note("developer_notified", env.now)
-            yield env.timeout(float(self.rng_work.exponential(cr.class2_developer_days * DAY_S)))
-        elif tk.complaint_class == 3:
-            tk.note("reported_external", env.now)
-        scale = 1.0 if first else 0.5
-        yield env.timeout(float(self.rng_work.exponential(cr.resolve_mean_days[tk.severity] * DAY_S * scale)))
-        yield from self.depts["customer_service"].work(self.work_time(900.0))
-        tk.meet(dl.resolution_rule(tk), env.now)
-        tk.transition("resolved", env.now)
-        self.after_resolved(tk, force_visit=not first)
-
     def _rework(self, tk: Ticket):
         """Reopened ticket: assigned again and worked again."""
         tk.transition("assigned", self.env.now, reason="reopened")
@@ -281,106 +316,3 @@ class DeskLayer:
                                  on_start=lambda t: tk.transition("in_progress", t))
             tk.transition("resolved", self.env.now)
             self.after_resolved(tk, force_visit=True)
-
-    def _escalate(self, tk: Ticket, target: str, rule: str):
-        yield from self.depts["customer_service"].work(
-            float(self.rng_work.exponential(self.rules.complaints.escalation_work_s)))
-        if tk.is_open:
-            tk.note("escalated", self.env.now, to=target, rule=rule)
-            tk.meet(rule, self.env.now)
-
-    def _overdue_watch(self, tk: Ticket, rule: str):
-        due = tk.due.get(rule)
-        if due is None:
-            return
-        yield self.env.timeout(max(0.0, due - self.env.now))
-        if tk.is_open and rule not in tk.met:
-            tk.note("escalated", self.env.now, to=dl.overdue_target(tk), rule=f"overdue:{rule}")
-
-    # ---- call-backs and return visits ------------------------------------------------------------------------
-    def _callback(self, tk: Ticket) -> None:
-        cb = self.rules.callbacks
-        t = self.env.now
-        due = dl.rule_due(self.rules, self.cal, "inquiry_callback", t)
-        tk.set_deadline("inquiry_callback", due)
-        agreed = self.cal.next_day_desk(t + float(self.rng_work.exponential(cb.agreed_mean_s)))
-        tk.note("callback_promised", t, agreed_s=round(agreed))
-        tk.transition("assigned", t, department="desk")
-        self._call_attempt(tk, "callback", agreed, due, cb.talk_s, 1)
-
-    def _call_attempt(self, tk: Ticket, kind: str, ready: float, due: float, talk_mean: float, attempt: int):
-        rv = self.rules.return_visits
-
-        def on_done(task, finish_s):
-            reached = bool(self.rng_out.random() < rv.reach_prob)
-            task.outcome = "reached" if reached else "unreached"
-            if kind == "callback":
-                if reached or attempt >= rv.max_attempts:
-                    tk.meet("inquiry_callback", finish_s)
-                    tk.transition("in_progress", finish_s)
-                    tk.transition("resolved", finish_s)
-                    tk.transition("closed", finish_s, outcome="answered" if reached else "unreached")
-                    return
-            else:
-                tk.note("return_visit_call", finish_s, attempt=attempt, reached=reached)
-                if reached:
-                    tk.meet(due_rule(tk), finish_s)
-                    p = rv.dissatisfied_prob.get(tk.type, 0.0)
-                    if self.rng_out.random() < p:
-                        tk.transition("reopened", finish_s, reason="dissatisfied")
-                        self.env.process(self._rework(tk))
-                    else:
-                        tk.transition("closed", finish_s, outcome="satisfied")
-                    return
-                if attempt >= rv.max_attempts:
-                    tk.transition("closed", finish_s, outcome="unreached")
-                    return
-            nxt = self.cal.next_day_desk(finish_s + rv.retry_after_s)
-            self._call_attempt(tk, kind, nxt, due, talk_mean, attempt + 1)
-
-        self.submit(tk, kind, ready, due, self.work_time(talk_mean), on_done, attempt=attempt,
-                    performer=performer(tk) if kind == "return_visit" else "agent")
-
-    def after_resolved(self, tk: Ticket, force_visit: bool = False) -> None:
-        """Return visit (sampled, with exclusions) or close."""
-        t = self.env.now
-        if tk.type == "complaint" and tk.caller_id is not None and self._open_complaint.get(tk.caller_id) is tk:
-            del self._open_complaint[tk.caller_id]
-        reason = exclusion(tk)
-        if reason == "not_applicable":
-            tk.transition("closed", t, outcome="resolved")
-            return
-        if reason is not None:
-            tk.note("return_visit_skipped", t, reason=reason)
-            tk.transition("closed", t, outcome="resolved")
-            return
-        if not force_visit and not self.sampler.select(tk):
-            tk.note("return_visit_not_sampled", t)
-            tk.transition("closed", t, outcome="resolved")
-            return
-        tk.note("return_visit_sampled", t, performer=performer(tk), repeat=force_visit)
-        if tk.type == "repair" and tk.repair_kind == "leak":
-            self.env.process(self._leak_test_then_visit(tk))
-        else:
-            self._schedule_visit(tk, t)
-
-    def _leak_test_then_visit(self, tk: Ticket):
-        yield self.env.timeout(self.rules.repairs.leak_test_delay_s)
-        tk.note("leak_test", self.env.now)
-        self._schedule_visit(tk, self.env.now)
-
-    def _schedule_visit(self, tk: Ticket, start_s: float) -> None:
-        rule = due_rule(tk)
-        due = dl.rule_due(self.rules, self.cal, rule, start_s)
-        tk.set_deadline(rule, due)
-        tk.transition("return_visit", self.env.now)
-        self._call_attempt(tk, "return_visit", self.cal.next_day_desk(self.env.now), due,
-                           self.rules.return_visits.talk_s, 1)
-
-    # ---- online complaints --------------------------------------------------------------------------------------
-    def _online_complaints(self):
-        rate = self.rules.complaints.online_per_day / DAY_S
-        while True:
-            yield self.env.timeout(float(self.rng_online.exponential(1.0 / rate)))
-            call = {"call_type": "complaint", "online": True, "caller_id": None, "call_id": None}
-            self.ticket_from_call(call, self.env.now, "online")

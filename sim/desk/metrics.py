@@ -97,7 +97,9 @@ def return_visit_stats(conn: sqlite3.Connection, rules: DeskRules | None = None)
             "type": ttype, "required_rate": required[ttype], "eligible": eligible, "sampled": sampled,
             "achieved_rate": sampled / eligible if eligible else np.nan,
             "excluded_anonymous": reasons.get("anonymous", 0), "excluded_on_spot": reasons.get("on_spot", 0),
-            "excluded_sensitive": reasons.get("sensitive", 0), "visits_due": len(y), "visits_done": int(done.sum()),
+            "excluded_sensitive": reasons.get("sensitive", 0),
+            "excluded_written_reply": reasons.get("written_reply", 0),
+            "excluded_do_not_visit": reasons.get("do_not_visit", 0), "visits_due": len(y), "visits_done": int(done.sum()),
             "on_time_share": float((y["met_s"] <= y["due_s"]).sum() / done.sum()) if done.any() else np.nan,
         })
     return pd.DataFrame(rows).set_index("type")
@@ -121,6 +123,14 @@ def backlog(conn: sqlite3.Connection, step_s: float = 86400.0, end_s: float | No
     return pd.DataFrame(out)
 
 
+def pending_handover_count(conn: sqlite3.Connection) -> int:
+    """Night calls still waiting for the morning hand-over when the run ended (0 for stores without the table)."""
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM pending_handover").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
 def ticket_metrics(conn: sqlite3.Connection, end_s: float | None = None, backlog_step_s: float = 86400.0) -> dict:
     end_s = run_end_s(conn) if end_s is None else end_s
     t = pd.read_sql("SELECT * FROM tickets", conn)
@@ -130,6 +140,7 @@ def ticket_metrics(conn: sqlite3.Connection, end_s: float | None = None, backlog
     res["complaints"] = (c.astype({"complaint_class": int}).groupby(["complaint_class", "severity"]).size()
                          .rename("tickets").reset_index()
                          if not c.empty else pd.DataFrame(columns=["complaint_class", "severity", "tickets"]))
+    res["invalid_complaints"] = int(((t["type"] == "complaint") & (t["outcome"] == "invalid")).sum())
     res["deadlines"] = deadline_compliance(conn, end_s)
     esc = pd.read_sql("SELECT detail FROM events WHERE kind='escalated'", conn)
     det = _detail(esc["detail"])
@@ -150,11 +161,13 @@ def ticket_metrics(conn: sqlite3.Connection, end_s: float | None = None, backlog
     res["outbound"] = pd.DataFrame({
         "submitted": o.groupby("kind").size(),
         "made": done.groupby("kind").size(),
+        "made_by_agents": by_agent.groupby("kind").size(),
         "reached": done[done["outcome"] == "reached"].groupby("kind").size(),
         "agent_hours": by_agent.groupby("kind")["talk_s"].sum() / 3600,
         "desk_staff_hours": done[done["role"].isin(DESK_PERFORMERS)].groupby("kind")["talk_s"].sum() / 3600,
         "on_time_share": (done["finish_s"] <= done["due_s"]).groupby(done["kind"]).mean(),
-    }).fillna(0) if not o.empty else pd.DataFrame(columns=["submitted", "made", "reached", "agent_hours",
+    }).fillna(0) if not o.empty else pd.DataFrame(columns=["submitted", "made", "made_by_agents", "reached",
+                                                           "agent_hours",
                                                            "desk_staff_hours", "on_time_share"])
     res["outbound_by_role"] = done.groupby("role")["talk_s"].agg(["size", "sum"]).rename(
         columns={"size": "calls", "sum": "agent_s"})
@@ -171,6 +184,7 @@ def summary_frame(conn: sqlite3.Connection, end_s: float | None = None) -> pd.Da
     v["desk.tickets.open_at_end"] = float(m["by_type"]["open"].sum())
     for _, row in m["complaints"].iterrows():
         v[f"desk.complaints.class{int(row['complaint_class'])}.{row['severity']}"] = row["tickets"]
+    v["desk.complaints.invalid"] = m["invalid_complaints"]
     for rule, row in m["deadlines"].iterrows():
         v[f"desk.deadline.{rule}.on_time_pct"] = row["on_time_pct"]
         v[f"desk.deadline.{rule}.mean_lateness_h"] = row["mean_lateness_h"]
@@ -182,6 +196,7 @@ def summary_frame(conn: sqlite3.Connection, end_s: float | None = None) -> pd.Da
         v[f"desk.return_visit.{ttype}.achieved_rate"] = row["achieved_rate"]
         v[f"desk.return_visit.{ttype}.on_time_share"] = row["on_time_share"]
     v["desk.reopen_rate"] = m["reopen_rate"]
+    v["desk.pending_handover"] = float(pending_handover_count(conn))
     b = m["backlog"]
     v["desk.backlog.mean_open"] = float(b["open"].mean()) if len(b) else 0.0
     v["desk.backlog.max_open"] = float(b["open"].max()) if len(b) else 0.0
@@ -191,6 +206,7 @@ def summary_frame(conn: sqlite3.Connection, end_s: float | None = None) -> pd.Da
         v[f"desk.outbound.{kind}.made"] = row["made"]
         v[f"desk.outbound.{kind}.agent_hours"] = row["agent_hours"]
     v["desk.outbound.agent_hours"] = float(m["outbound"]["agent_hours"].sum()) if len(m["outbound"]) else 0.0
+    v["desk.outbound.agent_calls"] = float(m["outbound"]["made_by_agents"].sum()) if len(m["outbound"]) else 0.0
     v["desk.outbound.desk_staff_hours"] = (float(m["outbound"]["desk_staff_hours"].sum())
                                            if len(m["outbound"]) else 0.0)
     return pd.DataFrame({"value": pd.Series(v, dtype=float)}).rename_axis("metric")

@@ -56,17 +56,20 @@ def run_calls(calls: list[dict], until: float, rules: DeskRules | None = None, s
     """Feed hand-built handled calls to a fresh layer (in-memory store) and run to ``until`` (s).
 
     Each dict has ``t`` (talk end, s) and any call keys/overrides (call_type, role, severity, urgent, ...);
-    defaults: agent role, not resolved, caller_id 1000 + index. Returns the layer (``layer.env`` can be run
-    further)."""
+    defaults: agent role, not resolved, caller_id 1000 + index, a valid complaint without a written-reply
+    request; default rules: no dunning, no routine work (ticket ids follow the calls). Returns the layer
+    (``layer.env`` can be run further)."""
     env = simpy.Environment()
-    layer = DeskLayer(env, rules or DeskRules(dunning={"households": 0}), np.random.default_rng(seed),
+    layer = DeskLayer(env, rules or DeskRules(dunning={"households": 0}, routine={"enabled": False}),
+                      np.random.default_rng(seed),
                       TicketStore(":memory:"), None, start_weekday=start_weekday)
 
     def driver():
         for i, c in enumerate(sorted(calls, key=lambda c: c["t"])):
             yield env.timeout(c["t"] - env.now)
             call = {"call_id": i + 1, "caller_id": 1000 + i, "arrive_s": c["t"] - 60, "answer_s": c["t"] - 50,
-                    "talk_end_s": c["t"], "resolved": False, "role": "agent"}
+                    "talk_end_s": c["t"], "resolved": False, "role": "agent", "invalid": False,
+                    "written_reply": False}
             call.update({k: v for k, v in c.items() if k != "t"})
             layer.on_call_handled(call)
 

@@ -2,7 +2,8 @@
 
 Tables (plain SQL, ``pandas.read_sql``-friendly): ``tickets`` (one row per ticket, current state),
 ``events`` (every transition/note, key (ticket_id, seq)), ``deadlines`` (ticket_id, rule, due_s, met_s),
-``outbound`` (every outbound task: return visits, call-backs, dunning reminders), ``batches`` (batch number,
+``outbound`` (every outbound task: return visits, call-backs, dunning reminders), ``pending_handover`` (night
+calls still waiting for the morning hand-over when the run ended, written by ``finish``), ``batches`` (batch number,
 sim time, digest) and ``meta`` (status 'running' | 'complete', fingerprint). Times are simulated seconds.
 
 A batch (tickets touched + their new events + deadlines + outbound rows) is written in ONE transaction, so a
@@ -35,6 +36,8 @@ CREATE TABLE IF NOT EXISTS deadlines (
 CREATE TABLE IF NOT EXISTS outbound (
   id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, kind TEXT NOT NULL, ready_s REAL, due_s REAL,
   talk_s REAL, submitted_s REAL, finish_s REAL, role TEXT, outcome TEXT);
+CREATE TABLE IF NOT EXISTS pending_handover (
+  call_id INTEGER, caller_id INTEGER, call_type TEXT NOT NULL, logged_s REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS batches (batch_no INTEGER PRIMARY KEY, t_s REAL, n_rows INTEGER, digest TEXT);
 """
 TICKET_COLS = ("id", "type", "source", "created_s", "call_id", "caller_id", "complaint_class", "severity",
@@ -150,6 +153,11 @@ class TicketStore:
             ("INSERT OR REPLACE INTO meta VALUES (?, ?)",
              [("last_batch", str(self.batch_no)), ("last_t_s", repr(float(t_s)))]),
         ])
+
+    def write_pending(self, rows: list[tuple]) -> None:
+        """Replace the ``pending_handover`` rows: (call_id, caller_id, call_type, logged_s) per held night call."""
+        self._tx([("DELETE FROM pending_handover WHERE 1=?", [(1,)]),
+                  ("INSERT INTO pending_handover VALUES (?,?,?,?)", rows)])
 
     def finish(self, t_s: float, check: bool = True) -> dict:
         """Mark the run complete (after the final batch); with ``check`` verify conservation first."""

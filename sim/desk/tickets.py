@@ -55,15 +55,19 @@ class Ticket:
     online: bool = False
     repair_kind: str | None = None
     urgent: bool = False
+    invalid: bool = False          # invalid complaint: explained and closed (outcome 'invalid')
+    written_reply: bool = False    # a higher office only asks for a written reply (no return visit)
     state: str | None = None
     closed_s: float | None = None
     outcome: str | None = None
     reopens: int = 0
     escalations: int = 0
     seq: int = 0
+    level: str | None = None       # current escalation level (deadlines.LADDER); kept in 'escalated' events
     due: dict[str, float] = field(default_factory=dict)
     met: dict[str, float] = field(default_factory=dict)
     sink: object = None            # callable(Event) receiving every event (the layer's store buffer)
+    watch: object = None           # callable(ticket, rule_name, due_s) told of every new deadline
 
     def _emit(self, t: float, kind: str, frm, to, detail: dict) -> Event:
         self.seq += 1
@@ -104,6 +108,8 @@ class Ticket:
         self.due[name] = float(due_s)
         if self.sink is not None:
             self.sink(None, self)
+        if self.watch is not None:
+            self.watch(self, name, float(due_s))
 
     def meet(self, rule: str, t: float) -> None:
         """Mark the latest open occurrence of ``rule`` met at ``t`` (first time only)."""
