@@ -36,21 +36,31 @@ def run_figures(run_dir: Path):
             c.close()
 
 
-def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bool]:
-    """Text report of a run's store and whether it is complete and conserved. Raises StoreError if there
-    is no readable store."""
+def tickets_report(run_dir: Path, backlog_step_h: float = 24.0, replication: int = 0) -> tuple[str, bool]:
+    """Text report of one replication's store (default 0) and whether it is complete and conserved, then the
+    figures pooled over every replication. Raises StoreError if there is no readable store."""
     import pandas as pd
 
     from sim.desk.metrics import ticket_metrics
     from sim.desk.store import check_conservation, describe, open_readonly
     from sim.desk.summary import monthly_complaint_summary
 
-    path = Path(run_dir) / STORE_NAME if Path(run_dir).is_dir() else Path(run_dir)
+    from sim.desk.hook import store_name
+    from sim.desk.store import StoreError
+
+    if Path(run_dir).is_dir():
+        path = Path(run_dir) / store_name(replication)
+        if not path.is_file():
+            found = len(run_stores(run_dir))
+            raise StoreError(f"no ticket store for replication {replication} in {run_dir} "
+                             f"(replications with a store: 0..{found - 1})" if found else f"no ticket store in {run_dir}")
+    else:
+        path = Path(run_dir)
     status, _, batches = describe(path)
     conn = open_readonly(path)
     try:
         cons = check_conservation(conn, raise_on_error=False)
-        calls = calls_accounting(conn, path.parent) if path.name == STORE_NAME else None
+        calls = calls_accounting(conn, path.parent, replication) if Path(run_dir).is_dir() else None
         m = ticket_metrics(conn, backlog_step_s=backlog_step_h * 3600)
         monthly = monthly_complaint_summary(conn)
     finally:
@@ -65,7 +75,7 @@ def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bo
         out.append(f"conservation: created={cons['created']} closed={cons['closed']} open={cons['open']} "
                    f"events={cons['events']} -> {'OK' if cons['ok'] else 'VIOLATED ' + str(cons)}")
         if calls is not None:
-            out.append(f"calls (calls.csv.gz, replication 0): {calls['handled_calls']} handled = {calls['as_ticket']} "
+            out.append(f"calls (calls.csv.gz, replication {replication}): {calls['handled_calls']} handled = {calls['as_ticket']} "
                        f"tickets + {calls['duplicate_contact']} duplicate contacts + {calls['pending_handover']} "
                        f"pending hand-over; unaccounted {calls['unaccounted']} -> "
                        f"{'OK' if calls['calls_ok'] else 'VIOLATED ' + str(calls)}")
@@ -89,9 +99,9 @@ def tickets_report(run_dir: Path, backlog_step_h: float = 24.0) -> tuple[str, bo
     return "\n".join(out), status == "complete" and cons["ok"] and (calls is None or calls["calls_ok"])
 
 
-def calls_accounting(conn, run_dir: Path) -> dict | None:
-    """Every handled call of replication 0 in ``run_dir/calls.csv.gz`` accounted for by the store (None when
-    the run kept no call log or the store is not replication 0's)."""
+def calls_accounting(conn, run_dir: Path, replication: int = 0) -> dict | None:
+    """Every handled call of ``replication`` in ``run_dir/calls.csv.gz`` accounted for by that replication's
+    store (None when the run kept no call log)."""
     import pandas as pd
 
     from sim.desk.accounting import call_accounting
@@ -100,7 +110,7 @@ def calls_accounting(conn, run_dir: Path) -> dict | None:
     if not log.is_file():
         return None
     calls = pd.read_csv(log, usecols=["call_id", "outcome", "replication"])
-    handled = calls.loc[(calls["replication"] == 0) & (calls["outcome"] == "handled"), "call_id"]
+    handled = calls.loc[(calls["replication"] == replication) & (calls["outcome"] == "handled"), "call_id"]
     return call_accounting(conn, handled.astype(int))
 
 
@@ -111,13 +121,16 @@ def register(app: typer.Typer) -> None:
     def tickets(run_dir: Path = typer.Argument(..., help="run directory holding tickets.sqlite (or the file)"),
                 backlog_step_h: float = typer.Option(24.0, min=0.01, help="backlog sampling step, hours"),
                 csv: bool = typer.Option(False, "--csv", help="also write desk_figures.csv (pooled) and "
-                                                              "desk_figures_per_replication.csv into RUN_DIR")):
+                                                              "desk_figures_per_replication.csv into RUN_DIR"),
+                replication: int = typer.Option(0, "--replication", "-r", min=0,
+                                                help="replication whose store is detailed (figures are pooled "
+                                                     "over all replications either way)")):
         """Summarise a run's ticket store: tickets, deadlines, escalations, return visits, dunning, backlog; the desk
         figures per replication and pooled with 95 % intervals."""
         from sim.desk.store import StoreError
 
         try:
-            text, ok = tickets_report(run_dir, backlog_step_h)
+            text, ok = tickets_report(run_dir, backlog_step_h, replication)
             if csv:
                 if not run_dir.is_dir():
                     typer.echo("error: --csv needs RUN_DIR to be the run folder", err=True)
