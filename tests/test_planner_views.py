@@ -300,3 +300,23 @@ def test_chinese_scenario_names_render_without_missing_glyphs(tmp_path):
         from sim.report import build_report
 
         assert "物业客服中心" in build_report(tmp_path / "run", lang="zh").read_text(encoding="utf-8")
+
+
+def test_tickets_replication_is_selectable_and_report_pools_desk_figures(tmp_path):
+    sc = sim.load_scenario("scenarios/property_centre.toml").with_changes({"horizon.days": 2})
+    from sim.desk.hook import DeskFactory
+
+    out = tmp_path / "run"
+    out.mkdir()
+    res = sim.run(sc, replications=2, seed=4, desk_factory=DeskFactory(out, "new"))
+    res.save(out)
+    r1 = runner.invoke(app, ["tickets", str(out), "--replication", "1"], env={"COLUMNS": "200"})
+    assert "tickets_rep1.sqlite" in r1.output and "replication 1)" in r1.output
+    r0 = runner.invoke(app, ["tickets", str(out)], env={"COLUMNS": "200"})
+    assert "tickets.sqlite" in r0.output.splitlines()[0]
+    bad = runner.invoke(app, ["tickets", str(out), "--replication", "7"], env={"COLUMNS": "200"})
+    assert bad.exit_code == 2 and "replications with a store: 0..1" in bad.output
+    from sim.report import build_report
+
+    page = build_report(out).read_text(encoding="utf-8")
+    assert "Front-desk figures pooled over 2 replication(s)" in page
