@@ -64,6 +64,12 @@ class ShiftSpec(Section):
             if offset + b.minutes * 60 > length:
                 raise ValueError(f"shift '{self.name}': break at {b.start} (+{b.minutes} min) is not inside "
                                  f"{self.start}-{self.end}")
+        windows = sorted(((clock_seconds(b.start) - start) % 86400, b.minutes * 60, b.start) for b in self.breaks)
+        for (off1, len1, at1), (off2, _, at2) in zip(windows, windows[1:]):
+            if off2 < off1 + len1:
+                what = "is given twice" if off1 == off2 else f"overlaps the break at {at2}"
+                raise ValueError(f"shift '{self.name}': the break at {at1} (+{len1 / 60:g} min) {what}; breaks "
+                                 "within a shift must not overlap")
         return self
 
     @property
@@ -111,6 +117,6 @@ class Agents(Section):
         given = [n for n in ("headcount", "headcount_per_interval", "shifts") if getattr(self, n) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of headcount, headcount_per_interval, shifts (got {given or 'none'})")
-        if self.headcount_per_interval is not None and any(h < 0 for h in self.headcount_per_interval):
-            raise ValueError("headcount_per_interval values must be >= 0")
+        if self.headcount_per_interval is not None and any(not 0 <= h <= 200000 for h in self.headcount_per_interval):
+            raise ValueError("headcount_per_interval values must be in 0..200000")
         return self

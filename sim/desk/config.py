@@ -39,7 +39,7 @@ DeadlineUnit = Literal["working_days", "working_hours", "days", "hours", "same_d
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _check_clock(v: str) -> str:
