@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sim.cli_errors import fail  # noqa: F401 - re-exported for the other CLI modules
 from sim.metrics import METRICS
 from sim.scenario import ScenarioError, load_scenario
 
@@ -20,12 +21,6 @@ PERCENT = {"adherence", "occupancy", "abandon_rate", "attendance", "blocked_rate
 UNITS = {"avg_acw": "s", "avg_abandon_time": "s", "aht": "s", "avg_hold_time": "s", "avg_queue_time": "s",
          "asa": "s", "avg_talk_time": "s", "avg_rings": "rings", "calls_per_agent_hour": "calls/h",
          "total_calls": "calls", "qa_score": "/100", "cost_per_call": ""}
-
-
-def fail(message: str) -> None:
-    """Print one clear error and exit with code 2 (invalid input)."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code=2)
 
 
 def format_value(metric: str, value: float) -> str:

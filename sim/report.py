@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
 from pathlib import Path
 
@@ -97,9 +96,20 @@ def load_run(run_dir: str | Path) -> tuple[dict, Scenario, pd.DataFrame]:
     if missing:
         raise ScenarioError(f"{run_dir} is not a run folder (missing {', '.join(missing)}); "
                             "create one with 'acdsim run SCENARIO --out DIR'")
-    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-    sc = Scenario.model_validate_json((run_dir / "scenario.json").read_text(encoding="utf-8"))
-    return summary, sc, pd.read_csv(run_dir / "interval_summary.csv")
+    from pydantic import ValidationError
+
+    from sim.inputs import read_csv, read_json, read_text
+
+    summary = read_json(run_dir / "summary.json", "run summary")
+    if not isinstance(summary, dict) or not isinstance(summary.get("metrics"), dict):
+        raise ScenarioError(f"{run_dir / 'summary.json'} is not an acdsim run summary (no 'metrics' table); "
+                            "recreate the folder with 'acdsim run SCENARIO --out DIR'")
+    try:
+        sc = Scenario.model_validate_json(read_text(run_dir / "scenario.json", "run scenario"))
+    except ValidationError as err:
+        raise ScenarioError(f"{run_dir / 'scenario.json'} is damaged or from another version "
+                            f"({err.error_count()} problem(s), first: {err.errors()[0]['msg']})") from None
+    return summary, sc, read_csv(run_dir / "interval_summary.csv", "interval summary")
 
 
 def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | None = None) -> Path:
@@ -141,7 +151,7 @@ def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | No
 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child{{text-align:left}}
 .pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
 </head><body><h1>{html.escape(sc.name)}</h1><p>{html.escape(sc.description)}</p>
-<p>{summary['replications']} replications, seed {summary['seed']}, {sc.horizon.days} day(s) of
+<p>{summary.get('replications', '?')} replications, seed {summary.get('seed', '?')}, {sc.horizon.days} day(s) of
 {sc.horizon.interval_minutes}-min intervals. {html.escape(note)}</p>
 <h2>Metrics (mean and 95 % confidence interval across replications)</h2>{_metrics_table(summary)}
 {''.join(sections)}</body></html>"""

@@ -10,7 +10,6 @@ when the scenario has them, else the defaults) or a CSV with one row per interva
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,9 @@ REQ_COLUMNS = ("required", "requirement", "agents", "heads")
 def read_requirement_csv(path: Path, column: str | None = None,
                          interval_minutes: int | None = None) -> tuple[np.ndarray, int]:
     """Requirement per interval and interval length (s) from a CSV (see module docstring)."""
-    frame = pd.read_csv(path)
+    from sim.inputs import read_csv
+
+    frame = read_csv(path, "requirement CSV")
     if column is None:
         found = [c for c in REQ_COLUMNS if c in frame.columns]
         if not found and frame.shape[1] == 1:
@@ -53,13 +54,12 @@ def load_rules(path: Path | None, scenario=None, *, soft: bool = False):
     """ShiftRules from a JSON/TOML file, else ``scenario.shifts``, else defaults; ``soft`` switches coverage."""
     from staffing.shifts import ShiftRules
     if path is not None:
-        text = path.read_text()
+        from sim.inputs import read_json, read_toml
         if path.suffix.lower() == ".toml":
-            import tomllib
-            data = tomllib.loads(text)
+            data = read_toml(path, "rules file")
             data = data.get("shifts", data)
         else:
-            data = json.loads(text)
+            data = read_json(path, "rules file")
         rules = ShiftRules.model_validate(data)
     else:
         rules = getattr(scenario, "shifts", None) or ShiftRules()
