@@ -112,9 +112,11 @@ def load_run(run_dir: str | Path) -> tuple[dict, Scenario, pd.DataFrame]:
     return summary, sc, read_csv(run_dir / "interval_summary.csv", "interval summary")
 
 
-def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | None = None) -> Path:
-    """Write ``report.html`` and ``plots/*.png`` into ``run_dir``; returns the HTML path."""
+def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | None = None,
+                 out_dir: str | Path | None = None) -> Path:
+    """Write ``report.html`` and ``plots/*.png`` into ``out_dir`` (default ``run_dir``); returns the HTML path."""
     run_dir = Path(run_dir)
+    out_dir = run_dir if out_dir is None else Path(out_dir)
     summary, sc, iv = load_run(run_dir)
     figures = {
         "volumes": ("Calls offered, answered and abandoned", plots.plot_volumes(iv)),
@@ -124,7 +126,7 @@ def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | No
         "staffing": ("Staffing requirement vs scheduled", plots.plot_staffing(iv, sc, erlang_requirement_agents(sc))),
         "shifts": ("Shifts", plots.plot_shift_gantt(sc)),
     }
-    plot_dir = run_dir / "plots"
+    plot_dir = out_dir / "plots"
     plot_dir.mkdir(exist_ok=True)
     sections = []
     for key, (title, fig) in figures.items():
@@ -155,6 +157,6 @@ td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child{{t
 {sc.horizon.interval_minutes}-min intervals. {html.escape(note)}</p>
 <h2>Metrics (mean and 95 % confidence interval across replications)</h2>{_metrics_table(summary)}
 {''.join(sections)}</body></html>"""
-    out = run_dir / "report.html"
+    out = out_dir / "report.html"
     out.write_text(page, encoding="utf-8")
     return out
