@@ -212,6 +212,7 @@ def check_command(
     seed: int = typer.Option(None, "--seed", "-s", min=0),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=512),
     strict: bool = typer.Option(False, "--strict", help="count inconclusive targets as failures"),
+    force: bool = typer.Option(False, "--force", "--yes", help="run even if the work estimate exceeds the memory"),
 ) -> None:
     """Evaluate each scenario's targets with confidence intervals: pass / fail / inconclusive.
 
@@ -220,10 +221,8 @@ def check_command(
 
     loaded = []
     for path in scenarios:
-        try:
+        with user_errors():
             sc = load_scenario(path)
-        except ScenarioError as err:
-            fail(str(err))
         if not sc.targets:
             fail(f"{path} has no [targets] to check")
         loaded.append((path, sc))
@@ -232,8 +231,8 @@ def check_command(
     for col in ("scenario", "metric", "target", "mean", "95 % CI", "status"):
         table.add_column(col)
     for path, sc in loaded:
-        with console.status(f"simulating {path.name}"):
-            res = run(sc, replications=replications, seed=seed, jobs=jobs)
+        with console.status(f"simulating {path.name}"), user_errors():
+            res = run(sc, replications=replications, seed=seed, jobs=jobs, force=force)
         for row in res.check_targets().to_dict("records"):
             m = row["metric"]
             bounds = target_text(m, row["min"], row["max"])

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.metrics import COUNTS, METRICS
 from sim.results import mean_ci
 from sim.runner import run_replication
 from sim.scenario import Scenario, ScenarioError
@@ -80,13 +81,30 @@ def build_variants(base: Scenario, sets: list[str]) -> list[Variant]:
     return variants
 
 
+DASK_CONNECT_TIMEOUT_S = 5   # a scheduler that does not answer within this is reported, not waited for
+METRIC_COLUMNS = (*METRICS, *COUNTS)   # what --metric can plot
+
+
+def _connect(scheduler: str):
+    """A ``distributed.Client`` for ``scheduler``; ScenarioError at once if it cannot be reached."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT_S}s")
+    except (OSError, TimeoutError, ValueError, TypeError) as err:
+        raise ScenarioError(f"cannot reach the Dask scheduler {scheduler!r} within {DASK_CONNECT_TIMEOUT_S} s "
+                            f"({type(err).__name__}: {err}); start it with 'dask scheduler' or check the "
+                            "address (tcp://host:8786)") from None
+
+
 def _task(scenario: Scenario, seed: int, replication: int) -> dict:
     return run_replication(scenario, seed, replication).run
 
 
 def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, seed: int | None = None,
               jobs: int | None = None, scheduler: str | None = None,
-              progress: Callable[[int, int], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              progress: Callable[[int, int], None] | None = None,
+              force: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(tidy table: one row per variant and replication, summary: one row per variant with mean/CI).
 
     ``scheduler``: address of a running Dask distributed scheduler (``tcp://host:8786``) or a
@@ -94,13 +112,21 @@ def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, 
     variants = build_variants(base, sets)
     reps = replications or base.replications
     seed = base.seed if seed is None else seed
+    if not force:   # every variant must fit (refuse before starting; names the number of calls)
+        from sim.workload import check_workload
+
+        for v in variants:
+            try:
+                check_workload(v.scenario, reps, jobs=min(jobs or os.cpu_count() or 1, reps))
+            except ScenarioError as err:
+                raise ScenarioError(f"sweep variant {v.params}: {err}") from None
     tasks = [(v, r) for v in variants for r in range(reps)]
     results: dict[tuple[int, int], dict] = {}
     done = 0
     if scheduler is not None:
         from distributed import Client, as_completed as dask_completed
 
-        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        client = scheduler if isinstance(scheduler, Client) else _connect(scheduler)
         try:
             futures = {client.submit(_task, v.scenario, seed, r, pure=False): (v.index, r) for v, r in tasks}
             for fut in dask_completed(futures):

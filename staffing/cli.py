@@ -211,12 +211,14 @@ def staff(
         raise typer.BadParameter(str(exc), param_hint="--target/--aht/--patience")
 
     labels = _labels(result, weekday, given_labels)
-    out.mkdir(parents=True, exist_ok=True)
     result.insert(2, "start", labels)
-    csv_path = out / "requirements.csv"
-    png_path = out / "requirements.png"
-    result.to_csv(csv_path, index=False)
-    plot_requirements(result, png_path, title)
+    from sim.cli_errors import user_errors
+    from sim.outdir import prepare_out_dir
+
+    with user_errors(), prepare_out_dir(out, "acdsim staff") as od:   # checked, locked, replaced on success
+        result.to_csv(od.staging / "requirements.csv", index=False)
+        plot_requirements(result, od.staging / "requirements.png", title)
+    csv_path, png_path = out / "requirements.csv", out / "requirements.png"
     if table:
         _print_table(result, labels, console)
     hours = interval_s / 3600.0

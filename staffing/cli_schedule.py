@@ -101,8 +101,11 @@ def schedule_command(
                                                         "requirement the rules cannot staff (e.g. at night)"),
 ) -> None:
     """Build a cost-optimal shift roster (pyomo + HiGHS) with breaks, plots, and optional simulation check."""
-    from staffing.shifts import InfeasibleScheduleError, ScheduleSolveError, schedule
+    from sim.outdir import check_out_path, prepare_out_dir
+    from staffing.shifts import InfeasibleScheduleError, ScheduleSolveError
+    final_out = out
     try:
+        check_out_path(out)           # a bad --out is reported before the solver runs
         if not source.exists():
             raise ValueError(f"file not found: {source}")
         scenario = None
@@ -123,34 +126,43 @@ def schedule_command(
             req, note = cap_requirement(req, interval_s, rules, weekday)
             if note:
                 typer.echo(f"warning: {note}", err=True)
-        if verify:
-            from staffing.shifts.plots import history_plot
-            from staffing.shifts.verify import optimise_with_simulation
-            with _STATUS.status("solving and simulating rosters (iterations print as they finish)"):
-                v = optimise_with_simulation(scenario, rules=rules, requirement=req, max_iter=max_iter,
-                                             replications=replications, seed=seed, time_limit_s=time_limit,
-                                             mip_rel_gap=gap, progress=typer.echo)
-            _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}")
-            v.history.to_csv(out / "history.csv", index=False)
-            v.interval_stats.to_csv(out / "interval_stats.csv", index=False)
-            (out / "explanation.txt").write_text(v.explanation + "\n")
-            history_plot(v.history, out / "history.png",
-                         target=scenario.staffing_targets().get("service_level"))
-            typer.echo(v.result.summary())
-            typer.echo(v.explanation)
-        else:
-            with _STATUS.status("solving the roster with HiGHS"):
-                res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap,
-                               start_weekday=weekday)
-            _write_outputs(out, res, rules, f"Roster: {source.name}")
-            typer.echo(res.summary())
-        typer.echo(f"written to {out}/")
+        with prepare_out_dir(final_out, "acdsim schedule") as od:   # locked; replaced only on success
+            _schedule_into(od.staging, source, scenario, req, interval_s, weekday, rules, verify, max_iter,
+                           replications, seed, time_limit, gap)
+        typer.echo(f"written to {final_out}/")
     except InfeasibleScheduleError as err:
         typer.echo(f"infeasible: {err}", err=True)
         raise typer.Exit(2) from None
     except (ValueError, ScheduleSolveError) as err:   # pydantic ValidationError and ScenarioError included
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
+
+
+def _schedule_into(out: Path, source: Path, scenario, req, interval_s, weekday, rules, verify: bool, max_iter: int,
+                   replications, seed, time_limit: float, gap: float) -> None:
+    """Solve (and with ``verify`` simulate) and write every output file into ``out``."""
+    from staffing.shifts import schedule
+    if verify:
+        from staffing.shifts.plots import history_plot
+        from staffing.shifts.verify import optimise_with_simulation
+        with _STATUS.status("solving and simulating rosters (iterations print as they finish)"):
+            v = optimise_with_simulation(scenario, rules=rules, requirement=req, max_iter=max_iter,
+                                         replications=replications, seed=seed, time_limit_s=time_limit,
+                                         mip_rel_gap=gap, progress=typer.echo)
+        _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}")
+        v.history.to_csv(out / "history.csv", index=False)
+        v.interval_stats.to_csv(out / "interval_stats.csv", index=False)
+        (out / "explanation.txt").write_text(v.explanation + "\n")
+        history_plot(v.history, out / "history.png",
+                     target=scenario.staffing_targets().get("service_level"))
+        typer.echo(v.result.summary())
+        typer.echo(v.explanation)
+    else:
+        with _STATUS.status("solving the roster with HiGHS"):
+            res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap,
+                           start_weekday=weekday)
+        _write_outputs(out, res, rules, f"Roster: {source.name}")
+        typer.echo(res.summary())
 
 
 def register(app: typer.Typer) -> None:
