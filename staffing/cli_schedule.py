@@ -101,13 +101,13 @@ def schedule_command(
                                                         "requirement the rules cannot staff (e.g. at night)"),
 ) -> None:
     """Build a cost-optimal shift roster (pyomo + HiGHS) with breaks, plots, and optional simulation check."""
+    from sim.inputs import check_file
     from sim.outdir import check_out_path, prepare_out_dir
     from staffing.shifts import InfeasibleScheduleError, ScheduleSolveError
     final_out = out
     try:
         check_out_path(out)           # a bad --out is reported before the solver runs
-        if not source.exists():
-            raise ValueError(f"file not found: {source}")
+        check_file(source, "input file")   # missing or a folder: one clear error
         scenario = None
         if source.suffix.lower() == ".csv":
             if verify:
