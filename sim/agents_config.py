@@ -106,7 +106,7 @@ class Agents(Section):
     shifts: list[ShiftSpec] | None = None
     absenteeism: float = Field(default=0.0, ge=0, lt=1, description="P(a scheduled agent-shift is absent), [0, 1)")
     adherence: float = Field(default=1.0, gt=0, le=1, description="share of scheduled ready time actually ready")
-    aux_episode_minutes: float = Field(default=10.0, gt=0, le=240,
+    aux_episode_minutes: float = Field(default=10.0, ge=0.5, le=240,
                                        description="length of one not-ready episode (non-adherence), minutes")
     handover_minutes: float = Field(default=0.0, ge=0, le=120,
                                     description="paid time before each shift, not on the phones, minutes")

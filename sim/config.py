@@ -147,7 +147,7 @@ class Telephony(Section):
     """Trunks, ringing and IVR."""
 
     trunks: int | None = Field(default=None, ge=1, le=1000000, description="trunk lines; all busy -> busy signal (none = unlimited)")
-    ring_cycle_s: float = Field(default=6.0, gt=0, le=60, description="length of one ring, seconds (0 < s <= 60)")
+    ring_cycle_s: float = Field(default=6.0, ge=1, le=60, description="length of one ring, seconds (1..60)")
     pickup_rings: int = Field(default=0, ge=0, le=20,
                               description="rings before an agent can pick up (0 = at once); without IVR")
     ivr: bool = Field(default=False, description="an IVR answers every call first")
@@ -203,6 +203,15 @@ class Quality(Section):
     monitored_per_agent_month: float = Field(default=4.5, ge=0, le=1000)
     score_mean: float = Field(default=85.0, gt=0, lt=100)
     score_sd: float = Field(default=8.0, ge=0, lt=50)
+
+    @model_validator(mode="after")
+    def _beta_possible(self):
+        # scores are drawn from a beta distribution on 0..100: its sd is below sqrt(m (100 - m))
+        limit = math.sqrt(self.score_mean * (100.0 - self.score_mean))
+        if self.score_sd >= limit:
+            raise ValueError(f"quality.score_sd ({self.score_sd:g}) must be below sqrt(score_mean x (100 - "
+                             f"score_mean)) = {limit:.3g} for scores on 0..100")
+        return self
 
 
 class Attrition(Section):
