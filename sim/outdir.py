@@ -88,9 +88,22 @@ def check_out_path(path: str | Path, option: str = "--out") -> Path:
 def _holder(path: Path) -> str:
     try:
         info = json.loads((path / LOCK_INFO).read_text(encoding="utf-8"))
-        return f"pid {info['pid']}, '{info['command']}', started {info['started']} on {info['host']}"
+        text = f"pid {info['pid']}, '{info['command']}', started {info['started']} on {info['host']}"
     except (OSError, ValueError, KeyError, TypeError):
         return "holder unknown"
+    if info["host"] == socket.gethostname() and not _alive(info["pid"]):
+        text += "; that process has ended and its worker processes still hold the folder — try again shortly"
+    return text
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError, TypeError, OverflowError):
+        return True
+    return True
 
 
 @contextlib.contextmanager
