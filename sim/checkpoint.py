@@ -86,6 +86,8 @@ def interrupted_run(folder: str | Path) -> dict | None:
             status, batches = "unreadable", 0
         stores[p.name] = (status, batches)
     info["stores"] = stores
+    if not info["finished"] and not stores:   # started but nothing simulated yet: nothing to lose
+        return None
     return info
 
 

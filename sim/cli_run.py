@@ -85,9 +85,14 @@ def run_command(
         fail("--overwrite and --resume exclude each other")
     if resume and out is None:
         fail("--resume needs --out DIR (the folder of the interrupted run)")
+    reps = replications
     with user_errors():
         sc = load_scenario(scenario)
-    reps = replications or sc.replications
+        reps = replications or sc.replications
+        if not force:   # before any folder is touched
+            from sim.workload import check_workload
+
+            check_workload(sc, reps, jobs=min(jobs, reps))
     if out is None:
         with user_errors():
             results = _simulate(sc, reps, seed, jobs, force)

@@ -1,6 +1,7 @@
 """Glue between the call model's runner (``sim.runner.run(..., desk_factory=...)``) and the desk layer.
 
-``DeskFactory(run_dir=None, mode="new")`` (mode 'new' | 'overwrite' | 'resume' | 'auto') is picklable (works with ``jobs > 1``). Called as
+``DeskFactory(run_dir=None, mode="new")`` is picklable (works with ``jobs > 1``); ``mode="auto"`` picks each
+replication's store mode from its file (``auto_mode``: what ``acdsim run`` uses for resumable runs). Called as
 ``factory(scenario, seed_sequence)`` it returns a ``DeskRun`` that the runner ``attach``es to the model (the
 layer then lives in ``model.env``, takes ``scenario.desk`` rules (defaults if absent), the model's 'desk' random
 stream, and sends outbound work to ``model.group.submit``); the model calls ``on_call_handled``; the runner
@@ -66,7 +67,8 @@ class DeskRun:
 
 
 class DeskFactory:
-    """``desk_factory`` for ``sim.runner.run``; ``mode`` is the store mode ('new' | 'overwrite' | 'resume')."""
+    """``desk_factory`` for ``sim.runner.run``; ``mode`` is the store mode ('new' | 'overwrite' | 'resume' |
+    'auto')."""
 
     def __init__(self, run_dir: str | Path | None = None, mode: str = "new"):
         if mode not in ("new", "overwrite", "resume", "auto"):
