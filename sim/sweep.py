@@ -87,6 +87,16 @@ METRIC_COLUMNS = (*METRICS, *COUNTS)   # what --metric can plot
 
 def _connect(scheduler: str):
     """A ``distributed.Client`` for ``scheduler``; ScenarioError at once if it cannot be reached."""
+    import socket
+
+    address = scheduler.removeprefix("tcp://")
+    host, _, port = address.rpartition(":")
+    if "://" not in address and host and port.isdigit():   # plain TCP: a quick probe before dask's retries
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=DASK_CONNECT_TIMEOUT_S).close()
+        except OSError as err:
+            raise ScenarioError(f"cannot reach the Dask scheduler {scheduler!r} ({err.strerror or err}); start "
+                                "it with 'dask scheduler' or check the address (tcp://host:8786)") from None
     from distributed import Client
 
     try:
