@@ -201,7 +201,10 @@ def report_command(run_dir: Path = typer.Argument(..., help="folder written by '
     """Write RUN_DIR/report.html (self-contained, plots embedded) and RUN_DIR/plots/*.png."""
     from sim.report import load_run
 
+    from sim.outdir import check_out_path
+
     with user_errors():
+        check_out_path(run_dir, "RUN_DIR")                  # a usable folder name (clear error otherwise)
         if not run_dir.is_dir():
             raise ScenarioError(f"{run_dir} is not a run folder (not a folder); create one with "
                                 "'acdsim run SCENARIO --out DIR'")

@@ -19,12 +19,18 @@ from sim.errors import InputFileError
 def check_file(path: str | Path, what: str = "file") -> Path:
     """``path`` as a Path when it names an existing regular file, else InputFileError."""
     p = Path(path)
-    if not p.exists():
-        raise InputFileError(f"{what} {p} does not exist (file not found)")
-    if p.is_dir():
-        raise InputFileError(f"{what} {p} is a folder; give a file")
-    if not p.is_file():
-        raise InputFileError(f"{what} {p} is not a regular file")
+    try:
+        if not p.exists():
+            raise InputFileError(f"{what} {p} does not exist (file not found)")
+        if p.is_dir():
+            raise InputFileError(f"{what} {p} is a folder; give a file")
+        if not p.is_file():
+            raise InputFileError(f"{what} {p} is not a regular file")
+    except (OSError, ValueError) as err:   # name too long, embedded NUL byte, permission on a parent, ...
+        if isinstance(err, InputFileError):
+            raise
+        raise InputFileError(f"{what} {str(p)[:200]!r} cannot be used as a file name: "
+                             f"{getattr(err, 'strerror', None) or err}") from None
     return p
 
 

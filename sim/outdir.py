@@ -74,14 +74,20 @@ class OutDir:
 def check_out_path(path: str | Path, option: str = "--out") -> Path:
     """``path`` as a Path if it is, or can become, a folder; OutputDirError naming the obstacle otherwise."""
     p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise OutputDirError(f"{option} {p} is a file, not a folder; give a folder name")
-    for parent in p.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise OutputDirError(f"{option} {p} lies below {parent}, which is a file; no folder can be "
-                                     "created there")
-            break
+    try:
+        if p.exists() and not p.is_dir():
+            raise OutputDirError(f"{option} {p} is a file, not a folder; give a folder name")
+        for parent in p.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise OutputDirError(f"{option} {p} lies below {parent}, which is a file; no folder can be "
+                                         "created there")
+                break
+    except (OSError, ValueError) as err:   # name too long, embedded NUL byte, ...
+        if isinstance(err, OutputDirError):
+            raise
+        raise OutputDirError(f"{option} {str(p)[:200]!r} cannot be used as a folder name: "
+                             f"{getattr(err, 'strerror', None) or err}") from None
     return p
 
 

@@ -225,3 +225,16 @@ def test_lock_info_and_staging_leave_no_trace(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["calls.csv.gz", "interval_summary.csv", "intervals.csv",
                                                     "scenario.json", "summary.json"]
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["replications"] == 2
+
+
+@pytest.mark.parametrize("command", [["run", "{long}.toml"], ["run", "{sc}", "--out", "{long}"], ["report", "{long}"],
+                                     ["tickets", "{long}"], ["staff", "{long}.csv", "--aht", "60"],
+                                     ["schedule", "{long}.csv"]])
+def test_names_the_system_refuses(tmp_path, command):
+    """A file name longer than the system allows (ENAMETOOLONG) is one clear error, not a traceback."""
+    sc = tmp_path / "t.toml"
+    sc.write_text(TINY, encoding="utf-8")
+    long = str(tmp_path / ("x" * 300))
+    res = invoke(*[a.format(long=long, sc=sc) for a in command])
+    assert_clean_error(res)
+    assert "too long" in res.output.lower() or "cannot be used" in res.output

@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
 
         try:
             text, ok = tickets_report(run_dir, backlog_step_h)
-        except StoreError as exc:
+        except (StoreError, OSError) as exc:   # OSError: a path the system refuses (name too long, ...)
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2)
         typer.echo(text)
