@@ -169,7 +169,10 @@ def _move_stores(od, reps: int) -> None:
         if src.exists():
             for suffix in ("-wal", "-shm"):
                 (od.work / (store_name(i) + suffix)).unlink(missing_ok=True)
-            os.link(src, od.staging / store_name(i))   # a second name: the work copy stays until commit
+            try:
+                os.link(src, od.staging / store_name(i))   # a second name: the work copy stays until commit
+            except OSError:                                # a file system without hard links
+                shutil.copy2(src, od.staging / store_name(i))
 
 
 def _print_results(results, sc, reps: int) -> None:
