@@ -40,6 +40,21 @@ try:
 except ImportError:  # pragma: no cover - not on POSIX: no locking
     fcntl = None
 
+_HELD: set[int] = set()   # descriptors holding a folder lock; a forked child closes its copies (see below)
+
+
+def _drop_inherited_locks() -> None:
+    # flock belongs to the open file description, which fork shares: a child (e.g. a pool worker) that
+    # outlived its parent would otherwise keep the folder locked.
+    for fd in list(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_inherited_locks)
+
 LOCK_INFO = ".acdsim-lock.json"
 STAGING_PREFIX = ".acdsim-staging-"
 WORK = ".acdsim-work"
@@ -119,6 +134,7 @@ def lock_dir(path: Path, command: str) -> Iterator[None]:
         fd = os.open(path, os.O_RDONLY)
     except OSError as err:
         raise OutputDirError(f"cannot open the output folder {path}: {err.strerror}") from None
+    _HELD.add(fd)
     try:
         if fcntl is not None:
             try:
@@ -138,6 +154,7 @@ def lock_dir(path: Path, command: str) -> Iterator[None]:
             with contextlib.suppress(OSError):
                 (path / LOCK_INFO).unlink()
     finally:
+        _HELD.discard(fd)
         os.close(fd)  # releases the flock
 
 

@@ -5,6 +5,7 @@ depend on the number of jobs, the executor, or how many replications ran beside 
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -54,6 +55,22 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
         run.update(extras.get("run_metrics", {}))
     outbound = pd.DataFrame(out.outbound.rows, columns=["kind", "ready", "due", "start", "end", "agent"])
     return Replication(index, run, intervals, calls, out.ready.frame(), outbound, extras)
+
+
+def worker_init(parent_pid: int) -> None:
+    """Initializer of pool workers: end with the run's process (Linux ``PR_SET_PDEATHSIG``) instead of
+    lingering after a ``kill -9`` and holding its output folder."""
+    import os
+    import signal
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError, TypeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent_pid:   # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _check_arguments(replications, seed, jobs) -> None:
@@ -117,7 +134,8 @@ def run(scenario: Scenario | dict | str | Path, replications: int | None = None,
         for i in todo:
             finished(run_replication(scenario, seed, i, desk_factory))
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=worker_init,
+                                 initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(run_replication, scenario, seed, i, desk_factory) for i in todo]
             for fut in as_completed(futures):
                 finished(fut.result())

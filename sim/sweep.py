@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim.metrics import COUNTS, METRICS
 from sim.results import mean_ci
-from sim.runner import run_replication
+from sim.runner import run_replication, worker_init
 from sim.scenario import Scenario, ScenarioError
 
 ALIASES = {"agents": "agents.headcount", "scale": "arrivals.scale", "trunks": "telephony.trunks"}
@@ -156,7 +156,7 @@ def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, 
                 if progress:
                     progress(done, len(tasks))
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, initializer=worker_init, initargs=(os.getpid(),)) as pool:
                 futures = {pool.submit(_task, v.scenario, seed, r): (v.index, r) for v, r in tasks}
                 for fut in as_completed(futures):
                     results[futures[fut]] = fut.result()

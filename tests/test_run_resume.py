@@ -91,7 +91,8 @@ KILL_POINTS = {
 
 @pytest.mark.parametrize("point", ["mid_rep2"])
 def test_kill_then_resume_equals_uninterrupted_run(scenario, reference, tmp_path, point):
-    _kill_and_resume(scenario, reference, tmp_path, point)
+    """With 2 jobs: the pool workers die with the killed run, so the folder is free at once."""
+    _kill_and_resume(scenario, reference, tmp_path, point, jobs=2)
 
 
 @pytest.mark.slow
@@ -100,9 +101,9 @@ def test_kill_then_resume_equals_uninterrupted_run_more_points(scenario, referen
     _kill_and_resume(scenario, reference, tmp_path, point)
 
 
-def _kill_and_resume(scenario, reference, tmp_path, point):
+def _kill_and_resume(scenario, reference, tmp_path, point, jobs=1):
     out = tmp_path / "run"
-    args = ["run", scenario, "-r", REPS, "--out", out]
+    args = ["run", scenario, "-r", REPS, "-j", jobs, "--out", out]
     proc = subprocess.Popen(_cli(*args), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _kill_when(proc, lambda: KILL_POINTS[point](out / ".acdsim-work"))
     assert not (out / "summary.json").exists()
