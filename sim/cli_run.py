@@ -207,8 +207,12 @@ def report_command(run_dir: Path = typer.Argument(..., help="folder written by '
     from sim.outdir import check_out_path
 
     with user_errors():
-        check_out_path(run_dir, "RUN_DIR")                  # a usable folder name (clear error otherwise)
-        if not run_dir.is_dir():
+        try:
+            is_dir = run_dir.is_dir()
+        except (OSError, ValueError):                        # a name the system refuses: say so
+            check_out_path(run_dir, "RUN_DIR")
+            raise
+        if not is_dir:
             raise ScenarioError(f"{run_dir} is not a run folder (not a folder); create one with "
                                 "'acdsim run SCENARIO --out DIR'")
         load_run(run_dir)                                   # a clear error before taking the lock
