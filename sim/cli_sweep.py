@@ -25,7 +25,7 @@ def sweep_command(
     force: bool = typer.Option(False, "--force", "--yes", help="run even if the work estimate exceeds the memory"),
 ) -> None:
     """Run every combination of the --set values; write a tidy table and a plot of METRIC."""
-    from sim.sweep import METRIC_COLUMNS, build_variants, plot_sweep, run_sweep
+    from sim.sweep import METRIC_COLUMNS, build_variants, check_sweep_workload, plot_sweep, run_sweep
 
     with user_errors():
         base = load_scenario(scenario)
@@ -34,6 +34,8 @@ def sweep_command(
             raise ScenarioError(f"--metric {metric!r} is not a metric; choose one of {', '.join(METRIC_COLUMNS)}")
     params = list(variants[0].params)
     reps = replications or base.replications
+    with user_errors():
+        check_sweep_workload(variants, reps, jobs, force)   # before the output folder is touched
     with user_errors(), prepare_out_dir(out, "acdsim sweep") as od:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=True) as bar:

@@ -162,10 +162,23 @@ def lock_dir(path: Path, command: str) -> Iterator[None]:
 def prepare_out_dir(path: str | Path, command: str, option: str = "--out") -> Iterator[OutDir]:
     """Check and create ``path``, lock it for ``command`` and yield an ``OutDir`` (see the module docstring)."""
     p = check_out_path(path, option)
+    created = not p.exists()
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OutputDirError(f"cannot create the output folder {p}: {err.strerror or err}") from None
+    try:
+        with _locked_out_dir(p, command) as od:
+            yield od
+    except BaseException:
+        if created:          # a folder this command created and that stayed empty goes again
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        raise
+
+
+@contextlib.contextmanager
+def _locked_out_dir(p: Path, command: str) -> Iterator[OutDir]:
     with lock_dir(p, command):
         for stale in p.glob(STAGING_PREFIX + "*"):      # left by a killed command (we hold the lock)
             shutil.rmtree(stale, ignore_errors=True)

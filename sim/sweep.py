@@ -107,6 +107,19 @@ def _connect(scheduler: str):
                             "address (tcp://host:8786)") from None
 
 
+def check_sweep_workload(variants: list[Variant], reps: int, jobs: int | None, force: bool = False) -> None:
+    """Every variant must fit in memory (ScenarioError naming the variant and its calls), unless ``force``."""
+    if force:
+        return
+    from sim.workload import check_workload
+
+    for v in variants:
+        try:
+            check_workload(v.scenario, reps, jobs=min(jobs or os.cpu_count() or 1, reps))
+        except ScenarioError as err:
+            raise ScenarioError(f"sweep variant {v.params}: {err}") from None
+
+
 def _task(scenario: Scenario, seed: int, replication: int) -> dict:
     return run_replication(scenario, seed, replication).run
 
@@ -122,14 +135,7 @@ def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, 
     variants = build_variants(base, sets)
     reps = replications or base.replications
     seed = base.seed if seed is None else seed
-    if not force:   # every variant must fit (refuse before starting; names the number of calls)
-        from sim.workload import check_workload
-
-        for v in variants:
-            try:
-                check_workload(v.scenario, reps, jobs=min(jobs or os.cpu_count() or 1, reps))
-            except ScenarioError as err:
-                raise ScenarioError(f"sweep variant {v.params}: {err}") from None
+    check_sweep_workload(variants, reps, jobs, force)
     tasks = [(v, r) for v in variants for r in range(reps)]
     results: dict[tuple[int, int], dict] = {}
     done = 0

@@ -183,6 +183,8 @@ def test_work_estimate_refuses_a_run_that_cannot_fit_unless_forced(tmp_path, mon
     assert_clean_error(res, "calls per replication", "--force")
     assert "87,840,000,000 calls" in res.output   # 1e6 calls/h x 24 h x 3660 days
     assert_clean_error(invoke("sweep", sc, "--set", "agents=2", "--out", tmp_path / "sw"), "calls per replication")
+    assert_clean_error(invoke("run", sc, "--out", tmp_path / "r"), "calls per replication")
+    assert not (tmp_path / "sw").exists() and not (tmp_path / "r").exists()   # refused before any folder
     # the estimate itself: a small run passes, and force skips it (checked with a fake memory size)
     from sim.workload import check_workload
 

@@ -68,3 +68,11 @@ def test_unusable_paths(tmp_path, make, needle):
     with pytest.raises(OutputDirError, match=needle):
         with prepare_out_dir(path, "acdsim test"):
             pass
+
+
+def test_a_folder_created_by_a_failing_command_is_removed_again(tmp_path):
+    out = tmp_path / "fresh" / "o"
+    with pytest.raises(RuntimeError):
+        with prepare_out_dir(out, "acdsim test"):
+            raise RuntimeError("failed before writing anything")
+    assert not out.exists()
