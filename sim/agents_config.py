@@ -64,6 +64,12 @@ class ShiftSpec(Section):
             if offset + b.minutes * 60 > length:
                 raise ValueError(f"shift '{self.name}': break at {b.start} (+{b.minutes} min) is not inside "
                                  f"{self.start}-{self.end}")
+        windows = sorted(((clock_seconds(b.start) - start) % 86400, b.minutes * 60, b.start) for b in self.breaks)
+        for (off1, len1, at1), (off2, _, at2) in zip(windows, windows[1:]):
+            if off2 < off1 + len1:
+                what = "is given twice" if off1 == off2 else f"overlaps the break at {at2}"
+                raise ValueError(f"shift '{self.name}': the break at {at1} (+{len1 / 60:g} min) {what}; breaks "
+                                 "within a shift must not overlap")
         return self
 
     @property
@@ -100,7 +106,7 @@ class Agents(Section):
     shifts: list[ShiftSpec] | None = None
     absenteeism: float = Field(default=0.0, ge=0, lt=1, description="P(a scheduled agent-shift is absent), [0, 1)")
     adherence: float = Field(default=1.0, gt=0, le=1, description="share of scheduled ready time actually ready")
-    aux_episode_minutes: float = Field(default=10.0, gt=0, le=240,
+    aux_episode_minutes: float = Field(default=10.0, ge=0.5, le=240,
                                        description="length of one not-ready episode (non-adherence), minutes")
     handover_minutes: float = Field(default=0.0, ge=0, le=120,
                                     description="paid time before each shift, not on the phones, minutes")
@@ -111,6 +117,6 @@ class Agents(Section):
         given = [n for n in ("headcount", "headcount_per_interval", "shifts") if getattr(self, n) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of headcount, headcount_per_interval, shifts (got {given or 'none'})")
-        if self.headcount_per_interval is not None and any(h < 0 for h in self.headcount_per_interval):
-            raise ValueError("headcount_per_interval values must be >= 0")
+        if self.headcount_per_interval is not None and any(not 0 <= h <= 200000 for h in self.headcount_per_interval):
+            raise ValueError("headcount_per_interval values must be in 0..200000")
         return self

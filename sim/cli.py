@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import typer
 
+from sim.cli_errors import PlainErrorGroup
+
 app = typer.Typer(
     name="acdsim",
+    cls=PlainErrorGroup,
     help="ACD call-centre simulator, staffing planner and front-desk workflow.",
     no_args_is_help=True,
     add_completion=False,

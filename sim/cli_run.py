@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sim.cli_errors import fail, user_errors  # noqa: F401 - fail re-exported for the other CLI modules
 from sim.metrics import METRICS
+from sim.outdir import prepare_out_dir
 from sim.scenario import ScenarioError, load_scenario
 
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -20,12 +23,6 @@ PERCENT = {"adherence", "occupancy", "abandon_rate", "attendance", "blocked_rate
 UNITS = {"avg_acw": "s", "avg_abandon_time": "s", "aht": "s", "avg_hold_time": "s", "avg_queue_time": "s",
          "asa": "s", "avg_talk_time": "s", "avg_rings": "rings", "calls_per_agent_hour": "calls/h",
          "total_calls": "calls", "qa_score": "/100", "cost_per_call": ""}
-
-
-def fail(message: str) -> None:
-    """Print one clear error and exit with code 2 (invalid input)."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code=2)
 
 
 def format_value(metric: str, value: float) -> str:
@@ -76,46 +73,117 @@ def run_command(
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=512, help="parallel processes"),
     out: Path = typer.Option(None, "--out", "-o", help="folder for summary.json, intervals.csv, calls.csv.gz"),
     report: bool = typer.Option(False, "--report", help="also write report.html into the --out folder"),
-    overwrite: bool = typer.Option(False, "--overwrite", help="replace ticket stores of an earlier run in --out"),
-    resume: bool = typer.Option(False, "--resume", help="finish interrupted ticket stores in --out"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="discard an interrupted run in --out and start again"),
+    resume: bool = typer.Option(False, "--resume", help="finish the interrupted run in --out (same scenario "
+                                                        "and seed): only its unfinished replications are simulated"),
+    force: bool = typer.Option(False, "--force", "--yes", help="run even if the work estimate exceeds the memory"),
     excel: bool = typer.Option(False, "--excel", help="also write results.xlsx into the --out folder"),
     lang: str = typer.Option("en", "--lang", help="labels of the report and workbook: en or zh"),
 ) -> None:
     """Simulate SCENARIO and print all 23 metrics with 95 % confidence intervals and target checks."""
-    from sim.runner import run
-
     if (report or excel) and out is None:
         fail("--report and --excel need --out DIR (they are written into that folder)")
     if lang not in ("en", "zh"):
         fail(f"--lang must be en or zh, got {lang!r}")
     if overwrite and resume:
         fail("--overwrite and --resume exclude each other")
-    try:
+    if resume and out is None:
+        fail("--resume needs --out DIR (the folder of the interrupted run)")
+    reps = replications
+    with user_errors():
         sc = load_scenario(scenario)
-    except ScenarioError as err:
-        fail(str(err))
-    reps = replications or sc.replications
+        reps = replications or sc.replications
+        if not force:   # before any folder is touched
+            from sim.workload import check_workload
+
+            check_workload(sc, reps, jobs=min(jobs, reps))
+    if out is None:
+        with user_errors():
+            results = _simulate(sc, reps, seed, jobs, force)
+        _print_results(results, sc, reps)
+        return
+    with user_errors(), prepare_out_dir(out, "acdsim run") as od:
+        checkpoint = _start_work(od, sc, reps, sc.seed if seed is None else seed, resume, overwrite)
+        desk_factory = None
+        if sc.desk_enabled:
+            from sim.desk.hook import DeskFactory
+
+            desk_factory = DeskFactory(od.work, "auto")
+        results = _simulate(sc, reps, seed, jobs, force, desk_factory, checkpoint)
+        results.save(od.staging)
+        _move_stores(od, reps)
+        if report:
+            _write_report(od.staging, lang=lang)
+        if excel:
+            from sim.excel import run_workbook
+
+            run_workbook(od.staging, lang)
+        _print_results(results, sc, reps)
+        od.commit()
+        shutil.rmtree(od.work, ignore_errors=True)   # the run finished and is in place: nothing to resume
+    console.print(f"wrote {out}/summary.json, intervals.csv, interval_summary.csv, calls.csv.gz"
+                  + (", report.html" if report else "") + (", results.xlsx" if excel else ""))
+
+
+def _simulate(sc, reps, seed, jobs, force, desk_factory=None, checkpoint=None):
+    from sim.runner import run
+
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task(f"simulating {sc.name}", total=reps)
-        desk_factory = None
-        if sc.desk_enabled and out is not None:
-            from sim.desk.hook import DeskFactory
-
-            out.mkdir(parents=True, exist_ok=True)
-            desk_factory = DeskFactory(out, "resume" if resume else "overwrite" if overwrite
-                                       else _store_mode(out, reps))
         try:
-            results = run(sc, replications=reps, seed=seed, jobs=jobs, desk_factory=desk_factory,
-                          progress=lambda k: bar.update(task, completed=k))
-        except ScenarioError as err:
-            fail(str(err))
-        except Exception as err:  # a ticket store that may not be overwritten or resumed
+            return run(sc, replications=reps, seed=seed, jobs=jobs, desk_factory=desk_factory, force=force,
+                       checkpoint=checkpoint, progress=lambda k: bar.update(task, completed=k))
+        except ScenarioError:
+            raise
+        except Exception as err:  # a ticket store that cannot be resumed (written by another run)
             from sim.desk.store import StoreError
 
             if isinstance(err, StoreError):
-                fail(f"{err} (use --overwrite to replace it, or --resume to finish an interrupted run)")
+                raise ScenarioError(f"{err} (use --overwrite to discard the interrupted run)") from None
             raise
+
+
+def _start_work(od, sc, reps: int, seed: int, resume: bool, overwrite: bool):
+    """The run's checkpoint folder: a fresh one, or (``resume``) the interrupted run's after checking it is
+    the same scenario and seed. An interrupted run is never discarded without --overwrite."""
+    from sim.checkpoint import (RunCheckpoint, check_resumable, describe_interrupted, discard, interrupted_run,
+                                run_fingerprint)
+
+    fingerprint = run_fingerprint(sc.resolved(), seed)
+    left = interrupted_run(od.work)
+    if left is not None and overwrite:
+        discard(od.work)
+    elif left is not None and resume:
+        check_resumable(left, fingerprint, od.path)
+    elif left is not None:
+        raise ScenarioError(f"{od.path} holds an interrupted run ({describe_interrupted(left)}); finish it with "
+                            "--resume (same scenario and seed) or discard it with --overwrite")
+    elif resume:
+        raise ScenarioError(f"nothing to resume in {od.path}: it holds no interrupted run")
+    checkpoint = RunCheckpoint(od.work, fingerprint)
+    checkpoint.start(reps, sc.name)
+    return checkpoint
+
+
+def _move_stores(od, reps: int) -> None:
+    """Finished ticket stores go from the work folder to the outputs (they replace the previous run's)."""
+    import os
+
+    from sim.desk.hook import store_name
+
+    for i in range(reps):
+        src = od.work / store_name(i)
+        if src.exists():
+            for suffix in ("-wal", "-shm"):
+                (od.work / (store_name(i) + suffix)).unlink(missing_ok=True)
+            try:
+                os.link(src, od.staging / store_name(i))   # a second name: the work copy stays until commit
+            except OSError:                                # a file system without hard links
+                shutil.copy2(src, od.staging / store_name(i))
+
+
+def _print_results(results, sc, reps: int) -> None:
     console.print(metrics_table(results, f"{sc.name}: {reps} replications, seed {results.seed}, "
                                          f"{sc.horizon.days} day(s)"))
     desk_rows = [m for m in results.summary.index if m.startswith("desk.")]
@@ -131,37 +199,13 @@ def run_command(
     if sc.metrics.exclude_short_abandons:
         console.print(f"Short abandons (<= {sc.metrics.short_abandon_s:g} s) are excluded from the abandonment "
                       "rate and service-level denominators.")
-    if out is not None:
-        path = results.save(out)
-        console.print(f"wrote {path}/summary.json, intervals.csv, interval_summary.csv, calls.csv.gz")
-        if report:
-            console.print(f"wrote {_write_report(path, lang)}")
-        if excel:
-            from sim.excel import run_workbook
-
-            console.print(f"wrote {run_workbook(path, lang)}")
 
 
-def _store_mode(out: Path, reps: int) -> str:
-    """'overwrite' when the folder only holds finished ticket stores (a re-run replaces them like every other
-    output), 'new' otherwise — which refuses an interrupted store (finish it with --resume or drop it with
-    --overwrite) rather than silently losing it."""
-    from sim.desk.hook import store_name
-    from sim.desk.store import StoreError, describe
-
-    stores = [out / store_name(i) for i in range(reps) if (out / store_name(i)).exists()]
-    try:
-        finished = all(describe(p)[0] == "complete" for p in stores)
-    except StoreError:
-        return "new"
-    return "overwrite" if stores and finished else "new"
-
-
-def _write_report(run_dir: Path, lang: str = "en") -> Path:
+def _write_report(run_dir: Path, out_dir: Path | None = None, lang: str = "en") -> Path:
     from sim.report import build_report
 
     with console.status("drawing the report"):
-        return build_report(run_dir, lang=lang)
+        return build_report(run_dir, out_dir=out_dir, lang=lang)
 
 
 def report_command(run_dir: Path = typer.Argument(..., help="folder written by 'acdsim run --out'"),
@@ -170,14 +214,27 @@ def report_command(run_dir: Path = typer.Argument(..., help="folder written by '
     """Write RUN_DIR/report.html (self-contained, plots embedded) and RUN_DIR/plots/*.png."""
     if lang not in ("en", "zh"):
         fail(f"--lang must be en or zh, got {lang!r}")
-    try:
-        console.print(f"wrote {_write_report(run_dir, lang)}")
-        if excel:
-            from sim.excel import run_workbook
+    from sim.report import load_run
 
-            console.print(f"wrote {run_workbook(run_dir, lang)}")
-    except ScenarioError as err:
-        fail(str(err))
+    from sim.outdir import check_out_path
+
+    with user_errors():
+        try:
+            is_dir = run_dir.is_dir()
+        except (OSError, ValueError):                        # a name the system refuses: say so
+            check_out_path(run_dir, "RUN_DIR")
+            raise
+        if not is_dir:
+            raise ScenarioError(f"{run_dir} is not a run folder (not a folder); create one with "
+                                "'acdsim run SCENARIO --out DIR'")
+        load_run(run_dir)                                   # a clear error before taking the lock
+        with prepare_out_dir(run_dir, "acdsim report", option="RUN_DIR") as od:
+            _write_report(run_dir, od.staging, lang)
+            if excel:
+                from sim.excel import run_workbook
+
+                run_workbook(run_dir, lang, out_dir=od.staging)
+    console.print(f"wrote {run_dir / 'report.html'}" + (f" and {run_dir / 'results.xlsx'}" if excel else ""))
 
 
 def check_command(
@@ -186,6 +243,7 @@ def check_command(
     seed: int = typer.Option(None, "--seed", "-s", min=0),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=512),
     strict: bool = typer.Option(False, "--strict", help="count inconclusive targets as failures"),
+    force: bool = typer.Option(False, "--force", "--yes", help="run even if the work estimate exceeds the memory"),
 ) -> None:
     """Evaluate each scenario's targets with confidence intervals: pass / fail / inconclusive.
 
@@ -194,10 +252,8 @@ def check_command(
 
     loaded = []
     for path in scenarios:
-        try:
+        with user_errors():
             sc = load_scenario(path)
-        except ScenarioError as err:
-            fail(str(err))
         if not sc.targets:
             fail(f"{path} has no [targets] to check")
         loaded.append((path, sc))
@@ -206,8 +262,8 @@ def check_command(
     for col in ("scenario", "metric", "target", "mean", "95 % CI", "status"):
         table.add_column(col)
     for path, sc in loaded:
-        with console.status(f"simulating {path.name}"):
-            res = run(sc, replications=replications, seed=seed, jobs=jobs)
+        with console.status(f"simulating {path.name}"), user_errors():
+            res = run(sc, replications=replications, seed=seed, jobs=jobs, force=force)
         for row in res.check_targets().to_dict("records"):
             m = row["metric"]
             bounds = target_text(m, row["min"], row["max"])

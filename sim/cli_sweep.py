@@ -7,7 +7,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.cli_run import console, fail, format_value
+from sim.cli_errors import user_errors
+from sim.cli_run import console, format_value
+from sim.outdir import prepare_out_dir
 from sim.scenario import ScenarioError, load_scenario
 
 
@@ -20,36 +22,33 @@ def sweep_command(
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786"),
     metric: str = typer.Option("service_level", "--metric", help="metric to plot against the first --set"),
     out: Path = typer.Option(Path("sweep"), "--out", "-o", help="folder for sweep.csv, sweep_summary.csv, PNG"),
+    force: bool = typer.Option(False, "--force", "--yes", help="run even if the work estimate exceeds the memory"),
 ) -> None:
     """Run every combination of the --set values; write a tidy table and a plot of METRIC."""
-    from sim.sweep import build_variants, plot_sweep, run_sweep
+    from sim.sweep import (METRIC_COLUMNS, build_variants, check_sweep_workload, plot_sweep, roster_notes,
+                           run_sweep)
 
-    try:
+    with user_errors():
         base = load_scenario(scenario)
         variants = build_variants(base, set_)
-    except ScenarioError as err:
-        fail(str(err))
-    from sim.sweep import roster_notes
-
+        if metric not in METRIC_COLUMNS:
+            raise ScenarioError(f"--metric {metric!r} is not a metric; choose one of {', '.join(METRIC_COLUMNS)}")
     for note in roster_notes(base, variants):
         console.print(f"note: {note}", highlight=False)
     params = list(variants[0].params)
     reps = replications or base.replications
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task(f"{len(variants)} variants x {reps} replications", total=len(variants) * reps)
-        try:
+    with user_errors():
+        check_sweep_workload(variants, reps, jobs, force)   # before the output folder is touched
+    with user_errors(), prepare_out_dir(out, "acdsim sweep") as od:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task(f"{len(variants)} variants x {reps} replications", total=len(variants) * reps)
             tidy, summary = run_sweep(base, set_, replications=reps, seed=seed, jobs=jobs, scheduler=scheduler,
-                                      progress=lambda k, n: bar.update(task, completed=k))
-        except OSError as err:
-            fail(f"cannot reach the Dask scheduler {scheduler!r}: {err}")
-    out.mkdir(parents=True, exist_ok=True)
-    tidy.to_csv(out / "sweep.csv", index=False)
-    summary.to_csv(out / "sweep_summary.csv", index=False)
-    try:
-        png = plot_sweep(summary, params, metric, out / f"sweep_{metric}.png")
-    except ScenarioError as err:
-        fail(str(err))
+                                      progress=lambda k, n: bar.update(task, completed=k), force=force)
+        tidy.to_csv(od.staging / "sweep.csv", index=False)
+        summary.to_csv(od.staging / "sweep_summary.csv", index=False)
+        plot_sweep(summary, params, metric, od.staging / f"sweep_{metric}.png")
+    png = out / f"sweep_{metric}.png"
     table = Table(title=f"sweep of {scenario.name}")
     for p in params:
         table.add_column(p)

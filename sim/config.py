@@ -32,8 +32,14 @@ def weekday_index(value: str | int) -> int:
     return _WEEKDAY_ALIASES[key]
 
 
+MAX_MONEY = 1e9        # largest cost figure in any currency unit (per hour, day or recruit)
+MAX_CALLS_PER_HOUR = 1e6
+
+
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Base of every scenario section: unknown keys, NaN and infinity are errors, not silently accepted."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Horizon(Section):
@@ -42,7 +48,8 @@ class Horizon(Section):
     days: int = Field(default=1, ge=1, le=3660, description="simulated days (1..3660)")
     interval_minutes: int = Field(default=30, ge=1, le=1440, description="reporting interval, minutes")
     start_weekday: int = Field(default=0, description="weekday of day 0 (monday..sunday or 0..6)")
-    warmup_minutes: float = Field(default=0.0, ge=0, description="calls arriving before this are not reported")
+    warmup_minutes: float = Field(default=0.0, ge=0, le=3660 * 1440,
+                                  description="calls arriving before this are not reported (< the horizon)")
     start_date: datetime.date | None = Field(default=None, description="calendar date of day 0 (ISO 'YYYY-MM-DD'); "
                                                                        "sets start_weekday")
 
@@ -103,7 +110,8 @@ class Horizon(Section):
 class Arrivals(Section):
     """Expected first-attempt calls, all call types together. Give exactly one of the four sources."""
 
-    calls_per_hour: float | None = Field(default=None, ge=0, description="constant rate, calls per hour")
+    calls_per_hour: float | None = Field(default=None, ge=0, le=MAX_CALLS_PER_HOUR,
+                                        description="constant rate, calls per hour (0..1e6)")
     calls_per_interval: list[float] | None = Field(
         default=None, description="expected calls per reporting interval: one day (repeated) or the whole horizon")
     weekday_profile: dict[str, list[float]] | None = Field(
@@ -111,7 +119,7 @@ class Arrivals(Section):
     csv: str | None = Field(default=None, description="CSV with a 'calls' column, one row per interval "
                                                       "(a day, repeated, or the whole horizon)")
     csv_column: str = "calls"
-    scale: float = Field(default=1.0, ge=0, description="multiplies every volume (what-if), >= 0")
+    scale: float = Field(default=1.0, ge=0, le=1000, description="multiplies every volume (what-if), 0..1000")
     weekday_factor: dict[str, float] = Field(
         default_factory=dict, description="multiplier per weekday name, default 1.0")
     poisson: bool = Field(default=True, description="draw Poisson counts around the volumes; false: the volumes "
@@ -126,15 +134,15 @@ class Arrivals(Section):
                              f"(got {given or 'none'})")
         for name, values in ([("calls_per_interval", self.calls_per_interval)] if self.calls_per_interval else []) + \
                 [(f"weekday_profile.{k}", v) for k, v in (self.weekday_profile or {}).items()]:
-            if any((not math.isfinite(x)) or x < 0 for x in values):
-                raise ValueError(f"{name}: calls per interval must be finite and >= 0")
+            if any((not math.isfinite(x)) or x < 0 or x > MAX_CALLS_PER_HOUR * 24 for x in values):
+                raise ValueError(f"{name}: calls per interval must be finite, >= 0 and <= 2.4e7")
         for key in list(self.weekday_profile or {}) :
             if key != "default":
                 weekday_index(key)
         for key, factor in self.weekday_factor.items():
             weekday_index(key)
-            if factor < 0 or not math.isfinite(factor):
-                raise ValueError(f"weekday_factor.{key} must be >= 0, got {factor}")
+            if factor < 0 or not math.isfinite(factor) or factor > 100:
+                raise ValueError(f"weekday_factor.{key} must be in [0, 100], got {factor}")
         return self
 
 
@@ -159,8 +167,8 @@ class CallType(Section):
 class Telephony(Section):
     """Trunks, ringing and IVR."""
 
-    trunks: int | None = Field(default=None, ge=1, description="trunk lines; all busy -> busy signal (none = unlimited)")
-    ring_cycle_s: float = Field(default=6.0, gt=0, description="length of one ring, seconds")
+    trunks: int | None = Field(default=None, ge=1, le=1000000, description="trunk lines; all busy -> busy signal (none = unlimited)")
+    ring_cycle_s: float = Field(default=6.0, ge=1, le=60, description="length of one ring, seconds (1..60)")
     pickup_rings: int = Field(default=0, ge=0, le=20,
                               description="rings before an agent can pick up (0 = at once); without IVR")
     ivr: bool = Field(default=False, description="an IVR answers every call first")
@@ -187,7 +195,7 @@ class Transfers(Section):
     destination: Literal["department", "tier2"] = "department"
     consult: Distribution = Field(default=Distribution(family="deterministic", mean=30.0),
                                   description="first agent's time to hand the caller over, seconds")
-    tier2_agents: int = Field(default=0, ge=0, description="tier-2 agents on duty the whole horizon")
+    tier2_agents: int = Field(default=0, ge=0, le=200000, description="tier-2 agents on duty the whole horizon")
     tier2_talk: Distribution = Field(default=Distribution(family="exponential", mean=300.0),
                                      description="tier-2 talk time, seconds")
 
@@ -202,11 +210,12 @@ class Costs(Section):
     """Centre costs for cost per call (currency units)."""
 
     currency: str = "CNY"
-    agent_hourly: float = Field(default=40.0, ge=0, description="paid hour of a customer-service agent")
-    night_duty_hourly: float = Field(default=25.0, ge=0, description="paid hour of the night-duty technician")
-    tier2_hourly: float = Field(default=60.0, ge=0, description="paid hour of a tier-2 agent")
-    line_daily: float = Field(default=2.0, ge=0, description="cost of one trunk line per day")
-    fixed_daily: float = Field(default=300.0, ge=0, description="fixed centre cost per day")
+    agent_hourly: float = Field(default=40.0, ge=0, le=MAX_MONEY, description="paid hour of a customer-service agent")
+    night_duty_hourly: float = Field(default=25.0, ge=0, le=MAX_MONEY,
+                                     description="paid hour of the night-duty technician")
+    tier2_hourly: float = Field(default=60.0, ge=0, le=MAX_MONEY, description="paid hour of a tier-2 agent")
+    line_daily: float = Field(default=2.0, ge=0, le=MAX_MONEY, description="cost of one trunk line per day")
+    fixed_daily: float = Field(default=300.0, ge=0, le=MAX_MONEY, description="fixed centre cost per day")
 
 
 class Quality(Section):
@@ -216,19 +225,30 @@ class Quality(Section):
     score_mean: float = Field(default=85.0, gt=0, lt=100)
     score_sd: float = Field(default=8.0, ge=0, lt=50)
 
+    @model_validator(mode="after")
+    def _beta_possible(self):
+        # scores are drawn from a beta distribution on 0..100: its sd is below sqrt(m (100 - m))
+        limit = math.sqrt(self.score_mean * (100.0 - self.score_mean))
+        if self.score_sd >= limit:
+            raise ValueError(f"quality.score_sd ({self.score_sd:g}) must be below sqrt(score_mean x (100 - "
+                             f"score_mean)) = {limit:.3g} for scores on 0..100")
+        return self
+
 
 class Attrition(Section):
     """Agent turnover for long-horizon planning and cost."""
 
     annual_rate: float = Field(default=0.25, ge=0, le=5, description="leavers per full-time head per year")
-    recruit_cost: float = Field(default=7000.0, ge=0, description="cost to recruit and train one agent")
+    recruit_cost: float = Field(default=7000.0, ge=0, le=MAX_MONEY, description="cost to recruit and train one agent")
 
 
 class MetricOptions(Section):
     """How metrics are computed."""
 
-    service_level_threshold_s: float = Field(default=20.0, ge=0, description="X of 'answered within X s'")
-    short_abandon_s: float = Field(default=20.0, ge=0, description="abandons after <= this wait are 'short'")
+    service_level_threshold_s: float = Field(default=20.0, ge=0, le=86400,
+                                             description="X of 'answered within X s' (0..86400)")
+    short_abandon_s: float = Field(default=20.0, ge=0, le=86400,
+                                   description="abandons after <= this wait are 'short' (0..86400 s)")
     exclude_short_abandons: bool = Field(default=True, description="drop short abandons from abandonment "
                                                                    "rate and service-level denominators")
 

@@ -23,19 +23,21 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Family = Literal["exponential", "lognormal", "gamma", "erlang", "uniform", "deterministic", "empirical", "weibull"]
 
 _BLOCK = 4096
+MAX_S = 31 * 86400.0   # longest duration a distribution may describe: one month, seconds
+MAX_CV = 10.0          # largest coefficient of variation (sd = 10 x mean)
 
 
 class Distribution(BaseModel):
     """A non-negative duration distribution in seconds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     family: Family
-    mean: float | None = Field(default=None, gt=0, description="mean, seconds (> 0)")
-    cv: float | None = Field(default=None, ge=0, description="coefficient of variation sd/mean (>= 0)")
-    k: int | None = Field(default=None, ge=1, description="erlang: number of stages (>= 1)")
-    low: float | None = Field(default=None, ge=0, description="uniform: lower bound, seconds (>= 0)")
-    high: float | None = Field(default=None, ge=0, description="uniform: upper bound, seconds (>= 0)")
+    mean: float | None = Field(default=None, gt=0, le=MAX_S, description="mean, seconds (0 < mean <= 31 days)")
+    cv: float | None = Field(default=None, ge=0, le=MAX_CV, description="coefficient of variation sd/mean (0..10)")
+    k: int | None = Field(default=None, ge=1, le=1000, description="erlang: number of stages (1..1000)")
+    low: float | None = Field(default=None, ge=0, le=MAX_S, description="uniform: lower bound, seconds (>= 0)")
+    high: float | None = Field(default=None, ge=0, le=MAX_S, description="uniform: upper bound, seconds")
     samples: tuple[float, ...] | None = Field(default=None, description="empirical: observed values, seconds")
     csv: str | None = Field(default=None, description="empirical: CSV file (relative to the scenario file)")
     column: str | None = Field(default=None, description="empirical: column of the CSV file")
@@ -69,6 +71,8 @@ class Distribution(BaseModel):
                 if self.cv is None or self.cv == 0:
                     raise ValueError("family 'erlang' needs 'k' (stages, >= 1) or 'cv' (> 0)")
                 k = 1.0 / self.cv**2
+                if k > 1000.5:
+                    raise ValueError(f"erlang cv={self.cv} gives {k:.4g} stages; at most 1000 (cv >= 0.0316)")
                 if abs(k - round(k)) > 1e-6:
                     raise ValueError(f"erlang cv={self.cv} gives 1/cv^2={k:.4g} stages; it must be a whole number")
                 object.__setattr__(self, "k", int(round(k)))
@@ -92,8 +96,8 @@ class Distribution(BaseModel):
             if self.samples is not None:
                 if len(self.samples) == 0:
                     raise ValueError("empirical 'samples' must not be empty")
-                if min(self.samples) < 0 or not all(math.isfinite(s) for s in self.samples):
-                    raise ValueError("empirical 'samples' must be finite and >= 0 seconds")
+                if not all(math.isfinite(s) and 0 <= s <= MAX_S for s in self.samples):
+                    raise ValueError(f"empirical 'samples' must be finite seconds in [0, {MAX_S:g}] (31 days)")
             elif self.column is None:
                 raise ValueError("empirical 'csv' needs 'column'")
         return self
@@ -104,13 +108,16 @@ class Distribution(BaseModel):
             return self
         import pandas as pd
 
+        from sim.inputs import read_csv
+
         path = (base_dir / self.csv) if not Path(self.csv).is_absolute() else Path(self.csv)
-        if not path.exists():
-            raise ValueError(f"empirical csv file not found: {path}")
-        frame = pd.read_csv(path)
+        frame = read_csv(path, "empirical csv file")
         if self.column not in frame.columns:
             raise ValueError(f"empirical csv {path} has no column '{self.column}' (has {list(frame.columns)})")
-        values = frame[self.column].dropna().astype(float).to_numpy()
+        values = pd.to_numeric(frame[self.column].dropna(), errors="coerce").to_numpy(dtype=float)
+        if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 0) or np.any(values > MAX_S):
+            raise ValueError(f"empirical csv {path} column '{self.column}' must hold at least one number, all "
+                             f"finite and in [0, {MAX_S:g}] seconds")
         return Distribution(family="empirical", samples=tuple(values.tolist()))
 
     def expected(self) -> float:

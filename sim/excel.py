@@ -90,8 +90,9 @@ def summary_sheet(summary: dict, lang: str = "en") -> pd.DataFrame:
     return frame.sort_values("_o", kind="stable").drop(columns="_o")
 
 
-def run_workbook(run_dir: str | Path, lang: str = "en") -> Path:
-    """``results.xlsx`` of a saved run folder (``acdsim run --out``)."""
+def run_workbook(run_dir: str | Path, lang: str = "en", out_dir: str | Path | None = None) -> Path:
+    """``results.xlsx`` of a saved run folder (``acdsim run --out``), written into ``out_dir`` (default: the
+    run folder)."""
     from sim.clock import with_clock_columns
     from sim.report import load_run
 
@@ -102,4 +103,4 @@ def run_workbook(run_dir: str | Path, lang: str = "en") -> Path:
               word("intervals", lang): with_clock_columns(iv, sc)}
     if not targets.empty:
         sheets[word("target", lang)] = targets
-    return write_workbook(run_dir / "results.xlsx", sheets)
+    return write_workbook(Path(out_dir or run_dir) / "results.xlsx", sheets)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
 from pathlib import Path
 
@@ -125,28 +124,40 @@ def load_run(run_dir: str | Path) -> tuple[dict, Scenario, pd.DataFrame]:
     if missing:
         raise ScenarioError(f"{run_dir} is not a run folder (missing {', '.join(missing)}); "
                             "create one with 'acdsim run SCENARIO --out DIR'")
-    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-    sc = Scenario.model_validate_json((run_dir / "scenario.json").read_text(encoding="utf-8"))
-    return summary, sc, pd.read_csv(run_dir / "interval_summary.csv")
+    from pydantic import ValidationError
+
+    from sim.inputs import read_csv, read_json, read_text
+
+    summary = read_json(run_dir / "summary.json", "run summary")
+    if not isinstance(summary, dict) or not isinstance(summary.get("metrics"), dict):
+        raise ScenarioError(f"{run_dir / 'summary.json'} is not an acdsim run summary (no 'metrics' table); "
+                            "recreate the folder with 'acdsim run SCENARIO --out DIR'")
+    try:
+        sc = Scenario.model_validate_json(read_text(run_dir / "scenario.json", "run scenario"))
+    except ValidationError as err:
+        raise ScenarioError(f"{run_dir / 'scenario.json'} is damaged or from another version "
+                            f"({err.error_count()} problem(s), first: {err.errors()[0]['msg']})") from None
+    return summary, sc, read_csv(run_dir / "interval_summary.csv", "interval summary")
 
 
 def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | None = None,
-                 lang: str = "en") -> Path:
-    """Write ``report.html`` and ``plots/*.png`` into ``run_dir``; returns the HTML path.
+                 out_dir: str | Path | None = None, lang: str = "en") -> Path:
+    """Write ``report.html`` and ``plots/*.png`` into ``out_dir`` (default ``run_dir``); returns the HTML path.
 
     ``lang``: ``"en"`` or ``"zh"`` for metric names, table headers and figure labels."""
     from sim.fonts import cjk_fonts
 
     with cjk_fonts():
-        return _build_report(run_dir, extra_sections, lang)
+        return _build_report(run_dir, extra_sections, out_dir, lang)
 
 
-def _build_report(run_dir, extra_sections, lang: str) -> Path:
+def _build_report(run_dir, extra_sections, out_dir, lang: str) -> Path:
     from sim import heatmaps
     from sim.labels import check_lang, word
 
     check_lang(lang)
     run_dir = Path(run_dir)
+    out_dir = run_dir if out_dir is None else Path(out_dir)
     summary, sc, iv = load_run(run_dir)
     figures = {
         "volumes": ("Calls offered, answered and abandoned", plots.plot_volumes(iv, sc, lang=lang)),
@@ -163,7 +174,7 @@ def _build_report(run_dir, extra_sections, lang: str) -> Path:
                                if lang == "en" else "星期 × 时段热力图",
                                heatmaps.plot_heatmaps(per_rep, sc, lang=lang))
         figures["average_day"] = (word("average_day", lang), heatmaps.plot_average_day(per_rep, sc, lang=lang))
-    plot_dir = run_dir / "plots"
+    plot_dir = out_dir / "plots"
     plot_dir.mkdir(exist_ok=True)
     sections = []
     for key, (title, fig) in figures.items():
@@ -191,10 +202,10 @@ td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child{{t
 th.g{{text-align:left;background:#eef}}td.d{{text-align:left;color:#555;font-size:90%}}.pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
 </head><body><h1>{html.escape(sc.name)}</h1><p>{html.escape(sc.description)}</p>
 <p>{"Observed history (one value per metric, no CI)" if "observed" in summary else
-    f"{summary['replications']} replications, seed {summary['seed']}"}, {sc.horizon.days} day(s) of
+    f"{summary.get('replications', '?')} replications, seed {summary.get('seed', '?')}"}, {sc.horizon.days} day(s) of
 {sc.horizon.interval_minutes}-min intervals. {html.escape(note)}</p>
 <h2>Metrics (mean and 95 % confidence interval across replications)</h2>{_metrics_table(summary, lang)}
 {''.join(sections)}</body></html>"""
-    out = run_dir / "report.html"
+    out = out_dir / "report.html"
     out.write_text(page, encoding="utf-8")
     return out

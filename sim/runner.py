@@ -5,8 +5,9 @@ depend on the number of jobs, the executor, or how many replications ran beside 
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,22 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
     return Replication(index, run, intervals, calls, out.ready.frame(), outbound, extras)
 
 
+def worker_init(parent_pid: int) -> None:
+    """Initializer of pool workers: end with the run's process (Linux ``PR_SET_PDEATHSIG``) instead of
+    lingering after a ``kill -9`` and holding its output folder."""
+    import os
+    import signal
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError, TypeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent_pid:   # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _check_arguments(replications, seed, jobs) -> None:
     if replications is not None and (not isinstance(replications, int) or not 1 <= replications <= 10000):
         raise ScenarioError(f"replications must be an integer in 1..10000, got {replications!r}")
@@ -67,13 +84,15 @@ def _check_arguments(replications, seed, jobs) -> None:
 
 def run(scenario: Scenario | dict | str | Path, replications: int | None = None, seed: int | None = None, jobs: int = 1,
         progress: Callable[[int], None] | None = None, keep_calls: bool = True,
-        desk_factory: Callable | None = None) -> Results:
+        desk_factory: Callable | None = None, checkpoint=None, force: bool = False) -> Results:
     """Simulate ``replications`` (default: the scenario's) with ``seed`` (default: the scenario's).
 
     ``jobs`` > 1 runs replications in that many local processes; results are identical to ``jobs=1``.
     ``progress(k)`` is called after each finished replication. With a ``[desk]`` section every handled call
     becomes a ticket (``desk_factory``: default an in-memory store; ``sim.desk.DeskFactory(run_dir)`` keeps
-    ``tickets.sqlite`` files). Returns ``Results``.
+    ``tickets.sqlite`` files). ``checkpoint`` (``sim.checkpoint.RunCheckpoint``) keeps each finished
+    replication and skips those it already holds (resume). A scenario too big to simulate in memory raises
+    ScenarioError naming the number of calls, unless ``force``. Returns ``Results``.
     """
     _check_arguments(replications, seed, jobs)
     if isinstance(scenario, (str, Path)):
@@ -95,17 +114,29 @@ def run(scenario: Scenario | dict | str | Path, replications: int | None = None,
         raise ScenarioError(f"invalid scenario {scenario.name}: {err}") from None
     reps = replications if replications is not None else scenario.replications
     seed = seed if seed is not None else scenario.seed
-    done: list[Replication] = []
-    if jobs == 1 or reps == 1:
-        for i in range(reps):
-            done.append(run_replication(scenario, seed, i, desk_factory))
-            if progress:
-                progress(len(done))
+    if not force:
+        from sim.workload import check_workload
+
+        check_workload(scenario, reps, jobs=min(jobs, reps))
+    done: list[Replication] = list((checkpoint.load(range(reps)) if checkpoint is not None else {}).values())
+    todo = [i for i in range(reps) if i not in {r.index for r in done}]
+    if progress and done:
+        progress(len(done))
+
+    def finished(rep: Replication) -> None:
+        if checkpoint is not None:
+            checkpoint.save(rep)
+        done.append(rep)
+        if progress:
+            progress(len(done))
+
+    if jobs == 1 or len(todo) <= 1:
+        for i in todo:
+            finished(run_replication(scenario, seed, i, desk_factory))
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, reps)) as pool:
-            futures = [pool.submit(run_replication, scenario, seed, i, desk_factory) for i in range(reps)]
-            for fut in futures:
-                done.append(fut.result())
-                if progress:
-                    progress(len(done))
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=worker_init,
+                                 initargs=(os.getpid(),)) as pool:
+            futures = [pool.submit(run_replication, scenario, seed, i, desk_factory) for i in todo]
+            for fut in as_completed(futures):
+                finished(fut.result())
     return Results.from_replications(scenario, seed, done, keep_calls=keep_calls)

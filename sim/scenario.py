@@ -1,30 +1,36 @@
 """The whole scenario: validation, loading from TOML, derived workload and staffing targets."""
 from __future__ import annotations
 
+import difflib
 import math
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from sim.agents_config import Agents, ShiftSpec, BreakSpec
+from sim.errors import ScenarioError  # noqa: F401 - re-exported (sim.scenario.ScenarioError)
+from sim.inputs import check_file, read_csv, read_toml
 from sim.desk.config import DeskRules
 from staffing.shifts.rules import ShiftRules
 from sim.config import (WEEKDAYS, Arrivals, Attrition, Callers, CallType, Costs, Horizon, MetricOptions, Quality,
                         Section, Target, Telephony, Transfers, weekday_index)
 
-METRIC_TARGET_NAMES = {
-    "service_level", "asa", "abandon_rate", "occupancy", "avg_rings", "blocked_rate", "percent_answered", "aht",
-    "avg_queue_time", "avg_abandon_time", "transfer_rate", "fcr", "queue_placement_rate", "calls_per_agent_hour",
-    "adherence", "attendance", "cost_per_call", "total_calls", "avg_acw", "avg_hold_time", "avg_talk_time",
-    "qa_score", "agent_turnover",
+_FRACTION = (0.0, 1.0, "a fraction")
+_NONNEG = (0.0, None, "a number >= 0")
+_SECONDS = (0.0, None, "seconds >= 0")
+# Each target metric's domain (low, high or None, what it is): a bound outside it can never be met or never fail.
+METRIC_DOMAINS = {
+    "service_level": _FRACTION, "abandon_rate": _FRACTION, "occupancy": _FRACTION, "blocked_rate": _FRACTION,
+    "percent_answered": _FRACTION, "transfer_rate": _FRACTION, "fcr": _FRACTION,
+    "queue_placement_rate": _FRACTION, "adherence": _FRACTION, "attendance": _FRACTION,
+    "asa": _SECONDS, "aht": _SECONDS, "avg_queue_time": _SECONDS, "avg_abandon_time": _SECONDS,
+    "avg_acw": _SECONDS, "avg_hold_time": _SECONDS, "avg_talk_time": _SECONDS,
+    "avg_rings": _NONNEG, "calls_per_agent_hour": _NONNEG, "cost_per_call": _NONNEG, "total_calls": _NONNEG,
+    "agent_turnover": _NONNEG, "qa_score": (0.0, 100.0, "a score 0..100"),
 }
-
-
-class ScenarioError(ValueError):
-    """Invalid scenario: one message naming the file, the field and the allowed values."""
+METRIC_TARGET_NAMES = set(METRIC_DOMAINS)
 
 
 class Scenario(Section):
@@ -58,7 +64,17 @@ class Scenario(Section):
     def _known_targets(cls, v):
         unknown = sorted(set(v) - METRIC_TARGET_NAMES)
         if unknown:
-            raise ValueError(f"unknown target metric(s) {unknown}; allowed: {sorted(METRIC_TARGET_NAMES)}")
+            hint = "".join(f" ('{u}': did you mean '{m[0]}'?)" for u in unknown
+                           if (m := difflib.get_close_matches(u, METRIC_TARGET_NAMES, n=1)))
+            raise ValueError(f"unknown target metric(s) {unknown}{hint}; allowed: {sorted(METRIC_TARGET_NAMES)}")
+        for name, target in v.items():
+            low, high, what = METRIC_DOMAINS[name]
+            for side in ("min", "max"):
+                bound = getattr(target, side)
+                if bound is not None and (bound < low or (high is not None and bound > high)):
+                    allowed = f"[{low:g}, {high:g}]" if high is not None else f">= {low:g}"
+                    raise ValueError(f"targets.{name}.{side} = {bound:g} is outside the metric's range {allowed} "
+                                     f"({name} is {what}); such a target can never be met or never fail")
         return v
 
     @model_validator(mode="after")
@@ -144,12 +160,10 @@ class Scenario(Section):
         a = self.arrivals
         path = Path(a.csv)
         path = path if path.is_absolute() else self.base_dir / path
-        if not path.exists():
-            raise ScenarioError(f"arrivals.csv: file not found: {path}")
-        frame = pd.read_csv(path)
+        frame = read_csv(path, "arrivals.csv file")
         if a.csv_column not in frame.columns:
             raise ScenarioError(f"arrivals.csv: {path} has no column '{a.csv_column}' (has {list(frame.columns)})")
-        values = frame[a.csv_column].to_numpy(dtype=float)
+        values = pd.to_numeric(frame[a.csv_column], errors="coerce").to_numpy(dtype=float)
         if np.any(~np.isfinite(values)) or np.any(values < 0):
             raise ScenarioError(f"arrivals.csv: column '{a.csv_column}' must hold finite numbers >= 0")
         if values.size not in (self.horizon.intervals_per_day, self.horizon.n_intervals):
@@ -284,11 +298,43 @@ def _list_item(items: list, key: str, path: str) -> dict:
     raise ScenarioError(f"cannot set {path}: no entry named {key!r} (entries: {', '.join(names) or 'none'}; "
                         f"or a position 0..{len(items) - 1})")
 
+def _section_keys(model: type, path: tuple) -> list[str]:
+    """Field names of the section found by following ``path`` (a pydantic error location) from ``model``."""
+    import types
+    import typing
+
+    def unwrap(tp):
+        while typing.get_origin(tp) in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)),
+                      next((a for a in args if typing.get_origin(a) in (dict, list, tuple)), args[0]))
+        return tp
+
+    tp = model
+    for part in path:
+        tp = unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if part in tp.model_fields:
+                tp = tp.model_fields[part].annotation
+        elif typing.get_origin(tp) is dict:
+            tp = typing.get_args(tp)[1]
+        elif typing.get_origin(tp) in (list, tuple):
+            tp = typing.get_args(tp)[0]
+    tp = unwrap(tp)
+    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+
 
 def _format_validation_error(err: ValidationError, source: str) -> str:
     lines = [f"invalid scenario {source}:"]
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            keys = _section_keys(Scenario, tuple(e["loc"][:-1]))
+            close = difflib.get_close_matches(str(e["loc"][-1]), keys, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            lines.append(f"  {loc}: unknown key{hint} (allowed here: {', '.join(keys)})" if keys
+                         else f"  {loc}: unknown key")
+            continue
         msg = e["msg"].removeprefix("Value error, ")
         lines.append(f"  {loc}: {msg}" + (f" (got {e['input']!r})" if e["type"] not in (
             "value_error", "missing") and not isinstance(e.get("input"), dict) else ""))
@@ -314,11 +360,6 @@ def validate_scenario(data: dict, source: str = "<dict>", base_dir: Path | None 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a TOML scenario file (relative CSV paths are read next to it)."""
-    path = Path(path)
-    if not path.exists():
-        raise ScenarioError(f"scenario file not found: {path}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"scenario file {path} is not valid TOML: {err}") from None
+    path = check_file(path, "scenario file")
+    data = read_toml(path, "scenario file")
     return validate_scenario(data, source=str(path), base_dir=path.resolve().parent)

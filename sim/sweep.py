@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.metrics import COUNTS, METRICS
 from sim.results import mean_ci
-from sim.runner import run_replication
+from sim.runner import run_replication, worker_init
 from sim.scenario import Scenario, ScenarioError
 
 ALIASES = {"agents": "agents.headcount", "scale": "arrivals.scale", "trunks": "telephony.trunks"}
@@ -86,13 +87,53 @@ def roster_notes(base: Scenario, variants: list[Variant]) -> list[str]:
     return sorted(n for n in notes if n)
 
 
+DASK_CONNECT_TIMEOUT_S = 5   # a scheduler that does not answer within this is reported, not waited for
+METRIC_COLUMNS = (*METRICS, *COUNTS)   # what --metric can plot
+
+
+def _connect(scheduler: str):
+    """A ``distributed.Client`` for ``scheduler``; ScenarioError at once if it cannot be reached."""
+    import socket
+
+    address = scheduler.removeprefix("tcp://")
+    host, _, port = address.rpartition(":")
+    if "://" not in address and host and port.isdigit():   # plain TCP: a quick probe before dask's retries
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=DASK_CONNECT_TIMEOUT_S).close()
+        except OSError as err:
+            raise ScenarioError(f"cannot reach the Dask scheduler {scheduler!r} ({err.strerror or err}); start "
+                                "it with 'dask scheduler' or check the address (tcp://host:8786)") from None
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=f"{DASK_CONNECT_TIMEOUT_S}s")
+    except (OSError, TimeoutError, ValueError, TypeError) as err:
+        raise ScenarioError(f"cannot reach the Dask scheduler {scheduler!r} within {DASK_CONNECT_TIMEOUT_S} s "
+                            f"({type(err).__name__}: {err}); start it with 'dask scheduler' or check the "
+                            "address (tcp://host:8786)") from None
+
+
+def check_sweep_workload(variants: list[Variant], reps: int, jobs: int | None, force: bool = False) -> None:
+    """Every variant must fit in memory (ScenarioError naming the variant and its calls), unless ``force``."""
+    if force:
+        return
+    from sim.workload import check_workload
+
+    for v in variants:
+        try:
+            check_workload(v.scenario, reps, jobs=min(jobs or os.cpu_count() or 1, reps))
+        except ScenarioError as err:
+            raise ScenarioError(f"sweep variant {v.params}: {err}") from None
+
+
 def _task(scenario: Scenario, seed: int, replication: int) -> dict:
     return run_replication(scenario, seed, replication).run
 
 
 def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, seed: int | None = None,
               jobs: int | None = None, scheduler: str | None = None,
-              progress: Callable[[int, int], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              progress: Callable[[int, int], None] | None = None,
+              force: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(tidy table: one row per variant and replication, summary: one row per variant with mean/CI).
 
     ``scheduler``: address of a running Dask distributed scheduler (``tcp://host:8786``) or a
@@ -100,6 +141,7 @@ def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, 
     variants = build_variants(base, sets)
     reps = replications or base.replications
     seed = base.seed if seed is None else seed
+    check_sweep_workload(variants, reps, jobs, force)
     tidy = run_variants(variants, reps, seed, jobs=jobs, scheduler=scheduler, progress=progress)
     return tidy, summarise(tidy, list(variants[0].params))
 
@@ -114,7 +156,7 @@ def run_variants(variants: list[Variant], reps: int, seed: int, jobs: int | None
     if scheduler is not None:
         from distributed import Client, as_completed as dask_completed
 
-        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        client = scheduler if isinstance(scheduler, Client) else _connect(scheduler)
         try:
             futures = {client.submit(_task, v.scenario, seed, r, pure=False): (v.index, r) for v, r in tasks}
             for fut in dask_completed(futures):
@@ -134,7 +176,7 @@ def run_variants(variants: list[Variant], reps: int, seed: int, jobs: int | None
                 if progress:
                     progress(done, len(tasks))
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, initializer=worker_init, initargs=(os.getpid(),)) as pool:
                 futures = {pool.submit(_task, v.scenario, seed, r): (v.index, r) for v, r in tasks}
                 for fut in as_completed(futures):
                     results[futures[fut]] = fut.result()

@@ -228,12 +228,18 @@ def staff(
         raise typer.BadParameter(str(exc), param_hint="--target/--aht/--patience")
 
     labels = _labels(result, weekday, given_labels)
-    out.mkdir(parents=True, exist_ok=True)
     result.insert(2, "start", labels)
-    csv_path = out / "requirements.csv"
-    png_path = out / "requirements.png"
-    result.to_csv(csv_path, index=False)
-    plot_requirements(result, png_path, title, weekday or 0)
+    from sim.cli_errors import user_errors
+    from sim.outdir import prepare_out_dir
+
+    with user_errors(), prepare_out_dir(out, "acdsim staff") as od:   # checked, locked, replaced on success
+        result.to_csv(od.staging / "requirements.csv", index=False)
+        plot_requirements(result, od.staging / "requirements.png", title, weekday or 0)
+        if excel:
+            from sim.excel import write_workbook
+
+            write_workbook(od.staging / "requirements.xlsx", {"requirements": result})
+    csv_path, png_path = out / "requirements.csv", out / "requirements.png"
     if table:
         _print_table(result, labels, console)
     hours = interval_s / 3600.0
@@ -246,9 +252,7 @@ def staff(
                   f"{int(result['agents'].max())}, peak heads {int(result['heads'].max())}")
     console.print(f"wrote {csv_path} and {png_path}")
     if excel:
-        from sim.excel import write_workbook
-
-        console.print(f"wrote {write_workbook(out / 'requirements.xlsx', {'requirements': result})}")
+        console.print(f"wrote {out / 'requirements.xlsx'}")
 
 
 def _calculator(calls, aht, interval_min, cli_targets, patience, short_abandon, console) -> None:

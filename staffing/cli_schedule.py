@@ -10,7 +10,6 @@ when the scenario has them, else the defaults) or a CSV with one row per interva
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,9 @@ REQ_COLUMNS = ("required", "requirement", "agents", "heads")
 def read_requirement_csv(path: Path, column: str | None = None,
                          interval_minutes: int | None = None) -> tuple[np.ndarray, int]:
     """Requirement per interval and interval length (s) from a CSV (see module docstring)."""
-    frame = pd.read_csv(path)
+    from sim.inputs import read_csv
+
+    frame = read_csv(path, "requirement CSV")
     if column is None:
         found = [c for c in REQ_COLUMNS if c in frame.columns]
         if not found and frame.shape[1] == 1:
@@ -45,7 +46,8 @@ def read_requirement_csv(path: Path, column: str | None = None,
     starts = frame["interval_start_s"].to_numpy(float) if "interval_start_s" in frame.columns else None
     if interval_minutes is None and starts is not None and len(frame) > 1:
         interval_minutes = int(round(float(np.min(np.diff(starts))) / 60))
-    interval_minutes = interval_minutes or 30
+    if interval_minutes is None:
+        interval_minutes = 30
     check_divides_day(interval_minutes, "--interval-minutes")
     if starts is not None:
         req = _on_day_grid(path, req, starts, interval_minutes * 60)
@@ -75,13 +77,12 @@ def load_rules(path: Path | None, scenario=None, *, soft: bool = False):
     """ShiftRules from a JSON/TOML file, else ``scenario.shifts``, else defaults; ``soft`` switches coverage."""
     from staffing.shifts import ShiftRules
     if path is not None:
-        text = path.read_text()
+        from sim.inputs import read_json, read_toml
         if path.suffix.lower() == ".toml":
-            import tomllib
-            data = tomllib.loads(text)
+            data = read_toml(path, "rules file")
             data = data.get("shifts", data)
         else:
-            data = json.loads(text)
+            data = read_json(path, "rules file")
         rules = ShiftRules.model_validate(data)
     else:
         rules = getattr(scenario, "shifts", None) or ShiftRules()
@@ -129,10 +130,13 @@ def schedule_command(
     excel: bool = typer.Option(False, "--excel", help="also write schedule.xlsx (roster, coverage)"),
 ) -> None:
     """Build a cost-optimal shift roster (pyomo + HiGHS) with breaks, plots, and optional simulation check."""
-    from staffing.shifts import InfeasibleScheduleError, ScheduleSolveError, schedule
+    from sim.inputs import check_file
+    from sim.outdir import check_out_path, prepare_out_dir
+    from staffing.shifts import InfeasibleScheduleError, ScheduleSolveError
+    final_out = out
     try:
-        if not source.exists():
-            raise ValueError(f"file not found: {source}")
+        check_out_path(out)           # a bad --out is reported before the solver runs
+        check_file(source, "input file")   # missing or a folder: one clear error
         scenario = None
         if source.suffix.lower() == ".csv":
             if verify:
@@ -151,35 +155,43 @@ def schedule_command(
             req, note = cap_requirement(req, interval_s, rules, weekday)
             if note:
                 typer.echo(f"warning: {note}", err=True)
-        if verify:
-            from staffing.shifts.plots import history_plot
-            from staffing.shifts.verify import optimise_with_simulation
-            with _STATUS.status("solving and simulating rosters (iterations print as they finish)"):
-                v = optimise_with_simulation(scenario, rules=rules, requirement=req, max_iter=max_iter,
-                                             replications=replications, seed=seed, time_limit_s=time_limit,
-                                             mip_rel_gap=gap, progress=typer.echo)
-            _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}",
-                           weekday, excel)
-            v.history.to_csv(out / "history.csv", index=False)
-            v.interval_stats.to_csv(out / "interval_stats.csv", index=False)
-            (out / "explanation.txt").write_text(v.explanation + "\n")
-            history_plot(v.history, out / "history.png",
-                         target=scenario.staffing_targets().get("service_level"))
-            typer.echo(v.result.summary())
-            typer.echo(v.explanation)
-        else:
-            with _STATUS.status("solving the roster with HiGHS"):
-                res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap,
-                               start_weekday=weekday)
-            _write_outputs(out, res, rules, f"Roster: {source.name}", weekday, excel)
-            typer.echo(res.summary())
-        typer.echo(f"written to {out}/")
+        with prepare_out_dir(final_out, "acdsim schedule") as od:   # locked; replaced only on success
+            _schedule_into(od.staging, source, scenario, req, interval_s, weekday, rules, verify, max_iter,
+                           replications, seed, time_limit, gap, excel)
+        typer.echo(f"written to {final_out}/")
     except InfeasibleScheduleError as err:
         typer.echo(f"infeasible: {err}", err=True)
         raise typer.Exit(2) from None
     except (ValueError, ScheduleSolveError) as err:   # pydantic ValidationError and ScenarioError included
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
+
+
+def _schedule_into(out: Path, source: Path, scenario, req, interval_s, weekday, rules, verify: bool, max_iter: int,
+                   replications, seed, time_limit: float, gap: float, excel: bool = False) -> None:
+    """Solve (and with ``verify`` simulate) and write every output file into ``out``."""
+    from staffing.shifts import schedule
+    if verify:
+        from staffing.shifts.plots import history_plot
+        from staffing.shifts.verify import optimise_with_simulation
+        with _STATUS.status("solving and simulating rosters (iterations print as they finish)"):
+            v = optimise_with_simulation(scenario, rules=rules, requirement=req, max_iter=max_iter,
+                                         replications=replications, seed=seed, time_limit_s=time_limit,
+                                         mip_rel_gap=gap, progress=typer.echo)
+        _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}", weekday, excel)
+        v.history.to_csv(out / "history.csv", index=False)
+        v.interval_stats.to_csv(out / "interval_stats.csv", index=False)
+        (out / "explanation.txt").write_text(v.explanation + "\n")
+        history_plot(v.history, out / "history.png",
+                     target=scenario.staffing_targets().get("service_level"))
+        typer.echo(v.result.summary())
+        typer.echo(v.explanation)
+    else:
+        with _STATUS.status("solving the roster with HiGHS"):
+            res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap,
+                           start_weekday=weekday)
+        _write_outputs(out, res, rules, f"Roster: {source.name}", weekday, excel)
+        typer.echo(res.summary())
 
 
 def register(app: typer.Typer) -> None:

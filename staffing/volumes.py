@@ -55,13 +55,10 @@ def parse_interval_starts(column: pd.Series) -> np.ndarray:
 
 def read_volumes_csv(path: str | Path, *, interval_s: float | None = None) -> tuple[pd.DataFrame, float]:
     """Read a volumes CSV -> (DataFrame with interval, interval_start_s, calls[, aht_s], interval_s)."""
+    from sim.inputs import read_csv  # one reader for every input file: missing, folder, not UTF-8, not CSV
+
     p = Path(path)
-    try:
-        raw = pd.read_csv(p)
-    except FileNotFoundError:
-        raise ValueError(f"volumes file {str(p)!r} does not exist") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read volumes CSV {str(p)!r}: {exc}") from None
+    raw = read_csv(p, "volumes file")
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = {"interval_start", "calls"} - set(raw.columns)
     if missing:

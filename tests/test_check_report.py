@@ -91,17 +91,3 @@ def test_run_with_desk_writes_ticket_store_and_report_section(tmp_path):
     again = runner.invoke(app, args)           # finished stores are replaced like every other output
     assert again.exit_code == 0, again.output
     assert runner.invoke(app, ["tickets", str(out)]).exit_code == 0
-
-
-def test_interrupted_store_is_refused_unless_resumed_or_overwritten(tmp_path):
-    import sqlite3
-
-    out = tmp_path / "run"
-    args = ["run", "scenarios/property_centre.toml", "-r", "1", "--out", str(out)]
-    runner = CliRunner()
-    assert runner.invoke(app, args).exit_code == 0
-    with sqlite3.connect(out / "tickets.sqlite") as conn:   # as a killed run leaves it
-        conn.execute("UPDATE meta SET value = 'running' WHERE key = 'status'")
-    refused = runner.invoke(app, args)
-    assert refused.exit_code == 2 and "--resume" in refused.output
-    assert runner.invoke(app, args + ["--overwrite"]).exit_code == 0

@@ -138,7 +138,7 @@ def register(app: typer.Typer) -> None:
                 per_rep, pooled = run_figures(run_dir)
                 pooled.to_csv(run_dir / "desk_figures.csv")
                 per_rep.to_csv(run_dir / "desk_figures_per_replication.csv")
-        except StoreError as exc:
+        except (StoreError, OSError) as exc:   # OSError: a path the system refuses (name too long, ...)
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2)
         typer.echo(text)

@@ -41,7 +41,7 @@ CALL_TYPE_ALIASES = {
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _check_clock(v: str) -> str:

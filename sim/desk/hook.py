@@ -1,6 +1,7 @@
 """Glue between the call model's runner (``sim.runner.run(..., desk_factory=...)``) and the desk layer.
 
-``DeskFactory(run_dir=None, mode="new")`` is picklable (works with ``jobs > 1``). Called as
+``DeskFactory(run_dir=None, mode="new")`` is picklable (works with ``jobs > 1``); ``mode="auto"`` picks each
+replication's store mode from its file (``auto_mode``: what ``acdsim run`` uses for resumable runs). Called as
 ``factory(scenario, seed_sequence)`` it returns a ``DeskRun`` that the runner ``attach``es to the model (the
 layer then lives in ``model.env``, takes ``scenario.desk`` rules (defaults if absent), the model's 'desk' random
 stream, and sends outbound work to ``model.group.submit``); the model calls ``on_call_handled``; the runner
@@ -79,15 +80,29 @@ class DeskRun:
 
 
 class DeskFactory:
-    """``desk_factory`` for ``sim.runner.run``; ``mode`` is the store mode ('new' | 'overwrite' | 'resume')."""
+    """``desk_factory`` for ``sim.runner.run``; ``mode`` is the store mode ('new' | 'overwrite' | 'resume' |
+    'auto')."""
 
     def __init__(self, run_dir: str | Path | None = None, mode: str = "new"):
-        if mode not in ("new", "overwrite", "resume"):
-            raise ValueError(f"desk store mode must be 'new', 'overwrite' or 'resume', got {mode!r}")
+        if mode not in ("new", "overwrite", "resume", "auto"):
+            raise ValueError(f"desk store mode must be 'new', 'overwrite', 'resume' or 'auto', got {mode!r}")
         self.run_dir = None if run_dir is None else str(run_dir)
         self.mode = mode
 
     def __call__(self, scenario, seed: np.random.SeedSequence) -> DeskRun:
         rep = int(seed.spawn_key[-1]) if seed.spawn_key else 0
         path = ":memory:" if self.run_dir is None else str(Path(self.run_dir) / store_name(rep))
-        return DeskRun(scenario, seed, path, self.mode)
+        return DeskRun(scenario, seed, path, auto_mode(path) if self.mode == "auto" else self.mode)
+
+
+def auto_mode(path: str) -> str:
+    """Mode 'auto' (a run's work folder): resume an interrupted store, start a missing one, and rewrite a
+    finished or unreadable one (the replication is being simulated again, so its store is too)."""
+    from sim.desk.store import StoreError, describe
+
+    if path == ":memory:" or not Path(path).exists():
+        return "new"
+    try:
+        return "resume" if describe(path)[0] == "running" else "overwrite"
+    except StoreError:
+        return "overwrite"

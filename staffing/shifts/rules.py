@@ -31,7 +31,7 @@ def hhmm(minutes: float) -> str:
 
 
 class _Rules(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class BreakRule(_Rules):
