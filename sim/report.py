@@ -65,7 +65,8 @@ def _metrics_table(summary: dict, lang: str = "en") -> str:
         ci = (f"{display(name, m['ci_low'], False)} – {display(name, m['ci_high'], False)}"
               if m.get("ci_low") is not None else "–")
         rows_by_group.setdefault(metric_group(name), []).append(
-            f"<tr><td>{html.escape(metric_name(name, lang))}</td><td>{html.escape(unit)}</td>"
+            f"<tr><td>{html.escape(metric_name(name, lang))} <code class='k'>{name}</code></td>"
+            f"<td>{html.escape(unit)}</td>"
             f"<td>{display(name, m['mean'], False)}</td><td>{ci}</td><td>{bound}</td><td>{status}</td>"
             f"<td class='d'>{html.escape(metric_description(name))}</td></tr>")
     from sim.labels import GROUPS
@@ -199,7 +200,7 @@ def _build_report(run_dir, extra_sections, out_dir, lang: str) -> Path:
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(sc.name)} – acdsim report</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child{{text-align:left}}
-th.g{{text-align:left;background:#eef}}td.d{{text-align:left;color:#555;font-size:90%}}.pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
+th.g{{text-align:left;background:#eef}}td.d{{text-align:left;color:#555;font-size:90%}}code.k{{color:#888;font-size:80%}}.pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
 </head><body><h1>{html.escape(sc.name)}</h1><p>{html.escape(sc.description)}</p>
 <p>{"Observed history (one value per metric, no CI)" if "observed" in summary else
     f"{summary.get('replications', '?')} replications, seed {summary.get('seed', '?')}"}, {sc.horizon.days} day(s) of
