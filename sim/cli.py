@@ -20,13 +20,14 @@ def _register_commands() -> None:
     from sim import cli_run, cli_sweep
     from sim.desk import cli as desk_cli
     from staffing import cli as staffing_cli
-    from staffing import cli_schedule
+    from staffing import cli_forecast, cli_schedule
 
     cli_run.register(app)
     cli_sweep.register(app)
     desk_cli.register(app)
     staffing_cli.register(app)
     cli_schedule.register(app)
+    cli_forecast.register(app)
 
 
 _register_commands()
