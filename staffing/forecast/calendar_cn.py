@@ -119,7 +119,7 @@ class SpecialDays:
         dates = pd.DatetimeIndex(dates).normalize()
         years = sorted({d.year for d in dates})
         off, swaps = self._country_days(years)
-        kind = dates.weekday.to_numpy().copy()
+        kind = dates.day_of_week.to_numpy().copy()
         holiday = np.array([""] * len(dates), dtype=object)
         for i, d in enumerate(dates.date):
             if d in off:

@@ -36,6 +36,8 @@ PROFILE_DECAY = 0.85      # weight of a same-type day one occurrence older
 SHRINK_DAYS = 3.0         # pseudo-days of the pooled profile added to each type's profile
 FACTOR_DECAY = 0.9        # weight of a same-type week one occurrence older (weekly pattern)
 DISPERSION_DAYS = 40      # recent ordinary days used for the within-day overdispersion
+COV_DAYS = 60             # recent ordinary days used for the slot covariance (intraday reforecast)
+COV_SHRINK = 0.2          # weight of the diagonal in the shrunk slot covariance
 
 
 @dataclass
@@ -51,6 +53,8 @@ class FittedVolumes:
     level_mean: np.ndarray            # log level forecast for open-day steps 1..H
     level_var: np.ndarray             # its variance (day-level uncertainty)
     notes: list = field(default_factory=list)
+    slot_cov: np.ndarray | None = None  # [S, S] covariance of log(actual / one-day-ahead fit), recent days
+    slot_noise: np.ndarray | None = None  # [S] its Poisson part (mean 1/expected calls)
 
     def type_open(self, t: int) -> bool:
         return bool(self.open_slots[t].any())
@@ -120,13 +124,13 @@ def _week_ratios(totals: np.ndarray, ordinary: np.ndarray, n_open_types: int) ->
     return out
 
 
-def _level(log_z: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, str]:
-    """ETS forecast of the log level for steps 1..horizon: (mean, variance, model name)."""
+def _level(log_z: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, str, np.ndarray]:
+    """ETS forecast of the log level for steps 1..horizon: (mean, variance, model name, one-step fits)."""
     n = log_z.size
     if n < 8:
         mean = np.full(horizon, log_z.mean())
         var = np.full(horizon, (log_z.var(ddof=1) if n > 1 else 0.04) * (1 + 1 / max(n, 1)))
-        return mean, var, "mean of the ordinary days (fewer than 8)"
+        return mean, var, "mean of the ordinary days (fewer than 8)", np.full(n, log_z.mean())
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     trend = n >= 20
@@ -136,7 +140,7 @@ def _level(log_z: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, str
                        damped_trend=trend).fit(disp=False)
         pred = res.get_prediction(start=n, end=n + horizon - 1)
     return (np.asarray(pred.predicted_mean, float), np.asarray(pred.forecast_variance, float),
-            "ETS(A,Ad,N)" if trend else "ETS(A,N,N)")
+            "ETS(A,Ad,N)" if trend else "ETS(A,N,N)", np.asarray(res.fittedvalues, float))
 
 
 def fit(history: History, days: pd.DataFrame, horizon: int) -> FittedVolumes:
@@ -180,7 +184,7 @@ def fit(history: History, days: pd.DataFrame, horizon: int) -> FittedVolumes:
         notes.append("no public holiday and no Sunday in the history: holidays are forecast closed")
 
     log_z = np.log(totals[z_days] / factor[kinds[z_days]])
-    level_mean, level_var, name = _level(log_z, max(horizon, 1))
+    level_mean, level_var, name, one_step = _level(log_z, max(horizon, 1))
     notes.append(f"level: {name} on {log_z.size} ordinary days")
 
     # learnt event multipliers: day total over what the local level and day type give, per event name
@@ -199,5 +203,29 @@ def fit(history: History, days: pd.DataFrame, horizon: int) -> FittedVolumes:
     y = counts[recent]
     ok = ~np.isnan(y) & (lam > 0)
     dispersion = float(max(0.0, np.sum((y[ok] - lam[ok]) ** 2 - y[ok]) / max(np.sum(lam[ok] ** 2), 1e-12)))
+    slot_cov, slot_noise = _slot_covariance(counts, kinds, profile, factor, np.flatnonzero(z_days), one_step)
     return FittedVolumes(history.interval_s, open_slots, profile, factor, event_factor, dispersion,
-                         level_mean, level_var, notes)
+                         level_mean, level_var, notes, slot_cov, slot_noise)
+
+
+def _slot_covariance(counts, kinds, profile, factor, days, one_step):
+    """Covariance across time-of-day slots of log(actual / one-day-ahead expected) on recent ordinary days.
+
+    It carries the day-level shock (shared by all slots) and the within-day persistence (a busy late morning
+    is followed by a busy early afternoon); ``predict`` conditions on it for an intraday reforecast.
+    Shrunk (``COV_SHRINK``) towards its diagonal so that it stays well-conditioned with fewer days than slots.
+    """
+    if days.size < 10:
+        return None, None
+    days, one_step = days[-COV_DAYS:], one_step[-COV_DAYS:]
+    lam = np.exp(one_step)[:, None] * factor[kinds[days]][:, None] * profile[kinds[days]]
+    y = counts[days]
+    ok = ~np.isnan(y) & (lam > 0)
+    resid = np.where(ok, np.log((np.nan_to_num(y) + 0.5) / (lam + 0.5)), np.nan)
+    col_mean = np.nansum(resid, axis=0) / np.maximum(ok.sum(axis=0), 1)
+    resid = np.nan_to_num(resid - col_mean)
+    cov = resid.T @ resid / max(days.size - 1, 1)
+    cov = (1 - COV_SHRINK) * cov + COV_SHRINK * np.diag(np.diag(cov))
+    noise = np.array([np.mean(1.0 / (lam[ok[:, s], s] + 0.5)) if ok[:, s].any() else 0.0
+                      for s in range(lam.shape[1])])
+    return cov, noise

@@ -132,6 +132,10 @@ def forecast_volumes(history, at=None, horizon_days: int = 7, level: float = 0.8
         p = fitted.profile[t]
         multiplier = _day_multiplier_draws(rng, var, n_draws)
         if day == first_day and len(today.dates) and today.dates[-1] == day:
+            if fitted.slot_cov is not None:
+                frames.append(_simulate_intraday(rng, want, slots, fitted, t, np.exp(mu + var / 2), today.counts[-1],
+                                                 n_draws, level, quantile, notes))
+                continue
             multiplier = _intraday_update(rng, today.counts[-1], p, np.exp(mu + var / 2), var,
                                           fitted.dispersion, n_draws, notes)
         frames.append(_simulate_day(rng, want, slots, fitted.open_slots[t], p, np.exp(mu + var / 2), multiplier,
@@ -190,12 +194,37 @@ def _intraday_update(rng, today: np.ndarray, p: np.ndarray, total: float, var: f
     return rng.gamma(shape, 1.0 / rate, n)
 
 
-def _simulate_day(rng, want, slots, open_slots, p, total, multiplier, v, level, quantile) -> pd.DataFrame:
-    is_open = open_slots[slots]
-    lam = total * p[slots]
-    mean = lam * multiplier.mean()
-    noise = rng.gamma(1.0 / v, v, (multiplier.size, slots.size)) if v > 1e-9 else 1.0
-    draws = rng.poisson(multiplier[:, None] * lam[None, :] * noise).astype(float)
+def _simulate_intraday(rng, want, slots, fitted: FittedVolumes, t: int, total: float, today: np.ndarray,
+                       n: int, level: float, quantile, notes: list) -> pd.DataFrame:
+    """Rest of today given the calls so far: Gaussian conditioning of the log residuals across slots.
+
+    The residual r[s] = log(calls / expected) of today's slots is modelled as N(−v/2, Σ) with Σ the
+    history's slot covariance (``model._slot_covariance``), of which ``noise`` is the count (Poisson) part.
+    Conditioning the unseen slots' latent log-multiplier on the seen slots' residuals gives its mean and
+    covariance; counts are Poisson around the expected calls times that multiplier.
+    """
+    lam = total * fitted.profile[t]
+    seen = np.flatnonzero(~np.isnan(today) & (lam > 0))
+    cov, noise = fitted.slot_cov, fitted.slot_noise
+    latent = cov - np.diag(np.minimum(noise, np.diag(cov) * 0.9))
+    v = np.diag(latent)
+    resid = np.log((today[seen] + 0.5) / (lam[seen] + 0.5)) + v[seen] / 2
+    gain = np.linalg.solve(cov[np.ix_(seen, seen)] + 1e-9 * np.eye(seen.size), latent[np.ix_(seen, slots)]).T
+    mean_c = -v[slots] / 2 + gain @ resid
+    cov_c = latent[np.ix_(slots, slots)] - gain @ latent[np.ix_(seen, slots)]
+    cov_c = (cov_c + cov_c.T) / 2
+    w, U = np.linalg.eigh(cov_c)
+    root = U * np.sqrt(np.clip(w, 0, None))
+    log_m = mean_c + rng.standard_normal((n, slots.size)) @ root.T
+    rate = lam[slots] * np.exp(log_m)
+    draws = rng.poisson(rate).astype(float)
+    mean = lam[slots] * np.exp(mean_c + np.clip(np.diag(cov_c), 0, None) / 2)
+    notes.append(f"intraday: {today[seen].sum():.0f} calls so far vs {lam[seen].sum():.1f} expected; the rest of "
+                 f"the day × {mean.sum() / max(lam[slots].sum(), 1e-12):.3f}")
+    return _band_frame(want, fitted.open_slots[t][slots], mean, draws, level, quantile)
+
+
+def _band_frame(want, is_open, mean, draws, level, quantile) -> pd.DataFrame:
     lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
     qs = [lo_q, hi_q] + ([quantile] if quantile is not None else [])
     band = np.quantile(draws, qs, axis=0, method="inverted_cdf")
@@ -204,3 +233,12 @@ def _simulate_day(rng, want, slots, open_slots, p, total, multiplier, v, level, 
     if quantile is not None:
         frame["quantile"] = np.where(is_open, band[2], 0.0)
     return frame
+
+
+def _simulate_day(rng, want, slots, open_slots, p, total, multiplier, v, level, quantile) -> pd.DataFrame:
+    is_open = open_slots[slots]
+    lam = total * p[slots]
+    mean = lam * multiplier.mean()
+    noise = rng.gamma(1.0 / v, v, (multiplier.size, slots.size)) if v > 1e-9 else 1.0
+    draws = rng.poisson(multiplier[:, None] * lam[None, :] * noise).astype(float)
+    return _band_frame(want, is_open, mean, draws, level, quantile)
