@@ -50,6 +50,8 @@ def forecast(
     type_col: str = typer.Option(None, "--type-col", help="call-type column (forecast the total and type shares)"),
     interval: str = typer.Option(None, "--interval", help="aggregate the history to this interval first, e.g. 30m"),
     backtest_weeks: int = typer.Option(4, "--backtest-weeks", help="weeks of rolling-origin backtest (0 = none)"),
+    intraday_at: str = typer.Option("12:00", "--intraday-at", help="backtest an intraday reforecast made at "
+                                    "this time of day, HH:MM (none = skip)"),
     seed: int = typer.Option(0, "--seed", help="seed of the simulated prediction intervals"),
     out: Path = typer.Option(Path("."), "--out", "-o", help="directory for forecast.csv, accuracy.csv, *.png"),
 ) -> None:
@@ -68,6 +70,15 @@ def forecast(
             raise typer.BadParameter(f"must be a probability strictly between 0 and 1, got {value}", param_hint=name)
     if backtest_weeks < 0:
         raise typer.BadParameter("must be >= 0 weeks", param_hint="--backtest-weeks")
+    noon = None if intraday_at.strip().lower() == "none" else intraday_at.strip()
+    if noon is not None:
+        from staffing.timeofday import clock_seconds
+
+        try:
+            if not 0 < clock_seconds(noon) < 86400:
+                raise ValueError(f"time of day must be after 00:00 and before 24:00, got {noon!r}")
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--intraday-at")
     try:
         special = SpecialDays.coerce(holidays, None if country.lower() == "none" else country)
     except ValueError as exc:
@@ -93,7 +104,7 @@ def forecast(
     wrote = [csv_path, out / "forecast.png"]
     if backtest_weeks:
         try:
-            bt = backtest(hist, weeks=backtest_weeks, level=level, holidays=special, seed=seed)
+            bt = backtest(hist, weeks=backtest_weeks, level=level, holidays=special, intraday_at=noon, seed=seed)
         except ValueError as exc:
             console.print(f"[yellow]no accuracy report: {exc}[/]")
         else:
@@ -120,16 +131,16 @@ def _print_days(fc, console) -> None:
     from rich.table import Table
 
     idx = fc.index.tz_localize(None) if fc.index.tz is not None else fc.index
-    by_day = fc.set_axis(idx).groupby(idx.normalize())
-    info = fc.attrs["day_types"]
+    sums = fc["calls"].set_axis(idx).groupby(idx.normalize()).sum()
     t = Table(title="Forecast per day (sum of expected calls per interval)")
     for col in ("date", "day", "special", "expected calls", "open intervals"):
         t.add_column(col, justify="left" if col in ("date", "day", "special") else "right")
-    for day, part in by_day:
-        row = info.loc[day] if day in info.index else None
-        special = "" if row is None else " ".join(x for x in (row["holiday"], row["event"]) if x)
-        t.add_row(day.strftime("%Y-%m-%d"), day.strftime("%a"), special, f"{part['calls'].sum():.0f}",
-                  f"{int(part['open'].sum())}")
+    counts = fc["open"].set_axis(idx).groupby(idx.normalize()).sum()
+    for day, row in fc.attrs["day_types"].iterrows():
+        special = " ".join(x for x in (row["holiday"], row["event"]) if x)
+        open_n = int(counts.get(day, 0))
+        t.add_row(day.strftime("%Y-%m-%d"), day.strftime("%a"), special,
+                  f"{sums.get(day, 0.0):.0f}" if open_n else "closed", str(open_n))
     console.print(t)
 
 

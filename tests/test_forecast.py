@@ -227,3 +227,17 @@ def test_bad_history_errors():
         forecast_volumes(pd.Series(1.0, index=pd.date_range("2026-01-05", periods=10, freq="7min")))
     with pytest.raises(ValueError, match="Series"):
         forecast_volumes([1, 2, 3])
+
+
+def test_intraday_with_a_short_history_uses_the_day_multiplier():
+    # 8 days: too few for the slot covariance; the gamma update of the day's multiplier still follows the
+    # morning (a 50 % busier morning over ~900 calls is far outside the noise), by less than the raw ratio
+    days = _days("2026-01-05", 9)
+    mean = truth(days, weekday=np.ones(7))
+    hist = sample(mean[mean.index < days[8]], seed=9, day_sd=0.1)
+    morning = mean[(mean.index >= days[8]) & (mean.index < days[8] + pd.Timedelta(hours=12))] * 1.5
+    evening = forecast_volumes(hist, horizon_days=1, country=None)
+    re = forecast_volumes(pd.concat([hist, morning.round()]), horizon_days=1, country=None)
+    assert any("intraday" in n for n in re.attrs["notes"])
+    ratio = re["calls"].sum() / evening.loc[re.index, "calls"].sum()
+    assert 1.1 < ratio < 1.5

@@ -29,7 +29,8 @@ def history_csv(tmp_path_factory):
 def forecast_dir(history_csv, tmp_path_factory):
     out = tmp_path_factory.mktemp("fc")
     res = runner.invoke(app, ["forecast", str(history_csv), "--horizon", "1d", "--time-col", "when", "--calls-col",
-                              "n", "--quantile", "0.9", "--backtest-weeks", "1", "--out", str(out)])
+                              "n", "--quantile", "0.9", "--backtest-weeks", "1", "--intraday-at", "none",
+                              "--out", str(out)])
     assert res.exit_code == 0, res.output
     return out
 
@@ -84,7 +85,7 @@ headcount = 12
 
 @pytest.mark.parametrize("args, needle", [
     (["--level", "1.5"], "--level"), (["--horizon", "x"], "--horizon"), (["--interval", "7m"], "--interval"),
-    (["--calls-col", "nope"], "nope"), (["--country", "FR"], "country"),
+    (["--calls-col", "nope"], "nope"), (["--country", "FR"], "country"), (["--intraday-at", "25:00"], "--intraday-at"),
 ])
 def test_bad_input_exit_2(history_csv, tmp_path, args, needle):
     res = runner.invoke(app, ["forecast", str(history_csv), "--time-col", "when", "--calls-col", "n", *args,

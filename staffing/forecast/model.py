@@ -5,8 +5,9 @@ slot ``s``::
 
     calls[d, s] ~ Poisson(T[d] · p[t, s] · G[d, s])      G ~ Gamma(mean 1, variance v)   (within-day noise)
     T[d]       = L[d] · f[t] · e[d]                      (day total)
-    log L[d]   = ETS(A, Ad, N) on log(T / (f · e)) of the ordinary open days (statsmodels), so the level
-                 and a damped trend follow the recent days and day-level shocks give the day-level variance
+    log L[d]   = local level (+ drift) + AR(1) shock on log(T / (f · e)) of the ordinary open days
+                 (statsmodels UnobservedComponents): the level and a trend follow the recent days, day-level
+                 shocks persist for a few days and give the day-level variance
 
 ``p[t, ·]`` is the recent share of a type-``t`` day's calls in each slot (recency-weighted, shrunk towards
 the profile of all ordinary days), ``f[t]`` the weekly pattern (day total over the mean of the surrounding
@@ -14,6 +15,9 @@ week), ``e[d]`` an event's multiplier (given, or learnt from past days with the 
 the overdispersion of interval counts around their expected share.  Counts stay counts: the mean is
 positive, the variance grows with the level (Poisson + v·mean²), and prediction intervals are quantiles of
 simulated counts (seeded), so they are integers >= 0.
+
+For an intraday reforecast the model also keeps the covariance across slots of log(actual / one-day-ahead
+expected) over recent ordinary days (day-level shock plus within-day persistence; ``_slot_covariance``).
 
 A slot is open on a day type when it had rows on at least half of that type's recent days; a day type with
 no open day in the history is closed (no rows in the forecast).  A holiday behaves like the history's
@@ -36,7 +40,7 @@ PROFILE_DECAY = 0.85      # weight of a same-type day one occurrence older
 SHRINK_DAYS = 3.0         # pseudo-days of the pooled profile added to each type's profile
 FACTOR_DECAY = 0.9        # weight of a same-type week one occurrence older (weekly pattern)
 DISPERSION_DAYS = 40      # recent ordinary days used for the within-day overdispersion
-COV_DAYS = 60             # recent ordinary days used for the slot covariance (intraday reforecast)
+COV_DAYS = 200            # recent ordinary days used for the slot covariance (intraday reforecast)
 COV_SHRINK = 0.2          # weight of the diagonal in the shrunk slot covariance
 
 
@@ -125,22 +129,32 @@ def _week_ratios(totals: np.ndarray, ordinary: np.ndarray, n_open_types: int) ->
 
 
 def _level(log_z: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, str, np.ndarray]:
-    """ETS forecast of the log level for steps 1..horizon: (mean, variance, model name, one-step fits)."""
+    """Forecast of the log level for steps 1..horizon: (mean, variance, model name, one-step predictions).
+
+    statsmodels ``UnobservedComponents``: a local level (random walk; with a drift when that lowers the AIC,
+    i.e. a trend) plus AR(1) day shocks — a busy day is followed by busier days for a few days, then the
+    level returns to its slow-moving value.
+    """
     n = log_z.size
     if n < 8:
         mean = np.full(horizon, log_z.mean())
         var = np.full(horizon, (log_z.var(ddof=1) if n > 1 else 0.04) * (1 + 1 / max(n, 1)))
         return mean, var, "mean of the ordinary days (fewer than 8)", np.full(n, log_z.mean())
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsmodels.tsa.statespace.structural import UnobservedComponents
 
-    trend = n >= 20
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = ETSModel(pd.Series(log_z), error="add", trend="add" if trend else None,
-                       damped_trend=trend).fit(disp=False)
-        pred = res.get_prediction(start=n, end=n + horizon - 1)
-    return (np.asarray(pred.predicted_mean, float), np.asarray(pred.forecast_variance, float),
-            "ETS(A,Ad,N)" if trend else "ETS(A,N,N)", np.asarray(res.fittedvalues, float))
+    names = {"llevel": "local level + AR(1)", "rwdrift": "local level with drift (trend) + AR(1)"}
+    best = None
+    for kind in ("llevel", "rwdrift") if n >= 28 else ("llevel",):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = UnobservedComponents(log_z, level=kind, autoregressive=1).fit(disp=False)
+        if best is None or res.aic < best[1].aic:
+            best = (kind, res)
+    kind, res = best
+    fc = res.get_forecast(horizon)
+    one_step = np.asarray(res.fittedvalues, float)
+    one_step[0] = log_z[0]  # the first prediction has no information (diffuse start)
+    return (np.asarray(fc.predicted_mean, float), np.asarray(fc.var_pred_mean, float), names[kind], one_step)
 
 
 def fit(history: History, days: pd.DataFrame, horizon: int) -> FittedVolumes:
@@ -225,7 +239,8 @@ def _slot_covariance(counts, kinds, profile, factor, days, one_step):
     col_mean = np.nansum(resid, axis=0) / np.maximum(ok.sum(axis=0), 1)
     resid = np.nan_to_num(resid - col_mean)
     cov = resid.T @ resid / max(days.size - 1, 1)
-    cov = (1 - COV_SHRINK) * cov + COV_SHRINK * np.diag(np.diag(cov))
     noise = np.array([np.mean(1.0 / (lam[ok[:, s], s] + 0.5)) if ok[:, s].any() else 0.0
                       for s in range(lam.shape[1])])
+    cov = (1 - COV_SHRINK) * cov + COV_SHRINK * np.diag(np.diag(cov))
     return cov, noise
+

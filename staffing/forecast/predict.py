@@ -2,10 +2,11 @@
 
 The forecast fits ``staffing.forecast.model`` to the whole days before the first interval asked for and
 simulates counts from it (seeded, so the same call gives the same numbers).  When the history already holds
-part of the first day (an *intraday reforecast*), the morning's calls update that day's total: the day's
-multiplier m (prior: mean 1, the model's day-level variance) gets a gamma–Poisson update from the calls seen
-so far against the calls expected so far, so a busy morning raises the afternoon — by less than the raw
-ratio when the morning is short or noisy.
+part of the first day (an *intraday reforecast*), the calls seen so far update the rest of that day: the
+log residuals of the day's slots are jointly Gaussian with the history's slot covariance (a shared day shock
+plus persistence from one slot to the next), so conditioning on the seen slots raises or lowers the unseen
+ones — most for the hours right after "now", by less than the raw ratio when the morning is short or noisy.
+With fewer than 10 ordinary days of history a gamma–Poisson update of the day's multiplier is used instead.
 """
 from __future__ import annotations
 
