@@ -55,6 +55,9 @@ def test_any_interval_length_and_tz_aware_history(trend_case):
     assert str(fa.index.tz) == "Asia/Shanghai"
     assert np.allclose(fa["calls"].to_numpy(), fn["calls"].to_numpy())
     assert fa.index.tz_localize(None).equals(fn.index)
+    at_utc = fa.index[:4].tz_convert("UTC")  # `at` in another zone: same instants, answered in that zone
+    fu = forecast_volumes(aware, at=at_utc, country=None, quantile=0.9)
+    assert fu.index.equals(at_utc) and np.allclose(fu["calls"], fa["calls"].iloc[:4])
 
 
 def test_gap_is_not_a_zero(trend_case):
@@ -81,7 +84,8 @@ def test_closed_day_stays_closed_and_explicit_at():
     at = pd.date_range(sunday - pd.Timedelta(days=1), periods=96, freq="30min")
     fa = forecast_volumes(hist, at=at, country=None)
     assert fa.index.equals(at)
-    assert (fa.loc[fa.index.normalize() == sunday, ["calls", "lo", "hi"]] == 0).all().all()
+    fq = forecast_volumes(hist, at=at, country=None, quantile=0.9)
+    assert (fq.loc[fq.index.normalize() == sunday, ["calls", "lo", "hi", "quantile"]] == 0).all().all()
     assert not fa.loc[fa.index.normalize() == sunday, "open"].any()
     assert fa.loc[(fa.index.normalize() < sunday) & (fa.index.hour == 10), "open"].all()
 

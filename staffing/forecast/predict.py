@@ -83,9 +83,12 @@ def forecast_volumes(history, at=None, horizon_days: int = 7, level: float = 0.8
 
     ``history``: Series of call counts indexed by interval start (tz-aware or naive), or a DataFrame with
     ``calls`` and a call-type column (``type_col``, default ``call_type``/``type``).  ``at``: the interval
-    starts to forecast (default: from the end of the history for ``horizon_days`` days).  ``holidays``: an
-    events CSV path or a DataFrame (date, name[, effect]); ``country``: public-holiday calendar (``"CN"``,
-    with 调休 working weekends) or None.  ``quantile``: also give that quantile of the calls (to staff to).
+    starts to forecast (default: from the end of the history for ``horizon_days`` days); the model learns
+    from the whole days before the first of them (plus that day's earlier intervals for an intraday
+    reforecast), so later rows of the history are not used — that is how the backtest replays the past.
+    ``holidays``: an events CSV path or a DataFrame (date, name[, effect]); ``country``: public-holiday
+    calendar (``"CN"``, with 调休 working weekends) or None.  ``quantile``: also give that quantile of the
+    calls (to staff to).
 
     Returns a DataFrame indexed by interval start with ``calls`` (expected calls), ``lo``, ``hi`` (the
     ``level`` prediction interval, calls), ``open`` (False for intervals the centre is closed: calls 0;
@@ -116,7 +119,6 @@ def forecast_volumes(history, at=None, horizon_days: int = 7, level: float = 0.8
     steps = np.maximum(np.cumsum(is_open), 1)
 
     rng = np.random.default_rng(seed)
-    S = hist.slots_per_day
     frames = []
     notes = list(fitted.notes)
     today = hist.truncated(target.min())  # includes the first day's actuals before the first target
@@ -143,13 +145,16 @@ def forecast_volumes(history, at=None, horizon_days: int = 7, level: float = 0.8
                                     fitted.dispersion, level, quantile))
     out = pd.concat(frames) if frames else _closed_frame(target)
     out = out.reindex(target) if explicit else out[out["open"]]
+    if quantile is not None:
+        out["quantile"] = out["quantile"].fillna(0.0)  # closed intervals
     shares = _type_shares(hist)
     if shares is not None:
         slot_of = ((out.index - out.index.normalize()).total_seconds().to_numpy() // hist.interval_s).astype(int)
         for name in shares.columns:
             out[f"calls_{name}"] = out["calls"].to_numpy() * shares[name].to_numpy()[slot_of]
     if out_tz is not None:
-        out.index = out.index.tz_localize(out_tz, ambiguous="NaT", nonexistent="shift_forward")
+        out.index = out.index.tz_localize(hist.tz or out_tz, ambiguous="NaT", nonexistent="shift_forward")
+        out.index = out.index.tz_convert(out_tz)
     out.index.name = "interval_start"
     out.attrs.update(level=level, quantile=quantile, interval_s=hist.interval_s, notes=notes,
                      day_types=fut_table.assign(open=is_open, step=steps).loc[
