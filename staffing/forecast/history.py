@@ -39,9 +39,6 @@ class History:
         """True where the day has at least one row."""
         return ~np.all(np.isnan(self.counts), axis=1)
 
-    def slot_starts(self) -> pd.TimedeltaIndex:
-        return pd.to_timedelta(np.arange(self.slots_per_day) * self.interval_s, unit="s")
-
     def truncated(self, before: pd.Timestamp) -> "History":
         """The history strictly before the wall-clock time ``before`` (later cells become NaN / dropped days)."""
         before = pd.Timestamp(before)
