@@ -93,6 +93,10 @@ def forecast(
         fc = forecast_volumes(hist, horizon_days=days, level=level, holidays=special, quantile=quantile, seed=seed)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="HISTORY")
+    if fc.empty:
+        raise typer.BadParameter(f"the centre is closed on every day of the {days}-day horizon (no rows for those "
+                                 "days of the week in the history, or closed events); nothing to forecast",
+                                 param_hint="--horizon")
 
     out.mkdir(parents=True, exist_ok=True)
     csv_path = write_forecast(fc, out, hist, use_quantile=quantile is not None)

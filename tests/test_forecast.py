@@ -245,3 +245,11 @@ def test_intraday_with_a_short_history_uses_the_day_multiplier():
     assert any("intraday" in n for n in re.attrs["notes"])
     ratio = re["calls"].sum() / evening.loc[re.index, "calls"].sum()
     assert 1.1 < ratio < 1.5
+
+
+def test_a_weekday_the_history_never_reached_is_not_closed():
+    days = _days("2026-01-05", 3)  # Mon-Wed only: Thursday and Friday are unknown, not closed
+    hist = sample(truth(days, weekday=np.ones(7)), seed=1)
+    fc = forecast_volumes(hist, horizon_days=2, country=None)
+    assert set(fc.index.normalize().day_of_week) == {3, 4}
+    assert any("no Thursday in the history" in n for n in fc.attrs["notes"])

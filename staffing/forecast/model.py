@@ -35,6 +35,7 @@ from staffing.forecast.calendar_cn import HOLIDAY
 from staffing.forecast.history import History
 
 N_TYPES = 8
+_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 RECENT_DAYS = 10          # same-type days used for the open slots and the profile
 PROFILE_DECAY = 0.85      # weight of a same-type day one occurrence older
 SHRINK_DAYS = 3.0         # pseudo-days of the pooled profile added to each type's profile
@@ -172,6 +173,11 @@ def fit(history: History, days: pd.DataFrame, horizon: int) -> FittedVolumes:
         raise ValueError("history needs at least two days with calls to forecast from")
 
     open_slots, profile = _open_slots_and_profiles(counts, kinds, open_day)
+    last_open = int(kinds[np.flatnonzero(open_day & (kinds < 7))[-1]]) if (open_day & (kinds < 7)).any() else None
+    for t in sorted(set(range(7)) - set(kinds.tolist())):  # a weekday the history never reached: unknown,
+        if last_open is not None:                          # not closed; it borrows the latest open weekday
+            open_slots[t], profile[t] = open_slots[last_open], profile[last_open]
+            notes.append(f"no {_NAMES[t]} in the history: forecast like a {_NAMES[last_open]}")
     totals = _day_totals(counts, kinds, profile)
     ordinary = open_day & (kinds < 7) & ~has_event
     n_open_types = sum(open_slots[t].any() for t in range(7))
