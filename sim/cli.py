@@ -24,7 +24,7 @@ def _register_commands() -> None:
     from sim.desk import cli as desk_cli
     from sim.history import cli as history_cli
     from staffing import cli as staffing_cli
-    from staffing import cli_schedule
+    from staffing import cli_forecast, cli_schedule
 
     cli_run.register(app)
     cli_calibrate.register(app)
@@ -34,6 +34,7 @@ def _register_commands() -> None:
     history_cli.register(app)
     staffing_cli.register(app)
     cli_schedule.register(app)
+    cli_forecast.register(app)
 
 
 _register_commands()

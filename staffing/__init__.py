@@ -28,6 +28,10 @@ def __getattr__(name: str):
         import staffing.shifts
 
         return getattr(staffing.shifts, name)
+    if name == "forecast_volumes":  # staffing.forecast (statsmodels, holidays) also loads on first use
+        import staffing.forecast
+
+        return staffing.forecast.forecast_volumes
     raise AttributeError(f"module 'staffing' has no attribute {name!r}")
 
 
@@ -39,5 +43,5 @@ __all__ = [
     "erlang_c_service_level", "erlang_c_wait_exceeds", "handover_shrinkage", "heads_for_agents",
     "lines_for_blocking", "predicted_metrics", "read_volumes_csv", "requirements_from_scenario",
     "requirements_table", "total_shrinkage", "trunks_for_target", "schedule", "optimise_with_simulation",
-    "ShiftRules", "VerifiedSchedule", "ScheduleResult", "InfeasibleScheduleError",
+    "ShiftRules", "VerifiedSchedule", "ScheduleResult", "InfeasibleScheduleError", "forecast_volumes",
 ]

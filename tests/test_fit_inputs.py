@@ -22,7 +22,6 @@ def _calls(arrive_s, types) -> pd.DataFrame:
 
 
 def test_weekday_profile_leaves_out_marked_holidays():
-    pytest.importorskip("chinese_calendar")
     # 2024-09-30 (Mon) .. 2024-10-13 (Sun): National Day 10-01..10-07, adjusted working days 09-29 and 10-12.
     start = pd.Timestamp("2024-09-30", tz="Asia/Shanghai")
     days = 14

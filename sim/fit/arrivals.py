@@ -5,8 +5,8 @@ behaviour; counting them here too would double them). A day's calls belong to th
 arrived; the profile of a weekday is the mean count over the observed *normal* days of that weekday.
 
 Holidays and adjusted working days (调休: weekend days worked in exchange for a holiday) are marked and left
-out of the weekday profile: they follow their own pattern. They come from the ``chinese_calendar`` package
-when it is installed (the report names the source) plus any dates the caller passes. Weekdays never
+out of the weekday profile: they follow their own pattern. They come from the ``holidays`` package's China
+calendar, shared with the forecaster (the report names the source), plus any dates the caller passes. Weekdays never
 observed on a normal day get the mean of all normal days (``default``).
 """
 from __future__ import annotations
@@ -21,22 +21,33 @@ from sim.config import WEEKDAYS
 
 
 def special_days(dates: list[dt.date], extra: list[dt.date] | None = None) -> tuple[dict[dt.date, str], str]:
-    """(date → reason, calendar source) for holidays and adjusted working days among ``dates``."""
+    """(date → reason, calendar source) for holidays and adjusted working days among ``dates``.
+
+    The calendar is the forecaster's (:mod:`staffing.forecast.calendar_cn`, the ``holidays`` package's China
+    calendar with its 调休 working weekends), so calibration and forecasting mark the same days."""
+    from importlib.metadata import version
+
+    from staffing.forecast.calendar_cn import SpecialDays
+
     marked: dict[dt.date, str] = {d: "holiday (given)" for d in (extra or [])}
-    try:
-        import chinese_calendar
-    except ImportError:
-        return marked, "no holiday calendar installed (chinese_calendar); only given dates are marked"
+    if not dates:
+        return marked, "no dates"
+    off, swaps = SpecialDays("CN")._country_days(sorted({d.year for d in dates}))
+    holidays_sorted = sorted(off)
     for day in dates:
-        try:
-            on_holiday, name = chinese_calendar.get_holiday_detail(day)
-        except NotImplementedError:  # outside the years the package knows
-            continue
-        if name is None:
-            continue
-        marked.setdefault(day, f"holiday: {name}" if on_holiday else f"adjusted working day: {name}")
-    version = getattr(chinese_calendar, "__version__", "")
-    return marked, f"chinese_calendar {version}".strip()
+        if day in off:
+            marked.setdefault(day, f"holiday: {off[day]}")
+        elif day.weekday() >= 5 and day not in swaps and _inside_holiday_run(day, holidays_sorted):
+            marked.setdefault(day, "holiday: weekend inside a public-holiday period")
+        elif day in swaps:
+            marked.setdefault(day, f"adjusted working day (调休, worked as {WEEKDAYS[swaps[day]]})")
+    return marked, f"holidays {version('holidays')} (China)"
+
+
+def _inside_holiday_run(day: dt.date, holidays: list[dt.date]) -> bool:
+    """A weekend day with public holidays at most 3 days before and after it (e.g. the Saturday and Sunday
+    inside the National Day week, which the ``holidays`` calendar lists as plain weekend days)."""
+    return (any(0 < (day - h).days <= 3 for h in holidays) and any(0 < (h - day).days <= 3 for h in holidays))
 
 
 @dataclass

@@ -1,0 +1,71 @@
+"""Benchmark: forecast accuracy on real call-centre volumes (rolling origin), against two baselines.
+
+    python benchmarks/bench_forecast.py [--weeks 8] [--data PATH]
+
+Data: ``../shared/data/bank_calls_5min_train.csv`` from the repository root (5-minute counts of a North
+American bank's calls, 120 weekdays 07:00-21:05, holidays absent), aggregated to 30 minutes.  For every
+weekday of the last ``--weeks`` weeks the forecast is made from the history before that day (the evening
+before) and, for the afternoon, again at 12:00 with the morning's calls (``staffing.forecast.accuracy``).
+Baselines, computed in the same run from the same history: *seasonal naive* (the same interval on the last
+earlier same weekday present in the data — the bank data has weekdays only and misses holidays) and *mean of
+the last 4 same weekdays*.  No public-holiday calendar is used (``country=None``): the data are not Chinese.
+
+Goals (issue 10): day-ahead WAPE at least 10 % below both baselines; 80 % intervals covering 75-85 % of the
+actual intervals; the noon reforecast's afternoon WAPE at least 20 % below the evening-before forecast's.
+Prints the table and each goal with the measured value; exit code 1 when a goal is missed, 2 without data.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data" / "bank_calls_5min_train.csv"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--weeks", type=int, default=8, help="weeks of rolling origins (default 8)")
+    ap.add_argument("--data", type=Path, default=DATA, help=f"5-min volumes CSV (default {DATA})")
+    args = ap.parse_args(argv)
+    if not args.data.exists():
+        print(f"bench_forecast: data file not found: {args.data}\n"
+              "  expected the shared data set at ../shared/data/ beside the repository root "
+              "(or pass --data PATH)", file=sys.stderr)
+        return 2
+
+    from staffing.forecast import aggregate, read_history_csv
+    from staffing.forecast.accuracy import backtest
+
+    hist = aggregate(read_history_csv(args.data), 30)
+    t0 = time.perf_counter()
+    bt = backtest(hist, weeks=args.weeks, country=None, intraday_at="12:00")
+    took = time.perf_counter() - t0
+    table = bt.table
+    print(f"{args.data.name}: {hist.index.normalize().nunique()} days at 30 min; rolling origin over the last "
+          f"{args.weeks} weeks ({took:.0f} s)\n")
+    print(bt.summary())
+    w = table.set_index(["horizon", "method"])["wape"]
+    cover = table.set_index(["horizon", "method"]).loc[("day-ahead", "forecast"), "coverage"]
+    gain_naive = 1 - w["day-ahead", "forecast"] / w["day-ahead", "seasonal_naive"]
+    gain_mean4 = 1 - w["day-ahead", "forecast"] / w["day-ahead", "mean_of_4"]
+    gain_noon = 1 - w["rest of day", "intraday reforecast"] / w["rest of day", "forecast (evening before)"]
+    goals = [
+        (f"day-ahead WAPE vs seasonal naive: {gain_naive:+.1%} better (goal >= 10 %)", gain_naive >= 0.10),
+        (f"day-ahead WAPE vs mean of last 4 same weekdays: {gain_mean4:+.1%} better (goal >= 10 %)",
+         gain_mean4 >= 0.10),
+        (f"day-ahead 80 % interval coverage: {cover:.1%} (goal 75-85 %)", 0.75 <= cover <= 0.85),
+        (f"afternoon WAPE, noon reforecast vs evening before: {gain_noon:+.1%} better (goal >= 20 %)",
+         gain_noon >= 0.20),
+    ]
+    print()
+    for text, ok in goals:
+        print(("met     " if ok else "MISSED  ") + text)
+    return 0 if all(ok for _, ok in goals) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
