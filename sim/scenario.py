@@ -19,7 +19,7 @@ METRIC_TARGET_NAMES = {
     "service_level", "asa", "abandon_rate", "occupancy", "avg_rings", "blocked_rate", "percent_answered", "aht",
     "avg_queue_time", "avg_abandon_time", "transfer_rate", "fcr", "queue_placement_rate", "calls_per_agent_hour",
     "adherence", "attendance", "cost_per_call", "total_calls", "avg_acw", "avg_hold_time", "avg_talk_time",
-    "qa_score", "agent_turnover",
+    "qa_score", "agent_turnover", "answered_within_rings", "overtime_hours",
 }
 
 
