@@ -4,7 +4,10 @@
 ``call_types.repair.talk.mean``; ``agents`` is short for ``agents.headcount``) and values as ``8..16``
 (integers, inclusive; ``8..16:2`` with a step), ``0.9,1.0,1.1`` or one value. Replication ``r`` of every
 variant uses the same seed (common random numbers, so variants differ by their parameters, not by noise),
-and every task's seed is derived from (seed, r) alone: the executor does not change the results.
+and every task's seed is derived from (seed, r) alone: the executor does not change the results. Every
+executor runs a task through ``sim.runner.run_replication`` — the same model as ``acdsim run``, ``[desk]``
+included — and variants are summarised like a run (``sim.confidence``: ratio estimators, intervals inside
+each metric's domain).
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.results import mean_ci
+from sim import confidence
+from sim.results import replication_parts
 from sim.runner import run_replication
 from sim.scenario import Scenario, ScenarioError
 
@@ -80,8 +84,10 @@ def build_variants(base: Scenario, sets: list[str]) -> list[Variant]:
     return variants
 
 
-def _task(scenario: Scenario, seed: int, replication: int) -> dict:
-    return run_replication(scenario, seed, replication).run
+def _task(scenario: Scenario, seed: int, replication: int) -> tuple[dict, dict]:
+    """One variant's replication: (run metrics, ratio parts) — the whole model, as ``acdsim run`` builds it."""
+    rep = run_replication(scenario, seed, replication)
+    return rep.run, rep.parts
 
 
 def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, seed: int | None = None,
@@ -127,20 +133,27 @@ def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, 
                     done += 1
                     if progress:
                         progress(done, len(tasks))
-    rows = [{"variant": v.index, **v.params, "replication": r, **results[(v.index, r)]} for v, r in tasks]
+    rows = [{"variant": v.index, **v.params, "replication": r, **results[(v.index, r)][0]} for v, r in tasks]
     tidy = pd.DataFrame(rows)
-    return tidy, summarise(tidy, list(variants[0].params))
+    parts = {v.index: replication_parts([_Parts(results[(v.index, r)][1]) for r in range(reps)]) for v in variants}
+    return tidy, summarise(tidy, list(variants[0].params), parts)
 
 
-def summarise(tidy: pd.DataFrame, params: list[str]) -> pd.DataFrame:
-    """Per variant: the swept parameters and ``<metric>_mean``, ``_ci_low``, ``_ci_high``."""
+@dataclass
+class _Parts:
+    parts: dict
+
+
+def summarise(tidy: pd.DataFrame, params: list[str], parts: dict | None = None) -> pd.DataFrame:
+    """Per variant: the swept parameters and ``<metric>_mean``, ``_ci_low``, ``_ci_high`` (estimates and
+    intervals as in a run's summary; ``parts``: variant -> ratio parts per replication, for ratio estimators)."""
     metrics = [c for c in tidy.columns if c not in ("variant", "replication", *params)]
     rows = []
     for variant, group in tidy.groupby("variant", sort=True):
         row = {"variant": variant, **{p: group[p].iloc[0] for p in params}}
+        summary = confidence.summarise(group[metrics].reset_index(drop=True), (parts or {}).get(variant))
         for m in metrics:
-            mean, lo, hi, _ = mean_ci(group[m])
-            row |= {f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi}
+            row |= {f"{m}_{k}": summary.loc[m, k] for k in ("mean", "ci_low", "ci_high")}
         rows.append(row)
     return pd.DataFrame(rows)
 
