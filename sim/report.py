@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim import plots
-from sim.metrics import METRICS
+from sim.metrics import EXTRA_METRICS, METRICS
 from sim.scenario import Scenario, ScenarioError
 
 REQUIRED = ("summary.json", "scenario.json", "interval_summary.csv")
@@ -46,7 +46,7 @@ def _fmt(value) -> str:
 def _metrics_table(summary: dict) -> str:
     targets = {t["metric"]: t for t in summary.get("targets", [])}
     rows = []
-    for name in METRICS:
+    for name in (*METRICS, *EXTRA_METRICS):
         m = summary["metrics"].get(name)
         if m is None:
             continue
@@ -55,10 +55,23 @@ def _metrics_table(summary: dict) -> str:
             s for s in (f"&ge; {_fmt(t['min'])}" if t["min"] is not None else "",
                         f"&le; {_fmt(t['max'])}" if t["max"] is not None else "") if s)
         status = "" if t is None else f'<span class="{t["status"]}">{t["status"]}</span>'
-        rows.append(f"<tr><td>{name}</td><td>{_fmt(m['mean'])}</td><td>{_fmt(m['ci_low'])} – {_fmt(m['ci_high'])}"
-                    f"</td><td>{bound}</td><td>{status}</td></tr>")
-    return ("<table><tr><th>metric</th><th>mean</th><th>95 % CI</th><th>target</th><th>status</th></tr>"
-            + "".join(rows) + "</table>")
+        ci = f"{_fmt(m['ci_low'])} – {_fmt(m['ci_high'])}" if m.get("ci_low") is not None else \
+            html.escape(m.get("note", "–"))
+        rows.append(f"<tr><td>{name}</td><td>{_fmt(m['mean'])}</td><td>{ci}</td><td>{bound}</td><td>{status}</td>"
+                    f"<td class='method'>{html.escape(m.get('method', ''))}</td></tr>")
+    return ("<table><tr><th>metric</th><th>estimate</th><th>95 % CI</th><th>target</th><th>status</th>"
+            "<th>how estimated</th></tr>" + "".join(rows) + "</table>")
+
+
+def _definitions(d: dict) -> str:
+    """Definitions shown beside the numbers (from summary.json)."""
+    items = [f"<li><b>{html.escape(k)}</b>: {html.escape(str(d[k]))}</li>" for k in
+             ("fcr", "adherence", "occupancy", "answered_within_rings", "agent_turnover", "confidence_intervals")
+             if k in d]
+    if "fcr_repeat_window_days" in d:
+        items.append(f"<li>FCR repeat window {d['fcr_repeat_window_days']:g} days; 'within N rings' with N = "
+                     f"{d.get('answer_within_rings', 3)} and a ring cycle of {d.get('ring_cycle_s', 6):g} s.</li>")
+    return "<ul>" + "".join(items) + "</ul>" if items else ""
 
 
 def _desk_sections(run_dir: Path) -> list[tuple[str, str, bytes | None]]:
@@ -139,11 +152,12 @@ def build_report(run_dir: str | Path, extra_sections: list[tuple[str, str]] | No
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(sc.name)} – acdsim report</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child{{text-align:left}}
-.pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
+td.method{{text-align:left;font-size:80%;color:#555}}.pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
 </head><body><h1>{html.escape(sc.name)}</h1><p>{html.escape(sc.description)}</p>
 <p>{summary['replications']} replications, seed {summary['seed']}, {sc.horizon.days} day(s) of
 {sc.horizon.interval_minutes}-min intervals. {html.escape(note)}</p>
-<h2>Metrics (mean and 95 % confidence interval across replications)</h2>{_metrics_table(summary)}
+<h2>Metrics (estimate and 95 % confidence interval across replications)</h2>{_metrics_table(summary)}
+<h3>Definitions</h3>{_definitions(d)}
 {''.join(sections)}</body></html>"""
     out = run_dir / "report.html"
     out.write_text(page, encoding="utf-8")

@@ -6,7 +6,8 @@ when the scenario has them, else the defaults) or a CSV with one row per interva
 (``required``, ``requirement``, ``agents`` or ``heads``; agents on the phones, after shrinkage). Output in DIR:
 ``roster.csv`` (simulator format), ``roster_sim.csv`` (cyclic shifts wrapped into day 0), ``coverage.csv``,
 ``gantt.png``, ``coverage.png``, ``report.txt``; with ``--verify`` also ``history.csv``, ``history.png``,
-``interval_stats.csv`` and ``explanation.txt``.
+``interval_stats.csv`` and ``explanation.txt``; ``--verify`` exits 1 when it does not converge (intervals still
+fail with their whole confidence interval after ``--max-iter`` iterations).
 """
 from __future__ import annotations
 
@@ -96,6 +97,9 @@ def schedule_command(
     gap: float = typer.Option(0.005, "--gap", help="relative MIP gap to stop at"),
     max_iter: int = typer.Option(6, "--max-iter", help="--verify: iteration cap"),
     replications: int | None = typer.Option(None, "--replications", help="--verify: replications per run"),
+    max_replications: int | None = typer.Option(None, "--max-replications", min=1,
+                                                help="--verify: most replications for inconclusive intervals "
+                                                     "(default 4x --replications, at least 20)"),
     seed: int | None = typer.Option(None, "--seed", help="--verify: random seed"),
     strict: bool = typer.Option(False, "--strict", help="scenario input: fail instead of capping an Erlang "
                                                         "requirement the rules cannot staff (e.g. at night)"),
@@ -129,7 +133,8 @@ def schedule_command(
             with _STATUS.status("solving and simulating rosters (iterations print as they finish)"):
                 v = optimise_with_simulation(scenario, rules=rules, requirement=req, max_iter=max_iter,
                                              replications=replications, seed=seed, time_limit_s=time_limit,
-                                             mip_rel_gap=gap, progress=typer.echo)
+                                             mip_rel_gap=gap, max_replications=max_replications,
+                                             progress=typer.echo)
             _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}")
             v.history.to_csv(out / "history.csv", index=False)
             v.interval_stats.to_csv(out / "interval_stats.csv", index=False)
@@ -138,6 +143,12 @@ def schedule_command(
                          target=scenario.staffing_targets().get("service_level"))
             typer.echo(v.result.summary())
             typer.echo(v.explanation)
+            if not v.converged:
+                typer.echo(f"written to {out}/")
+                typer.echo(f"error: --verify did not converge: {int(v.interval_stats['fail'].sum())} interval(s) "
+                           f"still miss a target with their whole 95 % CI (see {out / 'explanation.txt'}); raise "
+                           "--max-iter or change the shift rules", err=True)
+                raise typer.Exit(1)
         else:
             with _STATUS.status("solving the roster with HiGHS"):
                 res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap,

@@ -143,3 +143,17 @@ def test_scenario_shift_rules_section_is_used(tmp_path):
     src.write_text(SCENARIO.format(calls=calls) + "[shift_rules]\nstart_granularity_minutes = 60\n")
     r = invoke(src, "--out", tmp_path / "o2")
     assert r.exit_code == 2 and "night_duty" in r.output and "60-min grid" in r.output
+
+
+def test_verify_that_cannot_converge_exits_non_zero(tmp_path):
+    # issue 11 item 7: 'Not converged' used to exit 0. A target no staffing can meet (answered within 0 s
+    # while the phone rings twice before anyone can pick up) must end with exit code 1 and a clear message.
+    calls = [0.2] * 16 + [10.0] * 22 + [0.2] * 10
+    src = tmp_path / "tiny.toml"
+    src.write_text(SCENARIO.format(calls=calls).replace("[agents]", "[telephony]\npickup_rings = 2\n[agents]")
+                   + "[metrics]\nservice_level_threshold_s = 1\n")
+    out = tmp_path / "v"
+    r = invoke(src, "--verify", "--max-iter", 1, "--replications", 4, "--seed", 1, "--out", out)
+    assert r.exit_code == 1, r.output
+    assert "did not converge" in r.output and (out / "explanation.txt").exists()
+    assert "NOT CONVERGED" in (out / "explanation.txt").read_text()
