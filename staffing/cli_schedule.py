@@ -82,6 +82,17 @@ def _write_outputs(out: Path, res, rules, title: str) -> None:
     (out / "report.txt").write_text(res.summary() + "\n")
 
 
+def explain_cap(note: str, scenario) -> str:
+    """The cap warning with its usual cause: shrinkage applied to the single on-call technician."""
+    agents = getattr(scenario, "agents", None)
+    shrink = float(getattr(agents, "shrinkage", 0.0) or 0.0)
+    if shrink > 0 and getattr(agents, "shrinkage_on_call", True):
+        note += (f" — the Erlang heads include {100 * shrink:g} % shrinkage, also in on-call hours (one agent "
+                 "needed -> 2 heads); set agents.shrinkage_on_call = false if shrinkage does not apply to "
+                 "on-call duty")
+    return note
+
+
 _STATUS = Console(stderr=True)  # spinner while the solver and the simulations run (only on a terminal)
 
 
@@ -122,11 +133,15 @@ def schedule_command(
             req, interval_s = erlang_requirement(scenario), scenario.horizon.interval_s
             weekday = scenario.horizon.start_weekday
         rules = load_rules(rules_file, scenario, soft=soft)
-        if scenario is not None and not strict and not verify:
+        cap_note = None
+        if scenario is not None and not strict:
             from staffing.shifts.solve import cap_requirement
-            req, note = cap_requirement(req, interval_s, rules, weekday)
-            if note:
-                typer.echo(f"warning: {note}", err=True)
+            capped, cap_note = cap_requirement(req, interval_s, rules, weekday)
+            if cap_note:
+                cap_note = explain_cap(cap_note, scenario)
+                typer.echo(f"warning: {cap_note}", err=True)
+            if not verify:        # --verify caps inside its loop (and says so in explanation.txt)
+                req = capped
         if verify:
             from staffing.shifts.plots import history_plot
             from staffing.shifts.verify import optimise_with_simulation
@@ -135,6 +150,8 @@ def schedule_command(
                                              replications=replications, seed=seed, time_limit_s=time_limit,
                                              mip_rel_gap=gap, max_replications=max_replications,
                                              progress=typer.echo)
+            if cap_note:
+                v.result.notes.append(cap_note)
             _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}")
             v.history.to_csv(out / "history.csv", index=False)
             v.interval_stats.to_csv(out / "interval_stats.csv", index=False)
@@ -153,6 +170,8 @@ def schedule_command(
             with _STATUS.status("solving the roster with HiGHS"):
                 res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap,
                                start_weekday=weekday)
+            if cap_note:
+                res.notes.append(cap_note)
             _write_outputs(out, res, rules, f"Roster: {source.name}")
             typer.echo(res.summary())
         typer.echo(f"written to {out}/")

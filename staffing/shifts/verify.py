@@ -186,7 +186,7 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
     ``.interval_summary`` (else CIs are computed from the replications' values); default ``sim.run``.
 
     ``requirement``: starting heads per interval (default: :func:`erlang_requirement`). Intervals with fewer
-    than ``min_calls`` offered calls pooled over all replications are not at stake (not judged). Inconclusive
+    than ``min_calls`` offered calls pooled over the starting replications are not at stake (not judged). Inconclusive
     intervals at stake are simulated again with doubled replications up to ``max_replications`` (default 4x
     the starting number, at least 20).
     """
@@ -231,8 +231,10 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
         reps = start_reps
         while True:
             out = run_fn(rostered, replications=reps, seed=seed)
+            # the intervals at stake are fixed by the starting replications: more replications sharpen their
+            # CIs, they do not bring quiet intervals into the judgement
             st = judge(interval_stats(out.intervals, targets, level, getattr(out, "interval_summary", None)),
-                       targets, over_margin=over_margin, min_calls=min_calls)
+                       targets, over_margin=over_margin, min_calls=min_calls * reps / start_reps)
             st = st.set_index("interval").reindex(range(len(current))).reset_index()
             flags = ["fail", "over", "judged", "inconclusive"]
             st[flags] = st[flags].fillna(False).astype(bool)
