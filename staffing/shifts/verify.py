@@ -251,7 +251,7 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
             if not undecided or reps >= top_reps:
                 break
             reps = min(2 * reps, top_reps)
-            say(f"iteration {it}: {undecided} interval(s) inconclusive (target inside the 95 % CI); simulating "
+            say(f"iteration {it}: {undecided} interval(s) inconclusive (target inside the family-wise CI); simulating "
                 f"the same roster with {reps} replications")
         on_phone = res.coverage["on_phone_min"].to_numpy()
         fail, over = st["fail"].to_numpy(), st["over"].to_numpy()
@@ -266,7 +266,7 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
                         "worst_interval": interval_label(worst, interval_s, weekday) if worst >= 0 else "",
                         "worst_service_level": float(judged_sl[worst]) if worst >= 0 else np.nan})
         say(f"iteration {it}: cost {res.cost:,.0f}, {reps} replications: {int(fail.sum())} interval(s) miss a "
-            f"target (whole 95 % CI beyond it), {undecided} inconclusive; worst SL "
+            f"target (whole family-wise CI beyond it), {undecided} inconclusive; worst SL "
             f"{history[-1]['worst_service_level']:.3f} at {history[-1]['worst_interval']}")
         # raise above what was actually on the phones; 2 steps when the miss is large
         step = np.where(st["shortfall"].to_numpy() > 0.15, 2, 1)
@@ -315,7 +315,8 @@ def explain(scenario, req0, req, hist, st, st0, cap, chosen, converged, interval
     lines.append(f"Judging rule (as in acdsim check): an interval with at least the minimum of offered calls "
                  f"fails when its whole CI misses a target, passes when the whole CI meets every target, and "
                  f"is inconclusive otherwise; the CIs are family-wise 95 % (Bonferroni over the intervals at "
-                 f"stake, so that chance alone fails none of them with 95 % probability); inconclusive ones are simulated again with more replications (most "
+                 f"stake, so that chance alone fails none of them with 95 % probability); inconclusive ones are "
+                 f"simulated again with more replications (most "
                  f"used: {int(hist['replications'].max())}). Chosen iteration: {int(st['judged'].sum())} interval(s) "
                  f"judged, {int(ch['failed_intervals'])} failing, {int(ch['inconclusive_intervals'])} inconclusive "
                  f"(within the noise of the target, not counted as misses).")
