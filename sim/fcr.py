@@ -40,7 +40,7 @@ def resolved_first_contact(calls: pd.DataFrame, handled: np.ndarray, window_s: f
     resolved = handled.copy()
     if not handled.any():
         return resolved
-    caller = calls["caller"].to_numpy().astype(np.int64)
+    caller = calls["caller"].to_numpy()          # any id: an int in the simulator, a phone number in history
     ctype = pd.Series(calls["call_type"]).astype(str).to_numpy()
     end = calls["talk_end"].to_numpy(dtype=float)
     end = np.where(np.isfinite(end), end, calls["answer"].to_numpy(dtype=float))
@@ -50,7 +50,7 @@ def resolved_first_contact(calls: pd.DataFrame, handled: np.ndarray, window_s: f
     again = _next_contact_after(ends, attempts, ["caller", "call_type"])
     repeat = np.isfinite(again) & (again - end[idx] <= window_s)
     if callbacks is not None and len(callbacks):
-        cb = pd.DataFrame({"caller": callbacks["caller"].to_numpy().astype(np.int64),
+        cb = pd.DataFrame({"caller": callbacks["caller"].to_numpy().astype(caller.dtype),
                            "time": callbacks["start"].to_numpy(dtype=float)})
         called = _next_contact_after(ends[["caller", "t"]], cb, ["caller"])
         repeat |= np.isfinite(called) & (called - end[idx] <= window_s)
