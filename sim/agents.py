@@ -36,8 +36,10 @@ class OutboundLog:
     def __init__(self):
         self.rows: list[tuple] = []
 
-    def add(self, kind: str, ready: float, due: float, start: float, end: float, agent: int) -> None:
-        self.rows.append((kind, ready, due, start, end, agent))
+    def add(self, kind: str, ready: float, due: float, start: float, end: float, agent: int,
+            caller: int | None = None) -> None:
+        """One finished task; ``caller``: who was called (for call-backs; None if unknown)."""
+        self.rows.append((kind, ready, due, start, end, agent, caller))
 
 
 class AgentGroup:
@@ -172,7 +174,8 @@ class AgentGroup:
 
         def done(_e, agent=agent, task=task, start=start):
             end = self.env.now
-            self.outbound_log.add(task.kind, task.ready_s, task.due_s, start, end, agent.idx)
+            self.outbound_log.add(task.kind, task.ready_s, task.due_s, start, end, agent.idx,
+                                  getattr(task, "caller_id", None))
             task.on_done(end, agent.role)
             self.free(agent)
 

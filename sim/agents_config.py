@@ -111,6 +111,8 @@ class Agents(Section):
     handover_minutes: float = Field(default=0.0, ge=0, le=120,
                                     description="paid time before each shift, not on the phones, minutes")
     shrinkage: float = Field(default=0.0, ge=0, lt=1, description="planned shrinkage for staffing, [0, 1)")
+    shrinkage_on_call: bool = Field(default=True, description="apply shrinkage also in on-call (night-duty) "
+                                                              "hours; false: heads = agents needed there")
 
     @model_validator(mode="after")
     def _one_source(self):

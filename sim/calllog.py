@@ -2,7 +2,8 @@
 
 Columns are ``array.array`` buffers written by index while the model runs (compact: 8 bytes per float, no
 Python object per value) and handed to pandas/numpy without copying at the end. Times are seconds from the
-horizon start; NaN means "did not happen".
+horizon start; NaN means "did not happen". ``resolved`` is the simulator's behaviour draw (did the caller's
+problem get solved on the call); the FCR metric never reads it but measures repeat contacts (``sim.fcr``).
 """
 from __future__ import annotations
 

@@ -12,17 +12,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sim.cli_errors import fail, user_errors  # noqa: F401 - fail re-exported for the other CLI modules
-from sim.metrics import METRICS
+from sim.metrics import EXTRA_METRICS, METRICS
 from sim.outdir import prepare_out_dir
 from sim.scenario import ScenarioError, load_scenario
 
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 PERCENT = {"adherence", "occupancy", "abandon_rate", "attendance", "blocked_rate", "fcr", "queue_placement_rate",
-           "transfer_rate", "percent_answered", "service_level", "agent_turnover", "outbound_share"}
+           "transfer_rate", "percent_answered", "service_level", "agent_turnover", "outbound_share",
+           "answered_within_rings"}
 UNITS = {"avg_acw": "s", "avg_abandon_time": "s", "aht": "s", "avg_hold_time": "s", "avg_queue_time": "s",
          "asa": "s", "avg_talk_time": "s", "avg_rings": "rings", "calls_per_agent_hour": "calls/h",
-         "total_calls": "calls", "qa_score": "/100", "cost_per_call": ""}
+         "total_calls": "calls", "qa_score": "/100", "cost_per_call": "", "overtime_hours": "h",
+         "expected_leavers": "heads", "agent_turnover": "/yr (model)"}
+CURRENCY_METRICS = ("cost_per_call", "expected_hiring_cost")
 
 
 def format_value(metric: str, value: float) -> str:
@@ -50,7 +53,7 @@ def metrics_table(results, title: str) -> Table:
         table.add_column(col, justify=justify)
     targets = {row["metric"]: row for row in results.check_targets().to_dict("records")}
     currency = results.scenario.costs.currency
-    for name in METRICS:
+    for name in (*METRICS, *EXTRA_METRICS):
         row = results.summary.loc[name]
         ci = f"{format_value(name, row['ci_low'])} – {format_value(name, row['ci_high'])}" \
             if math.isfinite(row["ci_low"]) else "–"
@@ -60,9 +63,21 @@ def metrics_table(results, title: str) -> Table:
             target = target_text(name, t["min"], t["max"])
             colour = {"pass": "green", "fail": "red", "inconclusive": "yellow"}[t["status"]]
             status = f"[{colour}]{t['status']}[/]"
-        unit = currency if name == "cost_per_call" else UNITS.get(name, "")
+        unit = currency if name in CURRENCY_METRICS else UNITS.get(name, "")
         table.add_row(name, format_value(name, row["mean"]), ci, unit, target, status)
     return table
+
+
+def definitions_note(sc) -> str:
+    """The definitions a reader needs beside the table (see sim.results.DEFINITIONS, summary.json)."""
+    m = sc.metrics
+    return (f"Means are estimates across replications (ratio metrics pooled over all calls); 95 % CIs stay inside "
+            f"each metric's domain, '–' = no interval (see summary.json: method and note per metric). "
+            f"fcr: no repeat call about the same type and no call-back within {m.repeat_window_days:g} days, "
+            f"measured from the call log. adherence: ready inside the schedule (<= 100 %); ready time outside "
+            f"it is overtime_hours. answered_within_rings: picked up within {m.answer_within_rings} rings of "
+            f"{sc.telephony.ring_cycle_s:g} s. agent_turnover, expected_leavers, expected_hiring_cost: the "
+            f"attrition model's expectation (input), not measured.")
 
 
 def run_command(
@@ -196,6 +211,7 @@ def _print_results(results, sc, reps: int) -> None:
             ci = f"{row['ci_low']:.3g} – {row['ci_high']:.3g}" if math.isfinite(row["ci_low"]) else "–"
             table.add_row(m, f"{row['mean']:.4g}", ci)
         console.print(table)
+    console.print(definitions_note(sc), highlight=False)
     if sc.metrics.exclude_short_abandons:
         console.print(f"Short abandons (<= {sc.metrics.short_abandon_s:g} s) are excluded from the abandonment "
                       "rate and service-level denominators.")

@@ -5,7 +5,9 @@ simulation noise makes two independent runs differ even when nothing changed. ``
 replication r of every variant with the same seed (common random numbers: the same callers arrive with the
 same patience and handling times as far as the variants allow), and reports for each metric the mean of
 the per-replication differences variant − reference with a Student-t 95 % CI over replications (paired
-across replications). A difference whose CI excludes 0 is a real effect of the change, not noise.
+across replications). A difference whose CI excludes 0 is a real effect of the change, not noise. Each
+variant's own mean and CI are computed exactly as a run's summary (:mod:`sim.confidence`); the difference is
+that of the per-replication values (for ratio metrics these weight replications equally).
 
 Variants are whole scenario files (``compare A.toml B.toml``) or one scenario with ``--set`` grids
 (the grid of :mod:`sim.sweep`; the unchanged scenario is the reference). Every variant is run by the same
@@ -20,9 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.results import mean_ci, target_status
+from sim.results import target_status
 from sim.scenario import Scenario, ScenarioError
-from sim.sweep import Variant, build_variants, run_variants
+from sim.sweep import Variant, build_variants, check_sweep_workload, run_variants, summarise
 
 HEADLINE = ("service_level", "asa", "abandon_rate", "occupancy", "aht", "avg_rings", "cost_per_call", "cost")
 """Metrics shown first; every run metric is in the tables."""
@@ -96,24 +98,29 @@ def variants_from(scenarios: list[Scenario], labels: list[str] | None = None,
 
 def compare(scenarios: list[Scenario], *, labels: list[str] | None = None, sets: list[str] | None = None,
             replications: int | None = None, seed: int | None = None, jobs: int | None = 1,
-            scheduler=None, progress=None) -> Comparison:
+            scheduler=None, progress=None, force: bool = False) -> Comparison:
     """Run the variants with common random numbers and compare each against the first (the reference)."""
     names, variants = variants_from(scenarios, labels, sets)
     reps = replications or scenarios[0].replications
     seed = scenarios[0].seed if seed is None else seed
     if reps < 2:
         raise ScenarioError("compare needs at least 2 replications for paired confidence intervals")
-    tidy = run_variants(variants, reps, seed, jobs=jobs, scheduler=scheduler, progress=progress)
+    if not force:
+        check_sweep_workload(variants, reps, jobs)
+    tidy, parts = run_variants(variants, reps, seed, jobs=jobs, scheduler=scheduler, progress=progress)
     tidy["cost"] = tidy["cost_per_call"] * (tidy["handled"] + tidy["ivr_completed"])
+    params = sorted({p for v in variants for p in v.params})
+    metrics = [c for c in tidy.columns if c not in ("variant", "replication", *params)]
+    # means and CIs exactly as a run's summary (ratio estimators, domain-respecting intervals)
+    est = summarise(tidy.drop(columns=params), [], parts).set_index("variant")
     tidy.insert(0, "label", [names[v] for v in tidy["variant"]])
-    params = {p for v in variants for p in v.params}
-    metrics = [c for c in tidy.columns if c not in ("label", "variant", "replication", *params)]
     ref = tidy[tidy["variant"] == 0].sort_values("replication")
     rows = []
     for v, name in enumerate(names):
         cur = tidy[tidy["variant"] == v].sort_values("replication")
         for m in metrics:
-            mean, lo, hi, n = mean_ci(cur[m])
+            mean, lo, hi = (float(est.loc[v, f"{m}_{k}"]) for k in ("mean", "ci_low", "ci_high"))
+            n = int(cur[m].notna().sum())
             d, dlo, dhi = paired_difference(cur[m].to_numpy(), ref[m].to_numpy()) if v else (0.0, 0.0, 0.0)
             rows.append({"variant": name, "metric": m, "mean": mean, "ci_low": lo, "ci_high": hi, "n": n,
                          "diff": d, "diff_ci_low": dlo, "diff_ci_high": dhi,

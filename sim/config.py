@@ -156,7 +156,10 @@ class CallType(Section):
     hold: Distribution = Field(default=Distribution(family="deterministic", mean=1.0) , description="hold time")
     acw: Distribution | None = Field(default=None, description="after-call work, seconds (none = 0)")
     transfer_prob: float = Field(default=0.0, ge=0, le=1, description="probability the call is transferred")
-    fcr: float = Field(default=1.0, ge=0, le=1, description="probability the call is resolved first time")
+    fcr: float = Field(default=1.0, ge=0, le=1,
+                       description="probability the problem is solved on the call (behaviour: otherwise the "
+                                   "caller calls again, or with [desk] an inquiry gets a call-back); the fcr "
+                                   "metric is measured from the call log, not from this input")
     repeat_delay: Distribution = Field(
         default=Distribution(family="exponential", mean=86400.0),
         description="delay before an unresolved caller calls again, seconds")
@@ -251,6 +254,11 @@ class MetricOptions(Section):
                                    description="abandons after <= this wait are 'short' (0..86400 s)")
     exclude_short_abandons: bool = Field(default=True, description="drop short abandons from abandonment "
                                                                    "rate and service-level denominators")
+    repeat_window_days: float = Field(default=7.0, gt=0, le=366,
+                                      description="FCR: a repeat contact within this many days after a handled "
+                                                  "call makes it unresolved (0 < days <= 366)")
+    answer_within_rings: int = Field(default=3, ge=1, le=20, description="N of 'share answered within N rings' "
+                                                                         "(1..20)")
 
 
 class Target(Section):

@@ -11,18 +11,33 @@ Definitions (where the spec leaves room, the choice is stated here and in the re
 - *avg_queue_time*: mean wait of the calls that had to queue (no idle agent when they became eligible),
   answered or abandoned; *asa*: mean wait of all answered calls (zero waits included);
 - *avg_rings*: over calls picked up by an agent or the IVR, ceil(time to pick-up / ring cycle);
-- *occupancy*: busy (talk + hold + ACW + outbound work) / ready time; *adherence*: ready / scheduled ready;
+- *occupancy*: busy (talk + hold + ACW + outbound work) / ready time, both accounted by when they happen (a
+  call that arrived before the warm-up but is served after it counts after it);
+- *adherence*: ready time inside the agent's scheduled ready time / scheduled ready time (<= 100 %); ready
+  time outside it (finishing a call after the shift or into a break) is *overtime_hours*, reported apart;
 - *calls_per_agent_hour*: handled calls / logged-in agent hours (scheduled time of attending agents
   outside breaks);
 - *cost_per_call*: paid agent time (incl. hand-over and paid breaks), lines and fixed cost / calls handled by
-  an agent or the IVR; *agent_turnover*: annualised leavers per head from the attrition model;
+  an agent or the IVR (recruiting cost: the attrition model's expected hiring cost, spread over the time);
+- *agent_turnover*: the attrition model's expected annual leavers per head (an input, not a measurement),
+  with *expected_leavers* and *expected_hiring_cost* over the reported horizon (centre-level: not per interval);
+- *fcr*: handled calls with no repeat contact (same caller and call type again, or an agent call-back) within
+  ``repeat_window_days``, measured from the call log (``sim.fcr``) — never the simulator's resolution coin;
+- *answered_within_rings*: share of calls picked up (agent or IVR) within ``answer_within_rings`` ring cycles;
 - *qa_score*: mean score of calls sampled for monitoring (``monitored_per_agent_month`` per agent).
+
+Ratio metrics come with their numerator and denominator (``compute_metric_tables``) so that replications
+are pooled as ratio estimators (``sim.confidence``).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from sim.confidence import den_col, num_col
+from sim.fcr import resolved_first_contact
 from sim.model import ModelOutput
 from sim.schedule import scheduled_on_phones
 from sim.scenario import Scenario
@@ -35,6 +50,13 @@ METRICS = (
     "service_level", "total_calls", "agent_turnover",
 )
 """The spec's 23 metrics, in the spec's order (snake_case)."""
+
+EXTRA_METRICS = ("answered_within_rings", "overtime_hours", "expected_leavers", "expected_hiring_cost")
+"""Reported beside the 23: the front desk's 'answer within N rings' share, ready time outside the schedule
+(hours), and the attrition model's expected leavers and hiring cost over the reported horizon."""
+
+CENTRE_LEVEL = ("agent_turnover", "expected_leavers", "expected_hiring_cost")
+"""Run-level only: no per-interval copies."""
 
 COUNTS = ("offered", "answered", "abandoned", "short_abandoned", "blocked", "ivr_completed", "handled",
           "outbound_calls", "agents_ready", "avg_queue_length", "outbound_share")
@@ -57,9 +79,64 @@ def _sum(idx: np.ndarray, values, mask: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(idx[mask], weights=values[mask], minlength=n)[:n]
 
 
+@dataclass
+class MetricTables:
+    """One replication's metrics: ``run`` (name -> value), ``intervals`` (one row per reported interval),
+    and the numerators/denominators of the ratio metrics for pooling (``run_parts``: name -> (num, den);
+    ``interval_parts``: columns ``<metric>:num``, ``<metric>:den`` aligned with ``intervals``)."""
+
+    run: dict
+    intervals: pd.DataFrame
+    run_parts: dict
+    interval_parts: pd.DataFrame
+
+
 def compute_metrics(out: ModelOutput, sc: Scenario, rng: np.random.Generator,
                     calls: pd.DataFrame | None = None) -> tuple[dict, pd.DataFrame]:
     """(run metrics, per-interval metrics DataFrame) for one replication."""
+    tables = compute_metric_tables(out, sc, rng, calls)
+    return tables.run, tables.intervals
+
+
+def _part_of(part, whole):
+    """``part`` of ``whole`` (time inside a time): equal by construction when they differ by float rounding of
+    the per-interval sums only, so such a hair is removed; a real excess stays visible."""
+    part, whole = np.asarray(part, dtype=float), np.asarray(whole, dtype=float)
+    return np.where((part > whole) & (part <= whole * (1 + 1e-9) + 1e-6), whole, part)
+
+
+def _ratio_parts(p: dict) -> dict:
+    """name -> (numerator, denominator) of every ratio metric, from per-interval or run sums ``p``."""
+    return {
+        "adherence": (_part_of(p["ready_in_schedule_s"], p["scheduled_ready_s"]), p["scheduled_ready_s"]),
+        "avg_acw": (p["acw"], p["handled"]),
+        "avg_abandon_time": (p["wait_abandoned"], p["abandoned"]),
+        "cost_per_call": (p["cost"], p["handled"] + p["ivr"]),
+        "aht": (p["talk"] + p["hold"] + p["acw"], p["handled"]),
+        "avg_hold_time": (p["hold"], p["handled"]),
+        "avg_rings": (p["rings"], p["picked"]),
+        "avg_queue_time": (p["wait_queued"], p["queued"]),
+        "asa": (p["wait_answered"], p["answered"]),
+        "avg_talk_time": (p["talk"], p["handled"]),
+        "calls_per_agent_hour": (p["handled"], p["logged_in_s"] / 3600.0),
+        "qa_score": (p["qa_sum"], p["qa_n"]),
+        "occupancy": (_part_of(p["busy_s"], p["ready_s"]), p["ready_s"]),
+        "abandon_rate": (p["abandoned"] - p["short"], p["offered"] - p["short"]),
+        "attendance": (p["attending"], p["scheduled"]),
+        "blocked_rate": (p["blocked"], p["attempts"]),
+        "fcr": (p["resolved"], p["handled"]),
+        "queue_placement_rate": (p["queued"], p["offered"]),
+        "transfer_rate": (p["transferred"], p["handled"]),
+        "percent_answered": (p["answered"], p["offered"]),
+        "service_level": (p["answered_in_time"], p["offered"] - p["short"]),
+        "answered_within_rings": (p["within_rings"], p["picked"]),
+        "outbound_share": (_part_of(p["outbound_busy_s"], p["busy_s"]), p["busy_s"]),
+    }
+
+
+def compute_metric_tables(out: ModelOutput, sc: Scenario, rng: np.random.Generator,
+                          calls: pd.DataFrame | None = None) -> MetricTables:
+    """Run and per-interval metrics of one replication, with the parts of the ratio metrics."""
     h, opts = sc.horizon, sc.metrics
     I, n = float(h.interval_s), h.n_intervals
     calls = calls if calls is not None else out.calls.frame(sc.type_names())
@@ -76,89 +153,107 @@ def compute_metrics(out: ModelOutput, sc: Scenario, rng: np.random.Generator,
     abandoned = offered & np.isfinite(abandon)
     wait = np.where(answered, answer - enqueue, np.where(abandoned, abandon - enqueue, np.nan))
     short = abandoned & (wait <= opts.short_abandon_s) if opts.exclude_short_abandons else np.zeros_like(offered)
-    handled = answered & np.isfinite(calls["acw_end"].to_numpy())
+    served = np.isfinite(answer) & np.isfinite(calls["acw_end"].to_numpy())   # any arrival time
+    handled = answered & served
     talk, hold, acw = (calls[c].to_numpy() for c in ("talk", "hold", "acw"))
     rings = calls["rings"].to_numpy().astype(float)
     picked = report & (np.isfinite(calls["ivr_end"].to_numpy()) | np.isfinite(answer))
     queued = offered & calls["queued"].to_numpy() & (answered | abandoned)
     blocked = report & (outcome == 1)
     ivr_done = report & (outcome == 2)
+    resolved = resolved_first_contact(calls, handled, opts.repeat_window_days * 86400.0, _callbacks(out, calls))
 
     s = lambda values, mask: _sum(idx, values, mask, n)  # noqa: E731
     c = lambda mask: _sum(idx, 1.0, mask, n)  # noqa: E731
     per = {
         "attempts": c(report), "offered": c(offered), "answered": c(answered), "abandoned": c(abandoned),
         "short": c(short), "handled": c(handled), "blocked": c(blocked), "ivr": c(ivr_done),
-        "queued": c(queued), "picked": c(picked),
+        "queued": c(queued), "picked": c(picked), "within_rings": c(picked & (rings <= opts.answer_within_rings)),
         "answered_in_time": c(answered & (wait <= opts.service_level_threshold_s)),
         "wait_answered": s(wait, answered), "wait_abandoned": s(wait, abandoned), "wait_queued": s(wait, queued),
         "talk": s(talk, handled), "hold": s(hold, handled), "acw": s(acw, handled), "rings": s(rings, picked),
-        "resolved": c(handled & calls["resolved"].to_numpy()),
+        "resolved": c(resolved),
         "transferred": c(handled & calls["transferred"].to_numpy()),
     }
-    per.update(_agent_time(out, sc, calls, handled))
+    per.update(_agent_time(out, sc, calls, served))
     lo = h.warmup_s
     wait_end = np.where(np.isfinite(answer), answer, np.where(np.isfinite(abandon), abandon, h.length_s))
     per["waiting_s"] = time_per_interval(np.clip(enqueue, lo, h.length_s), np.clip(wait_end, lo, h.length_s), I, n)
-    per.update(_centre_models(out, sc, rng, per["handled"]))
-    per["cost"] = per["cost"] + per.pop("recruit")
+    centre = _centre_models(out, sc, rng, per["handled"])
+    per.update(qa_n=centre["qa_n"], qa_sum=centre["qa_sum"])
+    per["cost"] = per["cost"] + centre["recruit"]
 
-    def metrics_from(p: dict) -> dict:
+    def metrics_from(p: dict) -> tuple[dict, dict]:
         span = I if np.ndim(p["ready_s"]) else h.length_s - h.warmup_s
-        return {
-            "adherence": _ratio(p["ready_s"], p["scheduled_ready_s"]),
-            "avg_acw": _ratio(p["acw"], p["handled"]),
-            "avg_abandon_time": _ratio(p["wait_abandoned"], p["abandoned"]),
-            "cost_per_call": _ratio(p["cost"], p["handled"] + p["ivr"]),
-            "aht": _ratio(p["talk"] + p["hold"] + p["acw"], p["handled"]),
-            "avg_hold_time": _ratio(p["hold"], p["handled"]),
-            "avg_rings": _ratio(p["rings"], p["picked"]),
-            "avg_queue_time": _ratio(p["wait_queued"], p["queued"]),
-            "asa": _ratio(p["wait_answered"], p["answered"]),
-            "avg_talk_time": _ratio(p["talk"], p["handled"]),
-            "calls_per_agent_hour": _ratio(p["handled"], p["logged_in_s"] / 3600.0),
-            "qa_score": _ratio(p["qa_sum"], p["qa_n"]),
-            "occupancy": _ratio(p["busy_s"], p["ready_s"]),
-            "abandon_rate": _ratio(p["abandoned"] - p["short"], p["offered"] - p["short"]),
-            "attendance": _ratio(p["attending"], p["scheduled"]),
-            "blocked_rate": _ratio(p["blocked"], p["attempts"]),
-            "fcr": _ratio(p["resolved"], p["handled"]),
-            "queue_placement_rate": _ratio(p["queued"], p["offered"]),
-            "transfer_rate": _ratio(p["transferred"], p["handled"]),
-            "percent_answered": _ratio(p["answered"], p["offered"]),
-            "service_level": _ratio(p["answered_in_time"], p["offered"] - p["short"]),
+        parts = _ratio_parts(p)
+        values = {name: _ratio(num, den) for name, (num, den) in parts.items() if name != "outbound_share"}
+        values |= {
             "total_calls": np.asarray(p["attempts"], dtype=float),
-            "agent_turnover": np.asarray(p["turnover"], dtype=float),
+            "overtime_hours": np.maximum(p["ready_s"] - p["ready_in_schedule_s"], 0.0) / 3600.0,
             "offered": p["offered"], "answered": p["answered"], "abandoned": p["abandoned"],
             "short_abandoned": p["short"], "blocked": p["blocked"], "ivr_completed": p["ivr"],
             "handled": p["handled"], "outbound_calls": p["outbound_n"],
             "agents_ready": p["ready_s"] / span,
             "avg_queue_length": p["waiting_s"] / span,
-            "outbound_share": _ratio(p["outbound_busy_s"], p["busy_s"]),
+            "outbound_share": _ratio(*parts["outbound_share"]),
         }
+        return values, parts
 
-    turnover = per.pop("turnover_run")  # a centre-level rate: the same value for the run and every interval
-    totals = {k: float(np.sum(v)) for k, v in per.items()} | {"turnover": turnover}
-    per["turnover"] = np.full(n, turnover)
-    intervals = pd.DataFrame(metrics_from(per))
-    intervals.insert(0, "interval_start_s", np.arange(n) * I)
-    intervals.insert(0, "interval", np.arange(n))
-    warm = intervals["interval_start_s"] + I <= h.warmup_s
-    intervals = intervals[~warm].reset_index(drop=True)
-    run = {k: float(v) for k, v in metrics_from(totals).items()}
-    return run, intervals
+    values, parts = metrics_from(per)
+    order = [m for m in (*METRICS, *EXTRA_METRICS, *COUNTS) if m in values]
+    intervals = pd.DataFrame({m: values[m] for m in order})
+    interval_parts = pd.DataFrame({col: np.asarray(part, dtype=float) for m, (num, den) in parts.items()
+                                   for col, part in ((num_col(m), num), (den_col(m), den))})
+    for frame in (intervals, interval_parts):
+        frame.insert(0, "interval_start_s", np.arange(n) * I)
+        frame.insert(0, "interval", np.arange(n))
+    keep = (intervals["interval_start_s"] + I > h.warmup_s).to_numpy()
+    intervals = intervals[keep].reset_index(drop=True)
+    interval_parts = interval_parts[keep].reset_index(drop=True)
+    totals = {k: float(np.sum(v)) for k, v in per.items()}
+    run_values, run_parts = metrics_from(totals)
+    run = {k: float(run_values[k]) for k in order}
+    run |= {k: centre[k] for k in CENTRE_LEVEL}
+    run = {k: run[k] for k in (*METRICS, *EXTRA_METRICS, *COUNTS) if k in run}
+    run_parts = {k: (float(num), float(den)) for k, (num, den) in run_parts.items()}
+    return MetricTables(run, intervals, run_parts, interval_parts)
 
 
-def _agent_time(out: ModelOutput, sc: Scenario, calls: pd.DataFrame, handled: np.ndarray) -> dict:
-    """Per-interval agent seconds: ready, busy, logged in, scheduled ready; attendance counts; cost."""
+def _callbacks(out: ModelOutput, calls: pd.DataFrame) -> pd.DataFrame:
+    """Agent call-backs of the outbound log (kind 'callback'): caller and start time (s)."""
+    rows = [(r[6], r[3]) for r in out.outbound.rows if r[0] == "callback" and len(r) > 6 and r[6] is not None]
+    return pd.DataFrame(rows, columns=["caller", "start"])
+
+
+def _ready_within_schedule(ready: pd.DataFrame, instances) -> tuple[np.ndarray, np.ndarray]:
+    """[start, end) pieces of ready time that fall inside the same agent's scheduled ready time (shift minus
+    breaks). Agent ``k`` of the ready log is the k-th attending shift instance (the model's numbering)."""
+    segments = [(k, a, b) for k, inst in enumerate(i for i in instances if not i.absent)
+                for a, b in inst.ready_segments()]
+    if ready.empty or not segments:
+        return np.zeros(0), np.zeros(0)
+    sched = pd.DataFrame(segments, columns=["agent", "seg_start", "seg_end"])
+    both = ready.merge(sched, on="agent", how="inner")
+    start = np.maximum(both["start"].to_numpy(float), both["seg_start"].to_numpy(float))
+    end = np.minimum(both["end"].to_numpy(float), both["seg_end"].to_numpy(float))
+    keep = end > start
+    return start[keep], end[keep]
+
+
+def _agent_time(out: ModelOutput, sc: Scenario, calls: pd.DataFrame, served: np.ndarray) -> dict:
+    """Per-interval agent seconds: ready (all, and inside the schedule), busy, logged in, scheduled ready;
+    attendance counts; cost. Time counts in the interval where it happens (``served``: calls an agent
+    finished, whenever they arrived)."""
     h = sc.horizon
     I, n = float(h.interval_s), h.n_intervals
     lo = h.warmup_s
     clip = lambda a: np.clip(a, lo, h.length_s)  # noqa: E731 - only time inside the reported horizon
     ready = out.ready.frame()
     ready_s = time_per_interval(clip(ready["start"]), clip(ready["end"]), I, n)
-    busy_calls = time_per_interval(clip(calls["answer"].to_numpy()[handled]),
-                                   clip(calls["acw_end"].to_numpy()[handled]), I, n)
+    in_start, in_end = _ready_within_schedule(ready, out.instances)
+    ready_in_schedule = time_per_interval(clip(in_start), clip(in_end), I, n)
+    busy_calls = time_per_interval(clip(calls["answer"].to_numpy()[served]),
+                                   clip(calls["acw_end"].to_numpy()[served]), I, n)
     ob = np.array([(r[3], r[4]) for r in out.outbound.rows], dtype=float).reshape(-1, 2)
     outbound_busy = time_per_interval(clip(ob[:, 0]), clip(ob[:, 1]), I, n)
     outbound_n = np.bincount(np.floor(ob[:, 0] / I).astype(int)[(ob[:, 0] >= lo) & (ob[:, 0] < h.length_s)],
@@ -197,7 +292,8 @@ def _agent_time(out: ModelOutput, sc: Scenario, calls: pd.DataFrame, handled: np
     tier2 = sc.costs.tier2_hourly * sc.transfers.tier2_agents
     cost = agent_cost + (daily / 86400.0 + tier2 / 3600.0) * I
     cost[: int(lo // I)] = 0.0
-    return {"ready_s": ready_s, "busy_s": busy_calls + outbound_busy, "outbound_busy_s": outbound_busy,
+    return {"ready_s": ready_s, "ready_in_schedule_s": ready_in_schedule, "busy_s": busy_calls + outbound_busy,
+            "outbound_busy_s": outbound_busy,
             "outbound_n": outbound_n, "logged_in_s": logged_in, "scheduled_ready_s": logged_in + 0.0,
             "scheduled": scheduled, "attending": attending, "cost": cost}
 
@@ -218,13 +314,16 @@ def _centre_models(out: ModelOutput, sc: Scenario, rng: np.random.Generator, han
         scores = np.array([rng.beta(a, b, k).sum() * 100.0 if k else 0.0 for k in qa_n.tolist()])
     else:
         scores = qa_n * sc.quality.score_mean
-    # Attrition: each head leaves with the probability implied by the annual rate over the horizon.
+    # Attrition: the model's expectation (a one-week binomial draw annualised would say 0 % or ~650 %/yr).
     years = months / 12.0
-    leave_p = 1.0 - np.exp(-sc.attrition.annual_rate * years)
-    leavers = rng.binomial(agents, leave_p)
-    turnover = leavers / agents / years if years > 0 else 0.0
-    recruit = np.full(n, leavers * sc.attrition.recruit_cost / max(n, 1))
-    return {"qa_n": qa_n.astype(float), "qa_sum": scores, "turnover_run": float(turnover), "recruit": recruit}
+    leavers = agents * (1.0 - np.exp(-sc.attrition.annual_rate * years))
+    hiring = leavers * sc.attrition.recruit_cost
+    h = sc.horizon
+    share = time_per_interval(np.array([h.warmup_s]), np.array([h.length_s]), float(h.interval_s), n)
+    recruit = hiring * share / max(h.length_s - h.warmup_s, 1e-9)   # spread over the reported time
+    return {"qa_n": qa_n.astype(float), "qa_sum": scores, "recruit": recruit,
+            "agent_turnover": float(sc.attrition.annual_rate), "expected_leavers": float(leavers),
+            "expected_hiring_cost": float(hiring)}
 
 
 def _heads(out: ModelOutput, sc: Scenario) -> int:

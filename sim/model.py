@@ -3,7 +3,8 @@
 Flow of a call (seconds): arrival → trunk (all busy: busy signal, maybe redial) → [IVR: rings, menu,
 self-service] → queue (priority, FIFO; callers abandon when patience runs out, maybe redial) → agent
 (longest idle) → talk + hold (+ consult if transferred) → caller leaves → ACW → agent free. Unresolved
-callers call again later (repeat call); transferred calls go to another department or queue for tier 2.
+callers call again later (repeat call) — except where the front desk calls them back instead (an inquiry with
+``[desk]``); transferred calls go to another department or queue for tier 2.
 Only what changes agent availability is an event; hold and ACW components are drawn and recorded.
 """
 from __future__ import annotations
@@ -101,11 +102,26 @@ class CallCentreModel:
         self.trunks_busy = 0
         self.horizon_end = scenario.horizon.length_s
         self.desk = desk
+        self.calls_back = self._desk_call_backs(desk)
         self.agents: list[Agent] = []
         self.instances = expand_schedule(scenario, self.rng["schedule"])
         self._next_caller = 0
 
     # ------------------------------------------------------------------ set-up
+    def _desk_call_backs(self, desk) -> list[bool]:
+        """Per call type: True when the front desk answers an unresolved call by call-back (frontdesk.md: an
+        inquiry the agent cannot answer is called back), so the caller does not call again as well."""
+        rules = getattr(desk, "rules", None) or self.sc.desk
+        if desk is None or rules is None or not rules.enabled:
+            return [False] * len(self.sc.call_types)
+        out = []
+        for name in self.sc.type_names():
+            try:
+                out.append(rules.ticket_type(name) == "inquiry")
+            except ValueError:
+                out.append(False)
+        return out
+
     def _schedule_agents(self) -> None:
         env, group = self.env, self.group
         for inst in self.instances:
@@ -217,7 +233,7 @@ class CallCentreModel:
                 self.trunks_busy -= 1
         else:
             self.trunks_busy -= 1
-        if not resolved:
+        if not resolved and not self.calls_back[ctype]:   # one or the other: a repeat call or the call-back
             self._later(tp.repeat_delay(), log.caller[cid], 0, REPEAT, ctype)
         if self.desk is not None:
             self.desk.on_call_handled(self._desk_record(cid, agent, resolved))

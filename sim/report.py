@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim import plots
-from sim.metrics import METRICS
+from sim.metrics import EXTRA_METRICS, METRICS
 from sim.scenario import Scenario, ScenarioError
 
 REQUIRED = ("summary.json", "scenario.json", "interval_summary.csv")
@@ -49,8 +49,9 @@ def _metrics_table(summary: dict, lang: str = "en") -> str:
     targets = {t["metric"]: t for t in summary.get("targets", [])}
     header = "".join(f"<th>{html.escape(word(k, lang))}</th>" for k in
                      ("metric", "unit", "mean", "ci", "target", "status", "description"))
+    header += "<th>how estimated</th>"
     rows_by_group: dict[str, list[str]] = {}
-    for name in METRICS:
+    for name in (*METRICS, *EXTRA_METRICS):
         m = summary["metrics"].get(name)
         if m is None:
             continue
@@ -63,17 +64,29 @@ def _metrics_table(summary: dict, lang: str = "en") -> str:
 
         unit = summary.get("currency", "CNY") if metric_unit(name) == "CNY" else metric_unit(name)
         ci = (f"{display(name, m['ci_low'], False)} – {display(name, m['ci_high'], False)}"
-              if m.get("ci_low") is not None else "–")
+              if m.get("ci_low") is not None else html.escape(m.get("note", "–")))
         rows_by_group.setdefault(metric_group(name), []).append(
             f"<tr><td>{html.escape(metric_name(name, lang))} <code class='k'>{name}</code></td>"
             f"<td>{html.escape(unit)}</td>"
             f"<td>{display(name, m['mean'], False)}</td><td>{ci}</td><td>{bound}</td><td>{status}</td>"
-            f"<td class='d'>{html.escape(metric_description(name))}</td></tr>")
+            f"<td class='d'>{html.escape(metric_description(name))}</td>"
+            f"<td class='method'>{html.escape(m.get('method', ''))}</td></tr>")
     from sim.labels import GROUPS
 
-    body = "".join(f"<tr><th colspan='7' class='g'>{html.escape(group_name(g, lang))}</th></tr>"
+    body = "".join(f"<tr><th colspan='8' class='g'>{html.escape(group_name(g, lang))}</th></tr>"
                    + "".join(rows_by_group[g]) for g in GROUPS if g in rows_by_group)
     return f"<table><tr>{header}</tr>{body}</table>"
+
+
+def _definitions(d: dict) -> str:
+    """Definitions shown beside the numbers (from summary.json)."""
+    items = [f"<li><b>{html.escape(k)}</b>: {html.escape(str(d[k]))}</li>" for k in
+             ("fcr", "adherence", "occupancy", "answered_within_rings", "agent_turnover", "confidence_intervals")
+             if k in d]
+    if "fcr_repeat_window_days" in d:
+        items.append(f"<li>FCR repeat window {d['fcr_repeat_window_days']:g} days; 'within N rings' with N = "
+                     f"{d.get('answer_within_rings', 3)} and a ring cycle of {d.get('ring_cycle_s', 6):g} s.</li>")
+    return "<ul>" + "".join(items) + "</ul>" if items else ""
 
 
 def _desk_sections(run_dir: Path, sc: Scenario | None = None, lang: str = "en") -> list[tuple[str, str, bytes | None]]:
@@ -200,12 +213,13 @@ def _build_report(run_dir, extra_sections, out_dir, lang: str) -> Path:
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(sc.name)} – acdsim report</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child{{text-align:left}}
-th.g{{text-align:left;background:#eef}}td.d{{text-align:left;color:#555;font-size:90%}}code.k{{color:#888;font-size:80%}}.pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
+th.g{{text-align:left;background:#eef}}td.d{{text-align:left;color:#555;font-size:90%}}code.k{{color:#888;font-size:80%}}td.method{{text-align:left;font-size:80%;color:#555}}.pass{{color:green}}.fail{{color:red;font-weight:bold}}.inconclusive{{color:#b80}}img{{max-width:100%}}</style>
 </head><body><h1>{html.escape(sc.name)}</h1><p>{html.escape(sc.description)}</p>
 <p>{"Observed history (one value per metric, no CI)" if "observed" in summary else
     f"{summary.get('replications', '?')} replications, seed {summary.get('seed', '?')}"}, {sc.horizon.days} day(s) of
 {sc.horizon.interval_minutes}-min intervals. {html.escape(note)}</p>
-<h2>Metrics (mean and 95 % confidence interval across replications)</h2>{_metrics_table(summary, lang)}
+<h2>Metrics (estimate and 95 % confidence interval across replications)</h2>{_metrics_table(summary, lang)}
+<h3>Definitions</h3>{_definitions(d)}
 {''.join(sections)}</body></html>"""
     out = out_dir / "report.html"
     out.write_text(page, encoding="utf-8")

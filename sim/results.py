@@ -1,4 +1,7 @@
-"""Results of a run: metric means with 95 % confidence intervals across replications, targets, files."""
+"""Results of a run: metric estimates with 95 % confidence intervals across replications, targets, files.
+
+Estimates and intervals come from ``sim.confidence`` (ratio estimators for ratio metrics, intervals inside
+each metric's domain); ``summary`` and ``summary.json`` state the method per metric."""
 from __future__ import annotations
 
 import json
@@ -10,12 +13,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.metrics import COUNTS, METRICS
+from sim import confidence
+from sim.confidence import den_col, num_col
+from sim.metrics import COUNTS, EXTRA_METRICS, METRICS
 from sim.scenario import Scenario
 
 
 def mean_ci(values, level: float = 0.95) -> tuple[float, float, float, int]:
-    """(mean, ci_low, ci_high, n) of the finite values; Student-t interval, NaN bounds when n < 2."""
+    """(mean, ci_low, ci_high, n) of the finite values; plain Student-t interval, NaN bounds when n < 2.
+
+    Knows no domain: metrics use ``sim.confidence`` instead."""
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     n = x.size
@@ -41,8 +48,9 @@ def target_status(low: float, high: float, mean: float, tmin: float | None, tmax
 
 @dataclass
 class Results:
-    """``summary`` (metric → mean, ci_low, ci_high, n), ``intervals`` (per replication and interval),
-    ``interval_summary`` (per interval mean and CI), ``calls`` (call log of every replication)."""
+    """``summary`` (metric → mean, ci_low, ci_high, n, method, note: ``mean`` is the estimate — the pooled
+    ratio for ratio metrics), ``intervals`` (per replication and interval), ``interval_summary`` (per interval
+    estimate and CI, ``ci_notes``), ``calls`` (call log of every replication)."""
 
     scenario: Scenario
     seed: int
@@ -55,24 +63,27 @@ class Results:
     outbound: pd.DataFrame
     per_replication: pd.DataFrame
     extras: list = field(default_factory=list)
+    interval_parts: pd.DataFrame | None = None   # <metric>:num / :den per replication and interval (in memory)
 
     @classmethod
     def from_replications(cls, scenario: Scenario, seed: int, reps: list, keep_calls: bool = True) -> "Results":
         reps = sorted(reps, key=lambda r: r.index)
         per_rep = pd.DataFrame([r.run for r in reps], index=pd.Index([r.index for r in reps], name="replication"))
-        rows = {name: mean_ci(per_rep[name]) for name in per_rep.columns}
-        summary = pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "ci_low", "ci_high", "n"])
-        summary.index.name = "metric"
-        order = [m for m in (*METRICS, *COUNTS) if m in summary.index]
+        parts = replication_parts(reps)
+        summary = confidence.summarise(per_rep, parts)
+        order = [m for m in (*METRICS, *EXTRA_METRICS, *COUNTS) if m in summary.index]
         summary = summary.loc[order + [m for m in summary.index if m not in order]]
         intervals = pd.concat([r.intervals.assign(replication=r.index) for r in reps], ignore_index=True)
         intervals = intervals[["replication", *[c for c in intervals.columns if c != "replication"]]]
+        iparts = None
+        if all(r.interval_parts is not None for r in reps):
+            iparts = pd.concat([r.interval_parts.assign(replication=r.index) for r in reps], ignore_index=True)
         tag = lambda frames: pd.concat([f.assign(replication=r.index) for f, r in frames], ignore_index=True)  # noqa
         calls = tag([(r.calls, r) for r in reps]) if keep_calls else pd.DataFrame()
         ready = tag([(r.ready, r) for r in reps])
         outbound = tag([(r.outbound, r) for r in reps])
-        return cls(scenario, seed, len(reps), summary, intervals, _interval_summary(intervals), calls, ready,
-                   outbound, per_rep, [r.extras for r in reps])
+        return cls(scenario, seed, len(reps), summary, intervals, confidence.interval_summary(intervals, iparts),
+                   calls, ready, outbound, per_rep, [r.extras for r in reps], iparts)
 
     def metric(self, name: str) -> float:
         """Mean of a run metric across replications."""
@@ -97,8 +108,14 @@ class Results:
                 "short_abandon_s": opts.short_abandon_s,
                 "short_abandons_excluded": opts.exclude_short_abandons,
                 "offered": "calls that reached the agent queue (not blocked, not completed in the IVR)",
+                **DEFINITIONS,
+                "fcr_repeat_window_days": opts.repeat_window_days,
+                "answer_within_rings": opts.answer_within_rings,
+                "ring_cycle_s": self.scenario.telephony.ring_cycle_s,
+                "confidence_intervals": CI_STATEMENT,
             },
-            "metrics": {name: {k: clean(float(row[k])) for k in ("mean", "ci_low", "ci_high")} | {"n": int(row["n"])}
+            "metrics": {name: {k: clean(float(row[k])) for k in ("mean", "ci_low", "ci_high")}
+                        | {"n": int(row["n"]), "method": row["method"]} | ({"note": row["note"]} if row["note"] else {})
                         for name, row in self.summary.iterrows()},
             "targets": [{k: clean(v) for k, v in row.items()} for row in self.check_targets().to_dict("records")],
         }
@@ -161,16 +178,28 @@ class Results:
         return out
 
 
-def _interval_summary(intervals: pd.DataFrame) -> pd.DataFrame:
-    """Per interval: ``<metric>_mean``, ``_ci_low``, ``_ci_high`` across replications (vectorised t-CI)."""
-    value_cols = [c for c in intervals.columns if c not in ("replication", "interval", "interval_start_s")]
-    grouped = intervals.groupby(["interval", "interval_start_s"], sort=True)[value_cols]
-    mean = grouped.mean()
-    sd = grouped.std(ddof=1)
-    n = grouped.count()
-    tcrit = stats.t.ppf(0.975, np.maximum(n.to_numpy() - 1, 1))
-    half = pd.DataFrame(np.where(n.to_numpy() >= 2, tcrit * sd.to_numpy() / np.sqrt(n.to_numpy()), np.nan),
-                        index=mean.index, columns=value_cols)
-    out = pd.concat({"mean": mean, "ci_low": mean - half, "ci_high": mean + half}, axis=1)
-    out.columns = [f"{metric}_{stat}" for stat, metric in out.columns]
-    return out.reset_index()
+def replication_parts(reps) -> pd.DataFrame | None:
+    """Numerator and denominator of every ratio metric, one row per replication (``<metric>:num``/``:den``)."""
+    if not all(getattr(r, "parts", None) for r in reps):
+        return None
+    return pd.DataFrame([{col: v for m, (num, den) in r.parts.items() for col, v in ((num_col(m), num),
+                                                                                      (den_col(m), den))}
+                         for r in reps])
+
+
+CI_STATEMENT = ("95 % confidence intervals across replications, inside each metric's domain (shares in [0, 1], "
+                "scores and percentages in [0, 100], times, counts and money >= 0); ratio metrics are ratio "
+                "estimators over all replications' calls (delta method on the logit or log scale; shares of calls "
+                "at least the Wilson interval of the pooled counts); no interval where fewer than 2 replications "
+                "observed the metric. The method of each metric is in metrics.<name>.method.")
+
+DEFINITIONS = {
+    "fcr": "handled calls after which the same caller neither calls again about the same call type within the "
+           "repeat window nor gets an agent call-back, / handled; measured from the call log",
+    "adherence": "ready time inside the scheduled ready time / scheduled ready time (<= 100 %); ready time "
+                 "outside it is overtime_hours",
+    "occupancy": "busy / ready time, both counted when they happen (also for calls that arrived in the warm-up)",
+    "answered_within_rings": "calls picked up (agent or IVR) within answer_within_rings ring cycles / calls picked up",
+    "agent_turnover": "the attrition model's expected annual leavers per head (an input, not a measurement); "
+                      "expected_leavers and expected_hiring_cost over the reported horizon",
+}

@@ -1,20 +1,22 @@
 """Replications: seeds, local parallel execution, aggregation into ``Results``.
 
 Replication ``i`` of a run with seed ``s`` always uses child ``i`` of ``SeedSequence(s)``, so results do not
-depend on the number of jobs, the executor, or how many replications ran beside it.
+depend on the number of jobs, the executor, or how many replications ran beside it. ``run_replication`` is
+the one entry every executor uses (``run``, its process pool, ``sim.sweep`` locally and on Dask): it builds the
+whole model the scenario describes, including the ``[desk]`` ticket layer.
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.metrics import compute_metrics
+from sim.metrics import compute_metric_tables
 from sim.model import CallCentreModel
 from sim.results import Results
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
@@ -31,6 +33,8 @@ class Replication:
     ready: pd.DataFrame
     outbound: pd.DataFrame
     extras: dict
+    parts: dict = field(default_factory=dict)             # ratio metric -> (numerator, denominator)
+    interval_parts: pd.DataFrame | None = None            # <metric>:num / :den per interval
 
 
 def replication_seed(seed: int, index: int) -> np.random.SeedSequence:
@@ -38,8 +42,22 @@ def replication_seed(seed: int, index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(index,))
 
 
+def default_desk_factory(scenario: Scenario) -> Callable | None:
+    """Tickets in memory when the scenario has a ``[desk]`` section (the CLI passes a run folder instead)."""
+    if not scenario.desk_enabled:
+        return None
+    from sim.desk.hook import DeskFactory
+
+    return DeskFactory(None)
+
+
 def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Callable | None = None) -> Replication:
-    """Simulate replication ``index`` and compute its metrics."""
+    """Simulate replication ``index`` of the scenario's whole model and compute its metrics.
+
+    ``desk_factory``: where the ``[desk]`` layer keeps its tickets (default: in memory when the scenario has
+    a ``[desk]`` section)."""
+    if desk_factory is None:
+        desk_factory = default_desk_factory(scenario)
     ss = replication_seed(seed, index)
     model_seed, metrics_seed = ss.spawn(2)
     desk = desk_factory(scenario, ss) if desk_factory is not None else None
@@ -48,13 +66,15 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
         desk.attach(model)
     out = model.run()
     calls = out.calls.frame(scenario.type_names())
-    run, intervals = compute_metrics(out, scenario, np.random.default_rng(metrics_seed), calls=calls)
+    tables = compute_metric_tables(out, scenario, np.random.default_rng(metrics_seed), calls=calls)
+    run, intervals = tables.run, tables.intervals
     extras = {}
     if desk is not None and hasattr(desk, "finish"):
         extras = desk.finish(model) or {}
         run.update(extras.get("run_metrics", {}))
-    outbound = pd.DataFrame(out.outbound.rows, columns=["kind", "ready", "due", "start", "end", "agent"])
-    return Replication(index, run, intervals, calls, out.ready.frame(), outbound, extras)
+    outbound = pd.DataFrame(out.outbound.rows, columns=["kind", "ready", "due", "start", "end", "agent", "caller"])
+    return Replication(index, run, intervals, calls, out.ready.frame(), outbound, extras, tables.run_parts,
+                       tables.interval_parts)
 
 
 def worker_init(parent_pid: int) -> None:
@@ -102,10 +122,6 @@ def run(scenario: Scenario | dict | str | Path, replications: int | None = None,
     elif not isinstance(scenario, Scenario):
         raise ScenarioError(f"scenario must be a sim.Scenario, a dict or a TOML file path, got "
                             f"{type(scenario).__name__}")
-    if desk_factory is None and scenario.desk_enabled:  # tickets in memory; the CLI passes a run folder
-        from sim.desk.hook import DeskFactory
-
-        desk_factory = DeskFactory(None)
     try:  # a Scenario built with model_validate() has its CSV-backed inputs read here (relative to cwd)
         scenario = scenario.resolved()
     except ScenarioError:

@@ -17,20 +17,22 @@ from staffing.shifts.rules import ShiftRules
 from sim.config import (WEEKDAYS, Arrivals, Attrition, Callers, CallType, Costs, Horizon, MetricOptions, Quality,
                         Section, Target, Telephony, Transfers, weekday_index)
 
-_FRACTION = (0.0, 1.0, "a fraction")
-_NONNEG = (0.0, None, "a number >= 0")
-_SECONDS = (0.0, None, "seconds >= 0")
-# Each target metric's domain (low, high or None, what it is): a bound outside it can never be met or never fail.
-METRIC_DOMAINS = {
-    "service_level": _FRACTION, "abandon_rate": _FRACTION, "occupancy": _FRACTION, "blocked_rate": _FRACTION,
-    "percent_answered": _FRACTION, "transfer_rate": _FRACTION, "fcr": _FRACTION,
-    "queue_placement_rate": _FRACTION, "adherence": _FRACTION, "attendance": _FRACTION,
-    "asa": _SECONDS, "aht": _SECONDS, "avg_queue_time": _SECONDS, "avg_abandon_time": _SECONDS,
-    "avg_acw": _SECONDS, "avg_hold_time": _SECONDS, "avg_talk_time": _SECONDS,
-    "avg_rings": _NONNEG, "calls_per_agent_hour": _NONNEG, "cost_per_call": _NONNEG, "total_calls": _NONNEG,
-    "agent_turnover": _NONNEG, "qa_score": (0.0, 100.0, "a score 0..100"),
+METRIC_TARGET_NAMES = {
+    "service_level", "asa", "abandon_rate", "occupancy", "avg_rings", "blocked_rate", "percent_answered", "aht",
+    "avg_queue_time", "avg_abandon_time", "transfer_rate", "fcr", "queue_placement_rate", "calls_per_agent_hour",
+    "adherence", "attendance", "cost_per_call", "total_calls", "avg_acw", "avg_hold_time", "avg_talk_time",
+    "qa_score", "agent_turnover", "answered_within_rings", "overtime_hours",
 }
-METRIC_TARGET_NAMES = set(METRIC_DOMAINS)
+
+
+def _target_domain(name: str) -> tuple[float, float | None, str]:
+    """(low, high or None, what it is) of a target metric, from the one table of domains (sim.metric_domains)."""
+    from sim.metric_domains import domain_of
+
+    d = domain_of(name)
+    high = d.high if math.isfinite(d.high) else None
+    what = {1.0: "a share", 100.0: "a score or percentage 0..100"}.get(d.high, "a number >= 0")
+    return d.low, high, what
 
 
 class Scenario(Section):
@@ -68,7 +70,7 @@ class Scenario(Section):
                            if (m := difflib.get_close_matches(u, METRIC_TARGET_NAMES, n=1)))
             raise ValueError(f"unknown target metric(s) {unknown}{hint}; allowed: {sorted(METRIC_TARGET_NAMES)}")
         for name, target in v.items():
-            low, high, what = METRIC_DOMAINS[name]
+            low, high, what = _target_domain(name)
             for side in ("min", "max"):
                 bound = getattr(target, side)
                 if bound is not None and (bound < low or (high is not None and bound > high)):

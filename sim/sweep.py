@@ -4,7 +4,10 @@
 ``call_types.repair.talk.mean``; ``agents`` is short for ``agents.headcount``) and values as ``8..16``
 (integers, inclusive; ``8..16:2`` with a step), ``0.9,1.0,1.1`` or one value. Replication ``r`` of every
 variant uses the same seed (common random numbers, so variants differ by their parameters, not by noise),
-and every task's seed is derived from (seed, r) alone: the executor does not change the results.
+and every task's seed is derived from (seed, r) alone: the executor does not change the results. Every
+executor runs a task through ``sim.runner.run_replication`` — the same model as ``acdsim run``, ``[desk]``
+included — and variants are summarised like a run (``sim.confidence``: ratio estimators, intervals inside
+each metric's domain).
 """
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim import confidence
 from sim.metrics import COUNTS, METRICS
-from sim.results import mean_ci
+from sim.results import replication_parts
 from sim.runner import run_replication, worker_init
 from sim.scenario import Scenario, ScenarioError
 
@@ -126,8 +130,10 @@ def check_sweep_workload(variants: list[Variant], reps: int, jobs: int | None, f
             raise ScenarioError(f"sweep variant {v.params}: {err}") from None
 
 
-def _task(scenario: Scenario, seed: int, replication: int) -> dict:
-    return run_replication(scenario, seed, replication).run
+def _task(scenario: Scenario, seed: int, replication: int) -> tuple[dict, dict]:
+    """One variant's replication: (run metrics, ratio parts) — the whole model, as ``acdsim run`` builds it."""
+    rep = run_replication(scenario, seed, replication)
+    return rep.run, rep.parts
 
 
 def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, seed: int | None = None,
@@ -142,14 +148,15 @@ def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, 
     reps = replications or base.replications
     seed = base.seed if seed is None else seed
     check_sweep_workload(variants, reps, jobs, force)
-    tidy = run_variants(variants, reps, seed, jobs=jobs, scheduler=scheduler, progress=progress)
-    return tidy, summarise(tidy, list(variants[0].params))
+    tidy, parts = run_variants(variants, reps, seed, jobs=jobs, scheduler=scheduler, progress=progress)
+    return tidy, summarise(tidy, list(variants[0].params), parts)
 
 
 def run_variants(variants: list[Variant], reps: int, seed: int, jobs: int | None = None, scheduler=None,
-                 progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+                 progress: Callable[[int, int], None] | None = None) -> tuple[pd.DataFrame, dict]:
     """Run ``reps`` replications of every variant (replication r of each with the same seed: common random
-    numbers); one row per variant and replication with the variant's params and the run metrics."""
+    numbers). Returns (one row per variant and replication with the variant's params and the run metrics,
+    variant index -> ratio parts per replication for :func:`summarise`)."""
     tasks = [(v, r) for v in variants for r in range(reps)]
     results: dict[tuple[int, int], dict] = {}
     done = 0
@@ -183,19 +190,27 @@ def run_variants(variants: list[Variant], reps: int, seed: int, jobs: int | None
                     done += 1
                     if progress:
                         progress(done, len(tasks))
-    rows = [{"variant": v.index, **v.params, "replication": r, **results[(v.index, r)]} for v, r in tasks]
-    return pd.DataFrame(rows)
+    rows = [{"variant": v.index, **v.params, "replication": r, **results[(v.index, r)][0]} for v, r in tasks]
+    tidy = pd.DataFrame(rows)
+    parts = {v.index: replication_parts([_Parts(results[(v.index, r)][1]) for r in range(reps)]) for v in variants}
+    return tidy, parts
 
 
-def summarise(tidy: pd.DataFrame, params: list[str]) -> pd.DataFrame:
-    """Per variant: the swept parameters and ``<metric>_mean``, ``_ci_low``, ``_ci_high``."""
+@dataclass
+class _Parts:
+    parts: dict
+
+
+def summarise(tidy: pd.DataFrame, params: list[str], parts: dict | None = None) -> pd.DataFrame:
+    """Per variant: the swept parameters and ``<metric>_mean``, ``_ci_low``, ``_ci_high`` (estimates and
+    intervals as in a run's summary; ``parts``: variant -> ratio parts per replication, for ratio estimators)."""
     metrics = [c for c in tidy.columns if c not in ("variant", "replication", *params)]
     rows = []
     for variant, group in tidy.groupby("variant", sort=True):
         row = {"variant": variant, **{p: group[p].iloc[0] for p in params}}
+        summary = confidence.summarise(group[metrics].reset_index(drop=True), (parts or {}).get(variant))
         for m in metrics:
-            mean, lo, hi, _ = mean_ci(group[m])
-            row |= {f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi}
+            row |= {f"{m}_{k}": summary.loc[m, k] for k in ("mean", "ci_low", "ci_high")}
         rows.append(row)
     return pd.DataFrame(rows)
 

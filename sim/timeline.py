@@ -24,4 +24,4 @@ def time_per_interval(starts, ends, interval_s: float, n_intervals: int) -> np.n
         return np.zeros(n_intervals)
     grid = np.arange(n_intervals + 1, dtype=float) * interval_s
     covered = _covered_until(grid, starts[keep], ends[keep])
-    return np.diff(covered)
+    return np.maximum(np.diff(covered), 0.0)   # >= 0 by construction; drop cumulative-sum rounding (-1e-14)

@@ -6,7 +6,8 @@ when the scenario has them, else the defaults) or a CSV with one row per interva
 (``required``, ``requirement``, ``agents`` or ``heads``; agents on the phones, after shrinkage). Output in DIR:
 ``roster.csv`` (simulator format), ``roster_sim.csv`` (cyclic shifts wrapped into day 0), ``coverage.csv``,
 ``gantt.png``, ``coverage.png``, ``report.txt``; with ``--verify`` also ``history.csv``, ``history.png``,
-``interval_stats.csv`` and ``explanation.txt``.
+``interval_stats.csv`` and ``explanation.txt``; ``--verify`` exits 1 when it does not converge (intervals still
+fail with their whole confidence interval after ``--max-iter`` iterations).
 """
 from __future__ import annotations
 
@@ -109,6 +110,17 @@ def _write_outputs(out: Path, res, rules, title: str, weekday: int | None = None
         write_workbook(out / "schedule.xlsx", {"roster": res.roster, "coverage": res.coverage})
 
 
+def explain_cap(note: str, scenario) -> str:
+    """The cap warning with its usual cause: shrinkage applied to the single on-call technician."""
+    agents = getattr(scenario, "agents", None)
+    shrink = float(getattr(agents, "shrinkage", 0.0) or 0.0)
+    if shrink > 0 and getattr(agents, "shrinkage_on_call", True):
+        note += (f" — the Erlang heads include {100 * shrink:g} % shrinkage, also in on-call hours (one agent "
+                 "needed -> 2 heads); set agents.shrinkage_on_call = false if shrinkage does not apply to "
+                 "on-call duty")
+    return note
+
+
 _STATUS = Console(stderr=True)  # spinner while the solver and the simulations run (only on a terminal)
 
 
@@ -124,6 +136,9 @@ def schedule_command(
     gap: float = typer.Option(0.005, "--gap", help="relative MIP gap to stop at"),
     max_iter: int = typer.Option(6, "--max-iter", help="--verify: iteration cap"),
     replications: int | None = typer.Option(None, "--replications", help="--verify: replications per run"),
+    max_replications: int | None = typer.Option(None, "--max-replications", min=1,
+                                                help="--verify: most replications for inconclusive intervals "
+                                                     "(default 4x --replications, at least 20)"),
     seed: int | None = typer.Option(None, "--seed", help="--verify: random seed"),
     strict: bool = typer.Option(False, "--strict", help="scenario input: fail instead of capping an Erlang "
                                                         "requirement the rules cannot staff (e.g. at night)"),
@@ -150,15 +165,25 @@ def schedule_command(
             req, interval_s = erlang_requirement(scenario), scenario.horizon.interval_s
             weekday = scenario.horizon.start_weekday
         rules = load_rules(rules_file, scenario, soft=soft)
-        if scenario is not None and not strict and not verify:
+        cap_note = None
+        if scenario is not None and not strict:
             from staffing.shifts.solve import cap_requirement
-            req, note = cap_requirement(req, interval_s, rules, weekday)
-            if note:
-                typer.echo(f"warning: {note}", err=True)
+            capped, cap_note = cap_requirement(req, interval_s, rules, weekday)
+            if cap_note:
+                cap_note = explain_cap(cap_note, scenario)
+                typer.echo(f"warning: {cap_note}", err=True)
+            if not verify:        # --verify caps inside its loop (and says so in explanation.txt)
+                req = capped
         with prepare_out_dir(final_out, "acdsim schedule") as od:   # locked; replaced only on success
-            _schedule_into(od.staging, source, scenario, req, interval_s, weekday, rules, verify, max_iter,
-                           replications, seed, time_limit, gap, excel)
+            failing = _schedule_into(od.staging, source, scenario, req, interval_s, weekday, rules, verify,
+                                     max_iter, replications, seed, time_limit, gap, excel, max_replications,
+                                     cap_note)
         typer.echo(f"written to {final_out}/")
+        if failing:
+            typer.echo(f"error: --verify did not converge: {failing} interval(s) still miss a target with their "
+                       f"whole confidence interval (see {final_out / 'explanation.txt'}); raise --max-iter or "
+                       "change the shift rules", err=True)
+            raise typer.Exit(1)
     except InfeasibleScheduleError as err:
         typer.echo(f"infeasible: {err}", err=True)
         raise typer.Exit(2) from None
@@ -168,8 +193,10 @@ def schedule_command(
 
 
 def _schedule_into(out: Path, source: Path, scenario, req, interval_s, weekday, rules, verify: bool, max_iter: int,
-                   replications, seed, time_limit: float, gap: float, excel: bool = False) -> None:
-    """Solve (and with ``verify`` simulate) and write every output file into ``out``."""
+                   replications, seed, time_limit: float, gap: float, excel: bool = False,
+                   max_replications: int | None = None, cap_note: str | None = None) -> int:
+    """Solve (and with ``verify`` simulate) and write every output file into ``out``; returns the number of
+    intervals that still fail after ``--verify`` (0 when it converged or without ``--verify``)."""
     from staffing.shifts import schedule
     if verify:
         from staffing.shifts.plots import history_plot
@@ -177,7 +204,10 @@ def _schedule_into(out: Path, source: Path, scenario, req, interval_s, weekday, 
         with _STATUS.status("solving and simulating rosters (iterations print as they finish)"):
             v = optimise_with_simulation(scenario, rules=rules, requirement=req, max_iter=max_iter,
                                          replications=replications, seed=seed, time_limit_s=time_limit,
-                                         mip_rel_gap=gap, progress=typer.echo)
+                                         mip_rel_gap=gap, max_replications=max_replications,
+                                         progress=typer.echo)
+        if cap_note:
+            v.result.notes.append(cap_note)
         _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}", weekday, excel)
         v.history.to_csv(out / "history.csv", index=False)
         v.interval_stats.to_csv(out / "interval_stats.csv", index=False)
@@ -186,12 +216,14 @@ def _schedule_into(out: Path, source: Path, scenario, req, interval_s, weekday, 
                      target=scenario.staffing_targets().get("service_level"))
         typer.echo(v.result.summary())
         typer.echo(v.explanation)
-    else:
-        with _STATUS.status("solving the roster with HiGHS"):
-            res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap,
-                           start_weekday=weekday)
-        _write_outputs(out, res, rules, f"Roster: {source.name}", weekday, excel)
-        typer.echo(res.summary())
+        return 0 if v.converged else max(1, int(v.interval_stats["fail"].sum()))
+    with _STATUS.status("solving the roster with HiGHS"):
+        res = schedule(req, interval_s, rules, time_limit_s=time_limit, mip_rel_gap=gap, start_weekday=weekday)
+    if cap_note:
+        res.notes.append(cap_note)
+    _write_outputs(out, res, rules, f"Roster: {source.name}", weekday, excel)
+    typer.echo(res.summary())
+    return 0
 
 
 def register(app: typer.Typer) -> None:

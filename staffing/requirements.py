@@ -306,13 +306,23 @@ def requirements_from_scenario(scenario, target=None, *, shrinkage=None) -> pd.D
 
     Uses ``scenario.workload()``, ``scenario.horizon.interval_s``, ``scenario.staffing_targets()`` (unless
     ``target`` is given; a mapping ``target`` overrides single keys of the scenario's targets) and
-    ``scenario.agents.shrinkage`` (unless ``shrinkage`` is given).
+    ``scenario.agents.shrinkage`` (unless ``shrinkage`` is given); with ``agents.shrinkage_on_call = false``
+    no shrinkage is applied in the on-call intervals (night-duty windows of ``scenario.shifts``, else the
+    default shift rules).
     """
     if target is None or isinstance(target, Mapping):
         merged = dict(scenario.staffing_targets())
         merged.update(target or {})
         target = StaffingTarget.from_mapping(merged)
+    agents = getattr(scenario, "agents", None)
     if shrinkage is None:
-        shrinkage = getattr(getattr(scenario, "agents", None), "shrinkage", 0.0) or 0.0
-    return requirements_table(scenario.workload(), target, interval_s=scenario.horizon.interval_s,
-                              shrinkage=shrinkage)
+        shrinkage = getattr(agents, "shrinkage", 0.0) or 0.0
+    table = requirements_table(scenario.workload(), target, interval_s=scenario.horizon.interval_s,
+                               shrinkage=shrinkage)
+    if not getattr(agents, "shrinkage_on_call", True):   # the on-call technician: heads = agents on the phones
+        from staffing.shifts.rules import ShiftRules
+
+        rules = getattr(scenario, "shifts", None) or ShiftRules()
+        on_call = rules.on_call_mask(int(scenario.horizon.interval_s), len(table))
+        table.loc[on_call, "heads"] = table.loc[on_call, "agents"]
+    return table

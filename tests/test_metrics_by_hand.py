@@ -4,7 +4,8 @@ The log (one day, 60-min intervals, all calls in the first hour):
   c0 queued 10 s, answered, talk 100 + hold 20, ACW 30, resolved           (agent 0, 2 rings)
   c1 answered at once, talk 200, no ACW, transferred, not resolved           (agent 1, 0 rings)
   c2 abandoned after 10 s (short abandon)      c3 abandoned after 60 s
-  c4 busy signal                               c5 queued 50 s, talk 60, ACW 40, resolved (agent 0, 9 rings)
+  c4 busy signal: c1's caller calling again about the same type (so c1 is not first-call resolved)
+  c5 queued 50 s, talk 60, ACW 40, resolved (agent 0, 9 rings)
   c6 completed in the IVR (1 ring)
 Agents: agent 0 on 0-7200 s with a 300 s not-ready episode at 3000 s; agent 1 on 0-3600 s; a third
 scheduled agent is absent. Costs: 36 per agent hour, 864 fixed per day.
@@ -53,7 +54,7 @@ def hand_log() -> ModelOutput:
         (700, NAN, NAN, NAN, NAN, NAN, NAN, IVR, 0, 0, 0, -1, 1),
     ]
     for k, (arr, enq, ans, ab, talk, hold, acw, outcome, queued, tr, res, agent, rings) in enumerate(rows):
-        i = log.new(caller=k, attempt=0, origin=0, call_type=0, arrive=arr)
+        i = log.new(caller=1 if k == 4 else k, attempt=0, origin=0, call_type=0, arrive=arr)
         log.enqueue[i], log.answer[i], log.abandon[i] = enq, ans, ab
         log.talk[i], log.hold[i], log.acw[i] = talk, hold, acw
         if outcome == HANDLED:

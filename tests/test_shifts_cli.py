@@ -143,3 +143,43 @@ def test_scenario_shift_rules_section_is_used(tmp_path):
     src.write_text(SCENARIO.format(calls=calls) + "[shift_rules]\nstart_granularity_minutes = 60\n")
     r = invoke(src, "--out", tmp_path / "o2")
     assert r.exit_code == 2 and "night_duty" in r.output and "60-min grid" in r.output
+
+
+def test_verify_that_cannot_converge_exits_non_zero(tmp_path):
+    # issue 11 item 7: 'Not converged' used to exit 0. A target no staffing can meet (answered within 0 s
+    # while the phone rings twice before anyone can pick up) must end with exit code 1 and a clear message.
+    calls = [0.2] * 16 + [10.0] * 22 + [0.2] * 10
+    src = tmp_path / "tiny.toml"
+    src.write_text(SCENARIO.format(calls=calls).replace("[agents]", "[telephony]\npickup_rings = 2\n[agents]")
+                   + "[metrics]\nservice_level_threshold_s = 1\n")
+    out = tmp_path / "v"
+    r = invoke(src, "--verify", "--max-iter", 1, "--replications", 4, "--seed", 1, "--out", out)
+    assert r.exit_code == 1, r.output
+    assert "did not converge" in r.output and (out / "explanation.txt").exists()
+    assert "NOT CONVERGED" in (out / "explanation.txt").read_text()
+
+
+def test_night_cap_is_reported_and_shrinkage_on_call_is_a_scenario_choice(tmp_path):
+    # issue 11 item 9: 30 % shrinkage turns the one agent needed at night into 2 heads, silently capped to the
+    # single on-call technician. The cap is now stated in the output and report.txt, with its cause; and
+    # agents.shrinkage_on_call = false keeps shrinkage out of the on-call hours.
+    import sim
+    from staffing.requirements import requirements_from_scenario
+
+    calls = [0.2] * 16 + [10.0] * 22 + [0.2] * 10
+    text = SCENARIO.format(calls=calls).replace("shrinkage = 0.0", "shrinkage = 0.3")
+    src = tmp_path / "tiny.toml"
+    src.write_text(text)
+    r = invoke(src, "--out", tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    report = (tmp_path / "o" / "report.txt").read_text()
+    assert "capped in" in report and "shrinkage_on_call = false" in report
+    off = tmp_path / "off.toml"
+    off.write_text(text.replace("shrinkage = 0.3", "shrinkage = 0.3\nshrinkage_on_call = false"))
+    req_on = requirements_from_scenario(sim.load_scenario(src))
+    req_off = requirements_from_scenario(sim.load_scenario(off))
+    night = np.r_[0:17, 35:48]            # 00:00-08:30 and 17:30-24:00: the default night-duty window
+    assert (req_on["heads"].to_numpy()[np.r_[0:16, 38:48]] == 2).all()     # quiet night: 1 agent -> 2 heads
+    assert (req_off["heads"].to_numpy()[night] == req_off["agents"].to_numpy()[night]).all()
+    day = np.r_[17:35]
+    assert (req_off["heads"].to_numpy()[day] == req_on["heads"].to_numpy()[day]).all()

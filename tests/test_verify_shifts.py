@@ -108,8 +108,12 @@ def test_loop_raises_requirement_until_target_met():
     assert out.converged
     judged = calls * 10 >= 30.0          # min_calls default: 30 calls pooled over the 10 replications
     staffed = roster_coverage(out.roster, 1, INTERVAL_S, cyclic=False)["on_phone_min"].to_numpy()
-    # the centre serves like Erlang C with one agent less, so every judged interval needs Erlang + 1
-    assert (staffed[judged] >= erl[judged] + 1).all()
+    # the centre serves like Erlang C with one agent less, so a judged interval needs Erlang + 1 where Erlang's
+    # staffing would clearly miss (SL < 0.7: beyond the CI of ~400 pooled calls, which is ±0.04); closer misses
+    # may stay inconclusive (the target inside their CI) and are then not counted as misses
+    clear = judged & np.array([erlang_sl(c, int(n) - 1) < TARGET - 0.1 for c, n in zip(calls, erl)])
+    assert clear.sum() >= 5 and (staffed[clear] >= erl[clear] + 1).all()
+    assert not out.interval_stats["fail"].any()
     assert (out.requirement[judged] >= erl[judged]).all()
     h = out.history
     assert h.loc[0, "failed_intervals"] > 0                 # Erlang alone under-served
@@ -139,22 +143,28 @@ def test_interval_stats_confidence_interval_by_hand():
                        "service_level": [0.7, 0.8, 0.9] + [0.95] * 6,
                        "offered": [400, 400, 400, 100, 100, 100, 5, 5, 5]})
     st = interval_stats(df, {"service_level": 0.8}, level=0.95)
-    # interval 0: mean 0.8, sd 0.1, t(0.975, 2) = 4.3027 -> half-width 0.1 * 4.3027 / sqrt(3) = 0.24841
-    # (wider than Wilson on 1200 calls, 0.023, so the t-interval stands)
+    # interval 0: ratio estimator 960 / 1200 = 0.8; delta-method se = sqrt((40^2 + 0 + 40^2) / (3*2)) / 400
+    # = 0.057735; t(0.975, 2) = 4.3027; on the logit scale: logit(0.8) = 1.38629 +- 4.3027 * 0.057735 / 0.16
+    # = +- 1.55262 -> [expit(-0.16633), expit(2.93891)] = [0.45851, 0.94975] (wider than Wilson on 1200 calls)
     assert st.loc[0, "service_level_mean"] == pytest.approx(0.8)
-    assert st.loc[0, "service_level_ci_high"] - 0.8 == pytest.approx(0.24841, abs=1e-4)
+    assert st.loc[0, "service_level_ci_low"] == pytest.approx(0.45851, abs=1e-4)
+    assert st.loc[0, "service_level_ci_high"] == pytest.approx(0.94975, abs=1e-4)
     assert st.loc[0, "offered"] == pytest.approx(400) and st.loc[0, "offered_total"] == pytest.approx(1200)
     # interval 2: zero spread between replications, but only 15 calls: Wilson (z = 1.96, n = 15, p = 0.95)
     # centre (0.95 + 3.8416/30) / (1 + 3.8416/15) = 0.85825, half-width 0.13454 -> low 0.7237
     assert st.loc[2, "service_level_ci_low"] == pytest.approx(0.7237, abs=2e-4)
     # interval 1: 300 calls -> Wilson low = 0.9443 - 0.0252 = 0.919 (by the same formula)
     assert st.loc[1, "service_level_ci_low"] == pytest.approx(0.919, abs=2e-3)
+    # the rule of `acdsim check`: pass when the whole CI meets the target, fail when it misses it
     j = judge(st, {"service_level": 0.8}, over_margin=0.05, min_calls=1)
+    assert list(j["status"]) == ["inconclusive", "pass", "inconclusive"]
     assert list(j["fail"]) == [False, False, False] and list(j["over"]) == [False, True, False]
     j2 = judge(st, {"service_level": 0.85}, over_margin=0.05, min_calls=1)
-    assert list(j2["fail"]) == [True, False, False]
-    j3 = judge(st, {"service_level": 0.85}, over_margin=0.05, min_calls=20)   # interval 2 has 15 calls
-    assert list(j3["judged"]) == [True, True, False]
+    assert list(j2["fail"]) == [False, False, False]      # a mean of 0.80 < 0.85 is not a miss by itself
+    j3 = judge(st, {"service_level": 0.96}, over_margin=0.05, min_calls=1)
+    assert list(j3["status"]) == ["fail", "inconclusive", "inconclusive"]   # interval 0: whole CI < 0.96
+    j4 = judge(st, {"service_level": 0.85}, over_margin=0.05, min_calls=20)   # interval 2 has 15 calls
+    assert list(j4["judged"]) == [True, True, False] and j4.loc[2, "status"] == "not judged"
 
 
 def test_loop_needs_a_target():
@@ -192,6 +202,57 @@ def test_loop_with_the_real_simulator_reaches_target_on_a_small_centre():
     assert out.converged and len(out.history) <= 6
     assert not out.interval_stats["fail"].any()
     judged = out.interval_stats[out.interval_stats["judged"]]
-    assert (judged["service_level_mean"] >= 0.8).all()
+    assert (judged["service_level_ci_high"] >= 0.8).all()       # no interval misses with its whole CI
+    assert (judged["status"] != "fail").all() and (judged["service_level_mean"] >= 0.7).all()
     cov = roster_coverage(out.roster, 1, INTERVAL_S, cyclic=False)   # wrapped roster, replayed as simulated
     assert (cov["on_phone_min"] >= 1).all()
+
+
+def flat_run(sl: float, log: list):
+    """A centre whose service level is ``sl`` in every interval whatever the staffing, noise N(0, 0.02)."""
+    def run(sc, replications=None, seed=None):
+        rng = np.random.default_rng(seed)
+        log.append(replications)
+        rows = [{"replication": r, "interval": k, "interval_start_s": k * INTERVAL_S * 1.0,
+                 "service_level": float(np.clip(sl + rng.normal(0, 0.02), 0, 1)), "offered": calls}
+                for r in range(replications) for k, calls in enumerate(sc.calls)]
+        return SimpleNamespace(intervals=pd.DataFrame(rows))
+    return run
+
+
+def test_noise_around_the_target_is_inconclusive_not_a_miss():
+    # issue 11 item 7: judged by the mean, half of the intervals of a centre exactly at its target 'failed',
+    # and which ones moved with the noise; by the CI rule they are inconclusive, get more replications, and
+    # nothing is raised
+    calls = day_calls()
+    erl = np.array([erlang_agents(c) for c in calls])
+    log: list = []
+    out = optimise_with_simulation(FakeScenario(calls), run_fn=flat_run(TARGET, log), rules=ShiftRules(),
+                                   requirement=erl, max_iter=3, replications=5, seed=3, max_replications=20)
+    assert out.converged and not out.interval_stats["fail"].any()
+    assert np.array_equal(out.requirement, np.minimum(erl, out.requirement)) and out.history.loc[0, "raised"] == 0
+    assert log[:3] == [5, 10, 20]                       # inconclusive intervals at stake got more replications
+    assert out.history.loc[0, "inconclusive_intervals"] > 0
+    assert "inconclusive" in out.explanation
+
+
+def test_a_centre_that_cannot_reach_the_target_does_not_converge():
+    calls = day_calls()
+    erl = np.array([erlang_agents(c) for c in calls])
+    out = optimise_with_simulation(FakeScenario(calls), run_fn=flat_run(0.3, []), rules=ShiftRules(),
+                                   requirement=erl, max_iter=2, replications=5, seed=3)
+    assert not out.converged and out.interval_stats["fail"].sum() > 5
+    assert "NOT CONVERGED" in out.explanation
+
+
+class PatientScenario(FakeScenario):
+    def staffing_targets(self):
+        return {"service_level": TARGET, "service_time_s": T_S, "patience_mean_s": 120.0}
+
+
+def test_explanation_names_the_model_that_was_used():
+    calls = day_calls()
+    erl = np.array([erlang_agents(c) for c in calls])
+    out = optimise_with_simulation(PatientScenario(calls), run_fn=fake_run(-1, []), rules=ShiftRules(),
+                                   requirement=erl, max_iter=1, replications=5, seed=3)
+    assert "Erlang A" in out.explanation and "Erlang C" not in out.explanation

@@ -109,7 +109,7 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
     def submit(self, tk: Ticket, kind: str, ready_s: float, due_s: float, talk_s: float, on_done, **extra):
         task = OutboundTask(ready_s=float(ready_s), due_s=float(due_s), kind=kind, talk_s=float(talk_s),
                             on_done=None, ticket_id=tk.id, id=len(self.tasks) + 1, submitted_s=self.env.now,
-                            extra=extra)
+                            extra=extra, caller_id=tk.caller_id)
 
         def done(finish_s: float, agent_role: str, _task=task):
             _task.finish_s, _task.role = float(finish_s), agent_role

@@ -30,6 +30,7 @@ class OutboundTask:
     finish_s: float | None = None
     role: str | None = None
     outcome: str | None = None      # set by the desk layer in on_done (reached / unreached / ...)
+    caller_id: int | None = None    # the resident called (call-backs count against first-call resolution)
     extra: dict = field(default_factory=dict)
 
 

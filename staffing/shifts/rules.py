@@ -217,6 +217,22 @@ class ShiftRules(_Rules):
                                  f"(roles: {sorted(roles)})")
         return self
 
+    def on_call_mask(self, interval_s: int, n_intervals: int) -> "np.ndarray":
+        """True for the intervals lying wholly inside a duty window of role ``night_duty`` (on-call duty)."""
+        import numpy as np
+
+        start = (np.arange(n_intervals) * interval_s) % 86400 / 60.0
+        end = start + interval_s / 60.0
+        mask = np.zeros(n_intervals, dtype=bool)
+        for w in self.duty_windows:
+            if w.role != "night_duty":
+                continue
+            a, b = clock_minutes(w.start), clock_minutes(w.end)
+            length = (b - a) % 1440 or 1440
+            offset = (start - a) % 1440
+            mask |= offset + (end - start) <= length + 1e-9
+        return mask
+
     def type_by_name(self, name: str) -> ShiftType:
         for t in self.shift_types:
             if t.name == name:

@@ -1,12 +1,20 @@
 """Simulation-verified staffing: Erlang requirement -> roster -> simulate -> adjust requirement -> repeat.
 
 :func:`optimise_with_simulation` schedules the Erlang requirement, simulates the roster (``run_fn``, normally
-``sim.run``) with replications, computes per-interval confidence intervals of the target metrics from
-``Results.intervals`` (one row per replication x interval), raises the requirement of intervals whose simulated
-mean misses a target (above what was actually on the phones there), lowers it where every target is met with
-the whole confidence interval beyond the target by ``over_margin``, re-solves and repeats up to ``max_iter``.
-A lowered interval that then fails gets a floor (the level that passed), so the loop cannot oscillate.
-Times in seconds.
+``sim.run``) with replications and judges every interval *at stake* (at least ``min_calls`` offered calls
+pooled over the replications) with the rule ``acdsim check`` uses for the whole run: the interval's
+confidence interval (ratio estimators over the replications' calls, inside each metric's domain, as in
+``Results.interval_summary``) decides — family-wise 95 %: each interval's CI is at level 1 - 0.05 / m for the m
+intervals at stake (Bonferroni), so that simulation noise alone fails none of them with 95 % probability
+
+- *pass*: the whole CI meets every target; *fail*: the whole CI misses a target; *inconclusive*: it straddles.
+
+While intervals at stake are inconclusive, the same roster is simulated again with twice the replications (up
+to ``max_replications``); intervals still inconclusive then lie within the noise of the target and are not
+counted as misses. Failing intervals get their requirement raised (above what was actually on the phones
+there); intervals whose whole CI clears every target by ``over_margin`` are lowered. A lowered interval that
+then fails gets a floor (the level that failed + 1), so the loop cannot oscillate. It re-solves and repeats up
+to ``max_iter``; ``converged`` is True when an iteration has no failing interval. Times in seconds.
 """
 from __future__ import annotations
 
@@ -15,7 +23,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from staffing.shifts.roster import wrap_roster
 from staffing.shifts.rules import ShiftRules
@@ -79,64 +86,86 @@ def erlang_c_requirement(scenario) -> np.ndarray:
     return np.ceil(n / (1.0 - shrink) - 1e-9)
 
 
-def interval_stats(intervals: pd.DataFrame, targets: dict, level: float = 0.95) -> pd.DataFrame:
-    """Per interval: replication mean and CI of each target metric, mean and pooled offered calls.
+def interval_stats(intervals: pd.DataFrame, targets: dict, level: float = 0.95,
+                   summary: pd.DataFrame | None = None, parts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per interval: estimate and CI (at ``level``) of each target metric, mean and pooled offered calls.
 
-    The CI is the t-interval over replications; for the fractions (service level, abandonment) it is widened
-    to at least the Wilson interval of the pooled calls (sum of ``offered`` over replications), because a
-    handful of calls that were all answered in time gives zero spread between replications but says little.
-    """
+    ``parts``: the run's ratio parts per replication and interval (``Results.interval_parts``) -> ratio
+    estimators over the replications' calls, CIs inside the metric's domain (as ``Results.interval_summary``);
+    ``summary``: a ready 95 % per-interval summary; without either the CIs come from ``intervals`` (one row
+    per replication and interval), shares weighted by the offered calls (``sim.confidence``)."""
+    from sim import confidence
+
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
     metrics = [METRIC_OF_TARGET[k][0] for k in METRIC_OF_TARGET if k in targets]
     g = intervals.groupby("interval")
     out = pd.DataFrame(index=pd.Index(sorted(intervals["interval"].unique()), name="interval"))
     has_offered = "offered" in intervals
     out["offered"] = g["offered"].mean() if has_offered else np.nan
     out["offered_total"] = g["offered"].sum() if has_offered else np.nan
-    z = stats.norm.ppf(0.5 + level / 2)
+    have = [m for m in metrics if m in intervals]
+    base = intervals.assign(interval_start_s=intervals.get("interval_start_s", intervals["interval"]))
+    base = base[["replication", "interval", "interval_start_s", *have]]
+    if parts is not None:
+        summary = confidence.interval_summary(base, parts, level=level)
+    elif summary is None or level != 0.95:   # values per replication only: shares weighted by offered calls
+        if has_offered:
+            weight = intervals["offered"].to_numpy(float)
+            parts = base[["replication", "interval", "interval_start_s"]].assign(
+                **{confidence.num_col(m): intervals[m].to_numpy(float) * weight for m in have},
+                **{confidence.den_col(m): np.where(np.isfinite(intervals[m].to_numpy(float)), weight, 0.0)
+                   for m in have})
+        summary = confidence.interval_summary(base, parts, level=level)
+    summary = summary.set_index("interval")
     for m in metrics:
-        agg = g[m].agg(["mean", "std", "count"])
-        half = stats.t.ppf(0.5 + level / 2, np.maximum(agg["count"] - 1, 1)) * agg["std"] / np.sqrt(agg["count"])
-        half = half.where(agg["count"] > 1, np.inf)
-        lo, hi = agg["mean"] - half, agg["mean"] + half
-        if m in ("service_level", "abandon_rate") and has_offered:
-            n = out["offered_total"].clip(lower=1e-9)
-            p = agg["mean"].clip(0, 1)
-            centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-            w = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-            lo, hi = np.minimum(lo, centre - w), np.maximum(hi, centre + w)
-        out[f"{m}_mean"], out[f"{m}_ci_low"], out[f"{m}_ci_high"] = agg["mean"], lo, hi
-        out[f"{m}_n"] = agg["count"]
+        if f"{m}_mean" not in summary:
+            continue
+        for stat in ("mean", "ci_low", "ci_high"):
+            out[f"{m}_{stat}"] = summary[f"{m}_{stat}"].reindex(out.index)
+        out[f"{m}_n"] = g[m].count() if m in intervals else np.nan
     return out.reset_index()
 
 
 def judge(st: pd.DataFrame, targets: dict, *, over_margin: float, min_calls: float) -> pd.DataFrame:
-    """Add columns ``judged`` (at least ``min_calls`` offered calls pooled over the replications), ``fail``
-    (a mean misses a target), ``over`` (every CI clears its target by ``over_margin``: absolute for fractions,
-    relative for ASA) and ``shortfall`` (how far the worst metric is from its target)."""
+    """Add ``judged`` (at least ``min_calls`` offered calls pooled over the replications), ``status_<metric>``
+    and ``status`` (pass / fail / inconclusive by the CI rule of ``acdsim check``; an interval fails when any
+    metric fails), ``fail``, ``inconclusive``, ``over`` (every CI clears its target by ``over_margin``: absolute
+    for fractions, relative for ASA) and ``shortfall`` (how far the worst estimate is from its target)."""
+    from sim.results import target_status
+
     st = st.copy()
     st["judged"] = st["offered_total"].fillna(0) >= min_calls
-    fail = np.zeros(len(st), bool)
-    over = np.ones(len(st), bool)
-    short = np.zeros(len(st))
+    n = len(st)
+    fail, undecided = np.zeros(n, bool), np.zeros(n, bool)
+    over = np.ones(n, bool)
+    short = np.zeros(n)
     for key, (m, sense) in METRIC_OF_TARGET.items():
         if key not in targets or f"{m}_mean" not in st:
             continue
         tgt = float(targets[key])
         mean, lo, hi = st[f"{m}_mean"].to_numpy(), st[f"{m}_ci_low"].to_numpy(), st[f"{m}_ci_high"].to_numpy()
         has = np.isfinite(mean)
+        bounds = (tgt, None) if sense == "min" else (None, tgt)
+        status = np.array([target_status(a, b, c, *bounds) if ok else "pass"
+                           for a, b, c, ok in zip(lo, hi, mean, has)], dtype=object)
+        st[f"status_{m}"] = np.where(has, status, "")
+        st[f"fail_{m}"] = (status == "fail") & st["judged"].to_numpy()
+        fail |= status == "fail"
+        undecided |= status == "inconclusive"
         if sense == "min":
-            fail |= has & (mean < tgt)
-            st[f"fail_{m}"] = has & (mean < tgt) & st["judged"].to_numpy()
             over &= ~has | (lo >= tgt + over_margin)
             short = np.maximum(short, np.where(has, tgt - mean, 0))
         else:
             marg = over_margin * tgt if m == "asa" else over_margin
-            fail |= has & (mean > tgt)
-            st[f"fail_{m}"] = has & (mean > tgt) & st["judged"].to_numpy()
             over &= ~has | (hi <= tgt - marg)
             short = np.maximum(short, np.where(has, (mean - tgt) / (tgt if m == "asa" and tgt > 0 else 1), 0))
-    st["fail"] = fail & st["judged"]
-    st["over"] = over & ~fail & st["judged"]
+    judged = st["judged"].to_numpy()
+    st["fail"] = fail & judged
+    st["inconclusive"] = undecided & ~fail & judged
+    st["status"] = np.where(st["fail"], "fail", np.where(st["inconclusive"], "inconclusive",
+                                                          np.where(judged, "pass", "not judged")))
+    st["over"] = over & ~fail & ~undecided & judged
     st["shortfall"] = short
     return st
 
@@ -154,13 +183,16 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
                              requirement=None, max_iter: int = 6, replications: int | None = None,
                              seed: int | None = None, level: float = 0.95, over_margin: float = 0.05,
                              min_calls: float = 30.0, time_limit_s: float = 60.0, mip_rel_gap: float = 0.005,
+                             max_replications: int | None = None,
                              progress: Callable[[str], None] | None = None) -> VerifiedSchedule:
     """Schedule, simulate, adjust, repeat (see module docstring). ``run_fn(scenario, replications=, seed=)``
-    must return an object with ``.intervals`` (contract ``Results.intervals``); default ``sim.run``.
+    must return an object with ``.intervals`` (contract ``Results.intervals``) and, like ``sim.Results``,
+    ``.interval_summary`` (else CIs are computed from the replications' values); default ``sim.run``.
 
     ``requirement``: starting heads per interval (default: :func:`erlang_requirement`). Intervals with fewer
-    than ``min_calls`` offered calls pooled over all replications are not judged (their SL is noise); more
-    replications judge more of the quiet intervals.
+    than ``min_calls`` offered calls pooled over the starting replications are not at stake (not judged). Inconclusive
+    intervals at stake are simulated again with doubled replications up to ``max_replications`` (default 4x
+    the starting number, at least 20).
     """
     if max_iter < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
@@ -176,6 +208,10 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
                          "(targets.service_level.min, targets.asa.max or targets.abandon_rate.max)")
     interval_s = int(scenario.horizon.interval_s)
     weekday = getattr(scenario.horizon, "start_weekday", None)
+    start_reps = int(replications or getattr(scenario, "replications", None) or 10)
+    top_reps = int(max_replications or max(4 * start_reps, 20))
+    if top_reps < start_reps:
+        raise ValueError(f"max_replications ({top_reps}) must be >= replications ({start_reps})")
     req0 = np.asarray(erlang_requirement(scenario) if requirement is None else requirement, dtype=float)
     req0 = np.ceil(req0 - 1e-9)
     say = progress or (lambda s: None)
@@ -195,11 +231,28 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
             say(f"iteration {it}: raised requirement cannot be scheduled; stopping")
             break
         roster = wrap_roster(res.roster, res.n_days) if rules.cyclic else res.roster
-        out = run_fn(_with_roster(scenario, roster, rules.handover_minutes), replications=replications, seed=seed)
-        st = judge(interval_stats(out.intervals, targets, level), targets, over_margin=over_margin,
-                   min_calls=min_calls)
-        st = st.set_index("interval").reindex(range(len(current))).reset_index()
-        st[["fail", "over", "judged"]] = st[["fail", "over", "judged"]].fillna(False).astype(bool)
+        rostered = _with_roster(scenario, roster, rules.handover_minutes)
+        reps = start_reps
+        while True:
+            out = run_fn(rostered, replications=reps, seed=seed)
+            # the intervals at stake are fixed by the starting replications: more replications sharpen their
+            # CIs, they do not bring quiet intervals into the judgement
+            # Bonferroni over the m intervals at stake: at the family level ``level`` chance alone fails none
+            need = min_calls * reps / start_reps
+            at_stake = int((out.intervals.groupby("interval")["offered"].sum() >= need).sum()) \
+                if "offered" in out.intervals else len(current)
+            each = 1.0 - (1.0 - level) / max(at_stake, 1)
+            st = judge(interval_stats(out.intervals, targets, each, parts=getattr(out, "interval_parts", None)),
+                       targets, over_margin=over_margin, min_calls=need)
+            st = st.set_index("interval").reindex(range(len(current))).reset_index()
+            flags = ["fail", "over", "judged", "inconclusive"]
+            st[flags] = st[flags].fillna(False).astype(bool)
+            undecided = int(st["inconclusive"].sum())
+            if not undecided or reps >= top_reps:
+                break
+            reps = min(2 * reps, top_reps)
+            say(f"iteration {it}: {undecided} interval(s) inconclusive (target inside the family-wise CI); simulating "
+                f"the same roster with {reps} replications")
         on_phone = res.coverage["on_phone_min"].to_numpy()
         fail, over = st["fail"].to_numpy(), st["over"].to_numpy()
         sl = st["service_level_mean"].to_numpy() if "service_level_mean" in st else np.full(len(st), np.nan)
@@ -207,11 +260,13 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
         worst = int(np.nanargmin(judged_sl)) if np.isfinite(judged_sl).any() else -1
         runs.append((res, roster, current.copy(), st))
         history.append({"iteration": it, "cost": res.cost, "gap": res.gap, "solve_time_s": res.solve_time_s,
-                        "required_agent_intervals": float(current.sum()), "failed_intervals": int(fail.sum()),
+                        "replications": reps, "required_agent_intervals": float(current.sum()),
+                        "failed_intervals": int(fail.sum()), "inconclusive_intervals": undecided,
                         "over_served_intervals": int(over.sum()),
                         "worst_interval": interval_label(worst, interval_s, weekday) if worst >= 0 else "",
                         "worst_service_level": float(judged_sl[worst]) if worst >= 0 else np.nan})
-        say(f"iteration {it}: cost {res.cost:,.0f}, {int(fail.sum())} intervals miss the target, worst SL "
+        say(f"iteration {it}: cost {res.cost:,.0f}, {reps} replications: {int(fail.sum())} interval(s) miss a "
+            f"target (whole family-wise CI beyond it), {undecided} inconclusive; worst SL "
             f"{history[-1]['worst_service_level']:.3f} at {history[-1]['worst_interval']}")
         # raise above what was actually on the phones; 2 steps when the miss is large
         step = np.where(st["shortfall"].to_numpy() > 0.15, 2, 1)
@@ -256,23 +311,42 @@ def explain(scenario, req0, req, hist, st, st0, cap, chosen, converged, interval
     if len(up):
         lines.append("Raised: " + ", ".join(interval_label(k, interval_s, weekday) for k in up[:12])
                      + (" ..." if len(up) > 12 else ""))
+    last = hist.iloc[-1]
+    lines.append(f"Judging rule (as in acdsim check): an interval with at least the minimum of offered calls "
+                 f"fails when its whole CI misses a target, passes when the whole CI meets every target, and "
+                 f"is inconclusive otherwise; the CIs are family-wise 95 % (Bonferroni over the intervals at "
+                 f"stake, so that chance alone fails none of them with 95 % probability); inconclusive ones are "
+                 f"simulated again with more replications (most "
+                 f"used: {int(hist['replications'].max())}). Chosen iteration: {int(st['judged'].sum())} interval(s) "
+                 f"judged, {int(ch['failed_intervals'])} failing, {int(ch['inconclusive_intervals'])} inconclusive "
+                 f"(within the noise of the target, not counted as misses).")
+    if not st["judged"].any():
+        lines.append("No interval had enough offered calls to be judged: simulate more replications.")
     if not converged:
         stuck = np.flatnonzero(st["fail"].to_numpy())
-        lines.append(f"Not converged within {len(hist)} iteration(s): {len(stuck)} interval(s) still miss the "
-                     "target" + (f", {int((req[stuck] >= cap[stuck]).sum())} of them at the most people the shift "
-                                 "rules allow" if len(stuck) else "") + ".")
-    reasons = ["Erlang C treats each interval as an isolated steady state: queues built up in an under-staffed "
-               "interval spill into the next one, and the first minutes after a shift change start with a queue."]
+        at_cap = int((req[stuck] >= cap[stuck]).sum()) if len(stuck) else 0
+        why = "the requirement stopped changing" if len(hist) and int(last.get("raised", 0)) == 0 and \
+            int(last.get("lowered", 0)) == 0 else f"the iteration cap ({len(hist)}) was reached"
+        lines.append(f"NOT CONVERGED ({why}): {len(stuck)} interval(s) still miss a target with their whole CI"
+                     + (f", {at_cap} of them at the most people the shift rules allow" if len(stuck) else "")
+                     + ": " + ", ".join(interval_label(k, interval_s, weekday) for k in stuck[:12])
+                     + (" ..." if len(stuck) > 12 else "") + ".")
     patience = scenario.staffing_targets().get("patience_mean_s")
+    model = "Erlang A" if patience else "Erlang C"
+    reasons = [f"{model} treats each interval as an isolated steady state: queues built up in an under-staffed "
+               "interval spill into the next one, and the first minutes after a shift change start with a queue."]
+    callers = getattr(scenario, "callers", None)
     if patience:
-        reasons.append(f"Callers abandon (mean patience {patience:g} s): Erlang C assumes infinite patience, so "
-                       "it overstates waiting where abandonment thins the queue (intervals can be lowered) and "
-                       "ignores the redials that come back later.")
+        fam = getattr(getattr(callers, "patience", None), "family", "exponential")
+        reasons.append(f"Callers abandon (mean patience {patience:g} s): Erlang A models that with exponential "
+                       f"patience" + ("" if fam == "exponential" else f", but the scenario's patience is {fam}")
+                       + ", and it ignores the callers who redial after abandoning (they come back later as "
+                       "extra load).")
     types = getattr(scenario, "call_types", {}) or {}
     fams = sorted({getattr(getattr(ct, "talk", None), "family", "exponential") for ct in types.values()})
     if any(f != "exponential" for f in fams):
-        reasons.append(f"Handle times are not exponential ({', '.join(fams)}): Erlang C's M/M/N waiting-time "
-                       "tail is then wrong in both directions.")
+        reasons.append(f"Handle times are not exponential ({', '.join(fams)}): {model}'s M/M/N"
+                       f"{'+M' if patience else ''} waiting-time tail is then wrong in both directions.")
     if any(getattr(ct, "acw", None) is not None for ct in types.values()):
         reasons.append("After-call work keeps agents busy after the caller hangs up; it is in the AHT, but it is "
                        "not interruptible and lengthens every busy period.")
@@ -281,7 +355,8 @@ def explain(scenario, req0, req, hist, st, st0, cap, chosen, converged, interval
         reasons.append("Absenteeism and non-adherence remove agents at random moments; a flat shrinkage factor "
                        "only gets them right on average.")
     reasons.append("Breaks and hand-overs are placed by the scheduler; the integer roster over-covers some "
-                   "intervals and exactly meets others, and Erlang C cannot see that interplay.")
-    lines.append("Why Erlang C alone was not right here:")
+                   f"intervals and exactly meets others, and {model} cannot see that interplay.")
+    lines.append(f"Why {model} alone was not right here:" if int(first["failed_intervals"]) else
+                 f"{model}'s roster missed no target beyond simulation noise; where {model} can still be off:")
     lines += [f"  - {r}" for r in reasons]
     return "\n".join(lines)
