@@ -25,8 +25,9 @@ How observed calls fill the columns (the readers document what their format supp
   earlier; "repeat" when it had an **answered** attempt at most ``repeat_window_s`` earlier (default 0 = off,
   so answered-then-call-again counts as a new first attempt); else "first". ``attempt`` counts consecutive
   redials (0 for a first attempt), as in the model.
-- ``resolved`` is not in any phone log: it is set to True (neutral) and ``fcr`` is listed in
-  ``not_in_log``; behavioural FCR is computed from repeat calls of the same caller id, not from this flag.
+- ``resolved`` is not in any phone log: it is set to True (neutral) and never read by the metrics: FCR is
+  measured from behaviour (``sim.fcr``: repeat calls of the same caller id about the same call type within
+  the repeat window), the same rule as for simulated logs.
 
 ``ready`` holds (agent, start, end) periods in which an agent was logged in and not paused; ``sessions`` the
 logged-in periods (pauses included). Metrics go through ``sim.metrics.compute_metrics`` — the code that
@@ -54,10 +55,10 @@ the system ended the wait; or still waiting when the log ends (waiting)."""
 PATIENCE_EVENTS = ("abandon", "exitwithkey")
 """Exits that end a wait because the caller chose to: uncensored patience observations."""
 
-ALWAYS_NOT_IN_LOG = ("qa_score", "agent_turnover", "cost_per_call", "fcr", "adherence", "attendance",
+ALWAYS_NOT_IN_LOG = ("qa_score", "agent_turnover", "cost_per_call", "adherence", "attendance",
                      "blocked_rate", "avg_rings", "queue_placement_rate", "avg_queue_time")
-"""Metrics no call log measures: QA, turnover and cost come from configured centre models; FCR needs a
-resolution flag (see the module docstring); adherence and attendance need a schedule to compare with;
+"""Metrics no call log measures: QA, turnover and cost come from configured centre models; adherence and
+attendance need a schedule to compare with;
 busy signals and rings happen before the queue; whether a caller found an idle agent (queue placement, and
 the wait of those who did not) needs agent states the logs do not give."""
 
