@@ -219,7 +219,7 @@ class Scenario(Section):
     def with_changes(self, changes: dict) -> "Scenario":
         """A validated copy with fields changed by dotted path, e.g. ``{"horizon.days": 2, "agents.headcount": 9}``.
 
-        Setting ``agents.headcount`` replaces shifts or a headcount profile."""
+        Setting ``agents.headcount`` or ``agents.rota`` replaces the other sources of agents."""
         import json
 
         data = json.loads(self.model_dump_json(exclude_none=True))
@@ -231,9 +231,9 @@ class Scenario(Section):
                     raise ScenarioError(f"cannot set {path}: '{key}' is not a section")
                 node = node.setdefault(key, {})
             node[keys[-1]] = value
-            if path == "agents.headcount":
-                node.pop("shifts", None)
-                node.pop("headcount_per_interval", None)
+            if path in ("agents.headcount", "agents.rota"):   # one source of agents replaces the others
+                for other in {"shifts", "headcount_per_interval", "headcount", "rota"} - {keys[-1]}:
+                    node.pop(other, None)
         return validate_scenario(data, source=f"{self.name} with {changes}", base_dir=self.base_dir)
 
     def resolved(self) -> "Scenario":
