@@ -16,8 +16,12 @@ Constraints:
   days off       sum_{i of type t, day d} x[i] = nd[t,d] = sum_p pattern[p][d] w[t,p]  (everyone works one
                  shift on each working day of their pattern); heads[t] = sum_p w[t,p] <= max_headcount.
                  nd and heads are integer aggregates: branching on them closes the gap much faster.
+  weekly         min_per_week <= shifts of type t in week w <= max_per_week; for days-off types with weekly_hours:
+                 (H - tol) heads[t] <= paid hours of type t in week w <= (H + tol) heads[t]
+  over-cover     soft mode with overstaffing_penalty: o[s] >= on_phone(s) - u[s] - requirement(s)
 Objective: paid cost (shift length + hand-over, times the hourly rate; for days-off types charged per person
-and pattern, which equals the per-shift cost) + penalty * sum u.
+and pattern, which equals the per-shift cost, except for length ranges: per shift) + penalty * sum u
++ over-cover penalty * sum o.
 """
 from __future__ import annotations
 
@@ -71,7 +75,8 @@ def _masks(ts: TemplateSet) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
-                penalty_per_slot: float = 0.0, soft_duties: bool = False) -> BuiltModel:
+                penalty_per_slot: float = 0.0, soft_duties: bool = False,
+                over_penalty_per_slot: float = 0.0) -> BuiltModel:
     """Build the pyomo model. ``req_slot``: integer agents required on the phones per slot (len n_slots).
 
     ``soft``: coverage rows get a penalised shortfall variable. ``soft_duties`` (diagnosis only): the duty and
@@ -102,7 +107,8 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     # coverage and duty rows: merge requirement rows into 'any' rows when every type answers calls
     rows: dict[tuple[str, int], float] = {}
     req_key = "any" if bool(ts.answers.all()) and not soft else "answers"
-    for s in np.flatnonzero(req_slot > 0):
+    over_all = soft and over_penalty_per_slot > 0     # over-cover counts in slots without a requirement too
+    for s in np.flatnonzero((req_slot > 0) | over_all):
         rows[(req_key, int(s))] = float(req_slot[s])
     for key, v in duty_rows(ts).items():
         rows[key] = max(rows.get(key, 0.0), v)
@@ -117,6 +123,11 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     m.u = pe.Var(soft_rows, domain=pe.NonNegativeReals)
     soft_set = set(soft_rows)
     m.cover = pe.ConstraintList()
+    m.over = pe.ConstraintList()           # soft mode with an over-cover penalty: o[r] >= on_phone - required
+    over_cand = [r for r, (key, s) in enumerate(rows) if soft and over_penalty_per_slot > 0 and key == "answers"]
+    m.o = pe.Var(over_cand, domain=pe.NonNegativeReals)
+    over_v = {r: m.o[r] for r in over_cand}
+    over_rows: list[int] = []
     for r, ((key, s), rhs) in enumerate(rows.items()):
         mat, vs = M[key], var_of[key]
         lo, hi = mat.indptr[s], mat.indptr[s + 1]
@@ -126,6 +137,9 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
         if hi == lo and r not in soft_set:
             raise ValueError(f"internal: row {key} slot {s} has no covering template")  # pre-check catches this
         m.cover.add(expr >= rhs)
+        if over_penalty_per_slot > 0 and soft and key == "answers":
+            over_rows.append(r)
+            m.over.add(expr - m.u[r] - over_v[r] <= rhs)
         row_info.append((key, s, rhs))
         nnz += hi - lo + (r in soft_set)
 
@@ -133,12 +147,14 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     m.daily = pe.ConstraintList()
     for ti, t in enumerate(rules.shift_types):
         cap = caps[ti]
-        if t.max_headcount is not None and not (ts.use_days_off and t.days_off):
+        if t.max_headcount is not None and not (ts.use_days_off and t.in_days_off_model):
             cap = t.max_headcount if cap is None else min(cap, t.max_headcount)
         if t.min_per_day == 0 and cap is None:
             continue
         for d in range(ts.n_days):
             cols = np.flatnonzero((ts.type_idx == ti) & (ts.day == d))
+            if not len(cols):          # a weekday-limited type has no shifts that day
+                continue
             e = pe.quicksum(xs[i] for i in cols)
             if t.min_per_day:
                 m.daily.add(e >= t.min_per_day)
@@ -156,7 +172,8 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     wkeys = []
     if ts.use_days_off:
         pats = rules.days_off.patterns()
-        wkeys = [(ti, p) for ti, t in enumerate(rules.shift_types) if t.days_off for p in range(len(pats))]
+        wkeys = [(ti, p) for ti, t in enumerate(rules.shift_types) if t.in_days_off_model
+                 for p in range(len(pats))]
     m.w = pe.Var(wkeys, domain=pe.NonNegativeIntegers)
     m.daysoff = pe.ConstraintList()
     dkeys = [(ti, d) for ti in sorted({k[0] for k in wkeys}) for d in range(ts.n_days)]
@@ -165,7 +182,7 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     if wkeys:
         cyc = rules.days_off.cycle_days
         for ti, t in enumerate(rules.shift_types):
-            if not t.days_off:
+            if not t.in_days_off_model:
                 continue
             for d in range(ts.n_days):
                 cols = np.flatnonzero((ts.type_idx == ti) & (ts.day == d))
@@ -179,14 +196,33 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
                 m.daysoff.add(pe.quicksum(m.w[ti, p] for p in range(len(pats))) <= t.max_headcount)
                 nnz += len(pats)
 
-    # days-off types: cost per person on pattern p (working days x shift cost) = cost of their shifts
+    # weekly limits: shifts per week, contract hours per person and week (days-off types: heads known)
+    m.weekly = pe.ConstraintList()
+    paid_h = ts.cost / np.array([rules.shift_types[ti].hourly_cost or 1.0 for ti in ts.type_idx]) \
+        if n_cols else np.zeros(0)
+    for ti, t in enumerate(rules.shift_types):
+        for w in range(ts.n_days // 7):
+            cols = np.flatnonzero((ts.type_idx == ti) & (ts.day // 7 == w))
+            e = pe.quicksum(xs[i] for i in cols)
+            if t.min_per_week:
+                m.weekly.add(e >= t.min_per_week)
+            if t.max_per_week is not None:
+                m.weekly.add(e <= t.max_per_week)
+            if t.weekly_hours is not None and ts.use_days_off and t.in_days_off_model:
+                hours = pe.quicksum(float(paid_h[i]) * xs[i] for i in cols)
+                m.weekly.add(hours >= (t.weekly_hours - t.weekly_hours_tolerance) * m.heads[ti])
+                m.weekly.add(hours <= (t.weekly_hours + t.weekly_hours_tolerance) * m.heads[ti])
+            nnz += 2 * len(cols)
+
+    # days-off types: cost per person on pattern p (working days x shift cost) = cost of their shifts; types
+    # with a length range pay per shift (their shift cost varies)
     dcol = np.zeros(n_cols, bool)
     wcost = {}
     if wkeys:
-        days_off_types = {ti for ti, _ in wkeys}
+        days_off_types = {ti for ti, _ in wkeys if len(rules.shift_types[ti].lengths()) == 1}
         dcol = np.isin(ts.type_idx, list(days_off_types))
         for ti, p in wkeys:
-            per_shift = float(ts.cost[np.flatnonzero(ts.type_idx == ti)[0]])
+            per_shift = float(ts.cost[np.flatnonzero(ts.type_idx == ti)[0]]) if ti in days_off_types else 0.0
             wcost[(ti, p)] = per_shift * sum(pats[p][d % cyc] for d in range(ts.n_days))
     penalty = float(penalty_per_slot) if soft else 0.0
     diag_pen = 10.0 * (float(ts.cost.max()) if n_cols else 1.0) * max(1, ts.n_slots)
@@ -194,11 +230,13 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
         expr=pe.quicksum(float(c) * xs[i] for i, c in enumerate(ts.cost) if not dcol[i])
         + pe.quicksum(float(wcost[k]) * m.w[k] for k in wkeys)
         + pe.quicksum((penalty if row_info[r][0] == "answers" and soft else diag_pen) * m.u[r]
-                      for r in soft_rows),
+                      for r in soft_rows)
+        + pe.quicksum(float(over_penalty_per_slot) * m.o[r] for r in over_rows),
         sense=pe.minimize)
     n_int = n_cols + n_b + len(wkeys) + len(m.nd) + len(m.heads)
-    size = {"variables": n_int + len(soft_rows), "integer_variables": n_int,
-            "constraints": len(m.link) + len(m.cover) + len(m.daily) + len(m.daysoff), "nonzeros": int(nnz),
+    size = {"variables": n_int + len(soft_rows) + len(over_rows), "integer_variables": n_int,
+            "constraints": len(m.link) + len(m.cover) + len(m.daily) + len(m.daysoff) + len(m.weekly)
+            + len(m.over), "nonzeros": int(nnz),
             "shift_columns": n_cols, "break_options": n_b, "templates": ts.n_templates(),
             "slots": ts.n_slots, "slot_minutes": ts.slot_s / 60}
     return BuiltModel(model=m, ts=ts, req_slot=np.asarray(req_slot, float), row_info=row_info, soft=soft,

@@ -189,7 +189,8 @@ def _values(var) -> np.ndarray:
     return np.array([v.value or 0.0 for v in var.values()], dtype=float)
 
 
-def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules) -> tuple[np.ndarray, int, TemplateSet]:
+def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules,
+                         start_weekday: int | None = None) -> tuple[np.ndarray, int, TemplateSet]:
     """Validate the requirement (agents on the phones per interval) and return (slot array, n_days, templates)."""
     req = np.asarray(requirement, dtype=float)
     if req.ndim != 1 or req.size == 0:
@@ -203,7 +204,7 @@ def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules) -> tup
         raise ValueError(f"requirement has {req.size} intervals; it must cover whole days "
                          f"({per_day} intervals of {interval_s} s per day)")
     n_days = req.size // per_day
-    ts = generate_templates(rules, interval_s, n_days)
+    ts = generate_templates(rules, interval_s, n_days, start_weekday or 0)
     req_int = np.ceil(req - 1e-9)   # heads are integers: 5.2 required means 6 on the phones
     return np.repeat(req_int, interval_s // ts.slot_s), n_days, ts
 
@@ -223,11 +224,12 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
         raise ValueError(f"time_limit_s must be > 0 seconds, got {time_limit_s!r}")
     if not (isinstance(mip_rel_gap, (int, float)) and 0 <= mip_rel_gap < 1):
         raise ValueError(f"mip_rel_gap must be in [0, 1), got {mip_rel_gap!r}")
-    req_slot, n_days, ts = requirement_to_slots(requirement, interval_s, rules)
+    req_slot, n_days, ts = requirement_to_slots(requirement, interval_s, rules, start_weekday)
     precheck(ts, req_slot if rules.coverage == "hard" else np.zeros_like(req_slot), interval_s, start_weekday)
     soft = rules.coverage == "soft"
     pen = rules.understaffing_penalty * ts.slot_s / interval_s
-    bm = build_model(ts, req_slot, soft=soft, penalty_per_slot=pen)
+    bm = build_model(ts, req_slot, soft=soft, penalty_per_slot=pen,
+                     over_penalty_per_slot=rules.overstaffing_penalty * ts.slot_s / interval_s)
     res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee, highs_options)
     tc = res.termination_condition
     if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
@@ -248,6 +250,9 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     else:
         status = f"{tc.name} (best roster found, gap {100 * gap:.2f} %)"
     notes = []
+    if any(t.weekly_hours is not None and not (ts.use_days_off and t.in_days_off_model) for t in rules.shift_types):
+        notes.append("weekly_hours not applied to shift types outside the weekly days-off model (weekday-limited,"
+                     " days_off = false, or a horizon that is not whole weeks)")
     if rules.days_off is not None and not ts.use_days_off:
         notes.append(f"days-off pattern not applied: the horizon ({n_days} d) is not a whole number of "
                      f"{rules.days_off.cycle_days}-day cycles")
@@ -298,9 +303,10 @@ def _diagnose(ts: TemplateSet, req_slot, interval_s, start_weekday, time_limit_s
     raise InfeasibleScheduleError("cannot cover these intervals:\n  " + "\n  ".join(problems[:40]), sorted(bad))
 
 
-def slot_upper_bound(requirement, interval_s: int, rules: ShiftRules) -> np.ndarray:
+def slot_upper_bound(requirement, interval_s: int, rules: ShiftRules,
+                     start_weekday: int | None = None) -> np.ndarray:
     """Most people that can be on the phones in each interval under the rules' limits (inf: unlimited)."""
-    req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules)
+    req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules, start_weekday)
     per = interval_s // ts.slot_s
     return _upper_bounds(ts)["answers"].reshape(-1, per).min(axis=1)
 
@@ -310,11 +316,11 @@ def cap_requirement(requirement, interval_s: int, rules: ShiftRules,
     """Lower the requirement to the most the rules allow on the phones (e.g. the single night-duty technician)
     and return (capped requirement, warning naming the capped intervals, or None when nothing changed)."""
     req = np.ceil(np.asarray(requirement, dtype=float) - 1e-9)
-    cap = slot_upper_bound(req, interval_s, rules)
+    cap = slot_upper_bound(req, interval_s, rules, start_weekday)
     over = req > cap
     if not over.any():
         return req, None
-    req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules)
+    req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules, start_weekday)
     per = interval_s // ts.slot_s
     labels = _describe(np.flatnonzero(np.repeat(over, per)), ts, interval_s, start_weekday)
     msg = (f"requirement capped in {int(over.sum())} interval(s) to the most the shift rules allow on the "
