@@ -32,6 +32,7 @@ import numpy as np
 import pyomo.environ as pe
 import scipy.sparse as sp
 
+from staffing.shifts.breaks_bj import BreakClasses, add_break_constraints, assign_breaks, break_classes
 from staffing.shifts.rules import clock_minutes
 from staffing.shifts.templates import TemplateSet
 
@@ -47,6 +48,11 @@ class BuiltModel:
     soft: bool
     size: dict
     build_time_s: float
+    bj: BreakClasses | None = None     # Bechtold-Jacobs break classes (None: Aykin break options)
+
+    def break_options(self, x: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Counts per break option of the TemplateSet (matches bj break starts to shifts when needed)."""
+        return b if self.bj is None else assign_breaks(self.ts, self.bj, x, b)
 
 
 def duty_rows(ts: TemplateSet) -> dict[tuple[str, int], float]:
@@ -67,25 +73,39 @@ def duty_rows(ts: TemplateSet) -> dict[tuple[str, int], float]:
     return rows
 
 
-def _masks(ts: TemplateSet) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Role key -> (column mask, break-option mask)."""
+def _masks(ts: TemplateSet, bj=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Role key -> (column mask, break-variable mask: per break option, or per break-start variable with bj)."""
     col = {"any": np.ones(ts.n_cols, bool), "answers": ts.answers.copy(),
            "agent": ts.role == "agent", "night_duty": ts.role == "night_duty"}
+    if bj is not None:
+        n_t = len(ts.types)
+        out = {}
+        for k, v in col.items():
+            by_type = np.zeros(n_t, bool)
+            by_type[ts.type_idx[v]] = True
+            out[k] = (v, by_type[bj.var_type])
+        return out
     return {k: (v, v[ts.brk_col] if len(ts.brk_col) else np.zeros(0, bool)) for k, v in col.items()}
 
 
 def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
                 penalty_per_slot: float = 0.0, soft_duties: bool = False,
-                over_penalty_per_slot: float = 0.0) -> BuiltModel:
+                over_penalty_per_slot: float = 0.0, breaks: str = "aykin") -> BuiltModel:
     """Build the pyomo model. ``req_slot``: integer agents required on the phones per slot (len n_slots).
 
     ``soft``: coverage rows get a penalised shortfall variable. ``soft_duties`` (diagnosis only): the duty and
     24-h rows get one too, so that an over-constrained instance still solves and shows where it breaks.
+    ``breaks``: "aykin" (a variable per shift column and break option, the default) or "bj" (Bechtold-Jacobs
+    break-start variables per break class, :mod:`staffing.shifts.breaks_bj`).
     """
+    if breaks not in ("aykin", "bj"):
+        raise ValueError(f"breaks must be 'aykin' or 'bj', got {breaks!r}")
     t0 = time.perf_counter()
     rules = ts.rules
     m = pe.ConcreteModel(name="shift_schedule")
-    n_cols, n_b = ts.n_cols, len(ts.brk_col)
+    n_cols = ts.n_cols
+    bj = break_classes(ts) if breaks == "bj" and len(ts.brk_col) else None
+    n_b = len(ts.brk_col) if bj is None else bj.n_vars
     caps = [t.max_per_day for t in rules.shift_types]
     m.x = pe.Var(range(n_cols), domain=pe.NonNegativeIntegers)
     m.b = pe.Var(range(n_b), domain=pe.NonNegativeIntegers)
@@ -96,7 +116,9 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     # break link
     m.link = pe.ConstraintList()
     g = ts.break_groups()
-    if n_b:
+    if bj is not None:
+        nnz += add_break_constraints(m, bj, xs, bs)
+    elif n_b:
         order = np.argsort(g, kind="stable")
         bounds = np.flatnonzero(np.diff(np.r_[-1, g[order], -2]))
         for a, e in zip(bounds[:-1], bounds[1:]):
@@ -112,8 +134,9 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
         rows[(req_key, int(s))] = float(req_slot[s])
     for key, v in duty_rows(ts).items():
         rows[key] = max(rows.get(key, 0.0), v)
-    A, B = ts.shift_matrix().tocsc(), ts.break_matrix().tocsc()
-    masks = _masks(ts)
+    A = ts.shift_matrix().tocsc()
+    B = (ts.break_matrix() if bj is None else bj.coverage_matrix(ts)).tocsc()
+    masks = _masks(ts, bj)
     M = {k: sp.hstack([A[:, cm], -B[:, bm]]).tocsr() for k, (cm, bm) in masks.items()}
     var_of = {k: [xs[i] for i in np.flatnonzero(cm)] + [bs[j] for j in np.flatnonzero(bm)]
               for k, (cm, bm) in masks.items()}
@@ -234,13 +257,13 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
         + pe.quicksum(float(over_penalty_per_slot) * m.o[r] for r in over_rows),
         sense=pe.minimize)
     n_int = n_cols + n_b + len(wkeys) + len(m.nd) + len(m.heads)
-    size = {"variables": n_int + len(soft_rows) + len(over_rows), "integer_variables": n_int,
-            "constraints": len(m.link) + len(m.cover) + len(m.daily) + len(m.daysoff) + len(m.weekly)
-            + len(m.over), "nonzeros": int(nnz),
+    size = {"variables": n_int + len(soft_rows) + len(over_rows), "integer_variables": n_int, "breaks": breaks,
+            "constraints": len(m.link) + len(getattr(m, "bj", ())) + len(m.cover) + len(m.daily)
+            + len(m.daysoff) + len(m.weekly) + len(m.over), "nonzeros": int(nnz),
             "shift_columns": n_cols, "break_options": n_b, "templates": ts.n_templates(),
             "slots": ts.n_slots, "slot_minutes": ts.slot_s / 60}
     return BuiltModel(model=m, ts=ts, req_slot=np.asarray(req_slot, float), row_info=row_info, soft=soft,
-                      size=size, build_time_s=time.perf_counter() - t0)
+                      size=size, build_time_s=time.perf_counter() - t0, bj=bj)
 
 
 def on_phone_by_slot(ts: TemplateSet, x: np.ndarray, b: np.ndarray, key: str = "answers") -> np.ndarray:

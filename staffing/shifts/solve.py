@@ -212,7 +212,7 @@ def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules,
 def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = None, *,
              time_limit_s: float = 60.0, mip_rel_gap: float = 0.005, threads: int | None = None,
              start_weekday: int | None = None, tee: bool = False,
-             highs_options: dict | None = None) -> ScheduleResult:
+             highs_options: dict | None = None, breaks: str = "aykin") -> ScheduleResult:
     """Cheapest roster covering ``requirement`` (agents on the phones per interval of ``interval_s`` seconds,
     whole days; fractional values are rounded up) under ``rules`` (default: the customer's centre).
 
@@ -229,7 +229,7 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     soft = rules.coverage == "soft"
     pen = rules.understaffing_penalty * ts.slot_s / interval_s
     bm = build_model(ts, req_slot, soft=soft, penalty_per_slot=pen,
-                     over_penalty_per_slot=rules.overstaffing_penalty * ts.slot_s / interval_s)
+                     over_penalty_per_slot=rules.overstaffing_penalty * ts.slot_s / interval_s, breaks=breaks)
     res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee, highs_options)
     tc = res.termination_condition
     if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
@@ -238,7 +238,8 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
         raise ScheduleSolveError(f"HiGHS stopped ({tc.name}) after {elapsed:.1f} s without a feasible roster; "
                                  "allow more time (time_limit_s) or relax the rules")
     res.solution_loader.load_vars()
-    x, b = np.rint(_values(bm.model.x)), np.rint(_values(bm.model.b))
+    x = np.rint(_values(bm.model.x))
+    b = bm.break_options(x, np.rint(_values(bm.model.b)))
     _fill_idle(bm, x, b, req_slot)
     obj = float(res.incumbent_objective)
     bound = float(res.objective_bound) if res.objective_bound is not None else float("nan")
