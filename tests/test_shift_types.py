@@ -85,3 +85,23 @@ def test_over_cover_penalty_in_soft_mode():
 def test_new_fields_validate(kw, needle):
     with pytest.raises(ValueError, match=needle):
         ShiftRules(**({"duty_windows": []} | kw))
+
+
+def test_bechtold_jacobs_breaks_match_aykin_optimum():
+    """Same instance, both break formulations: same optimal cost, and the bj break starts are matched back to
+    shifts (every shift gets one break inside its window) with the requirement still covered."""
+    t = np.arange(48) / 2
+    req = np.round(1 + 6 * np.exp(-((t - 10.5) / 2.5) ** 2) + 4 * np.exp(-((t - 15) / 2.5) ** 2))
+    r = ShiftRules(days_off=None)
+    a = schedule(req, 1800, r, mip_rel_gap=0.0)
+    b = schedule(req, 1800, r, mip_rel_gap=0.0, breaks="bj")
+    assert b.cost == pytest.approx(a.cost)
+    assert b.coverage["under"].sum() == 0
+    assert b.size["break_options"] < a.size["break_options"]
+    ft = b.roster[b.roster.template == "full_time"]
+    for row in ft.itertuples():
+        start = int(row.start[:2]) * 60 + int(row.start[3:])
+        lunch = int(row.breaks[:2]) * 60 + int(row.breaks[3:5])
+        assert 180 <= (lunch - start) % 1440 <= 300          # inside the lunch window 3-5 h after the start
+    with pytest.raises(ValueError, match="breaks must be"):
+        schedule(req, 1800, r, breaks="magic")

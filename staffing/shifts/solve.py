@@ -173,14 +173,20 @@ def precheck(ts: TemplateSet, req_slot: np.ndarray, interval_s: int, start_weekd
 
 
 def _solve(bm: BuiltModel, time_limit_s: float, mip_rel_gap: float, threads: int | None, tee: bool,
-           highs_options: dict | None = None):
+           highs_options: dict | None = None, warm_start: bool = False):
+    t0 = time.perf_counter()
+    solver = Highs()
+    if warm_start:
+        from staffing.shifts.warmstart import WarmHighs, lp_rounding_start
+        solver = WarmHighs()
+        solver.warm = lp_rounding_start(bm, time_limit_s=max(1.0, time_limit_s / 3), threads=threads)
+        time_limit_s = max(1.0, time_limit_s - (time.perf_counter() - t0))
     opts = dict(time_limit=float(time_limit_s), rel_gap=float(mip_rel_gap), tee=tee,
                 raise_exception_on_nonoptimal_result=False, load_solutions=False,
                 solver_options=dict(HIGHS_OPTIONS | (highs_options or {})))
     if threads:
         opts["threads"] = int(threads)
-    t0 = time.perf_counter()
-    res = Highs().solve(bm.model, **opts)
+    res = solver.solve(bm.model, **opts)
     elapsed = time.perf_counter() - t0
     return res, elapsed
 
@@ -212,9 +218,13 @@ def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules,
 def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = None, *,
              time_limit_s: float = 60.0, mip_rel_gap: float = 0.005, threads: int | None = None,
              start_weekday: int | None = None, tee: bool = False,
-             highs_options: dict | None = None, breaks: str = "aykin") -> ScheduleResult:
+             highs_options: dict | None = None, breaks: str = "aykin",
+             warm_start: bool = False) -> ScheduleResult:
     """Cheapest roster covering ``requirement`` (agents on the phones per interval of ``interval_s`` seconds,
     whole days; fractional values are rounded up) under ``rules`` (default: the customer's centre).
+
+    ``breaks``: "aykin" (break-option variables) or "bj" (Bechtold-Jacobs break starts); ``warm_start``: hand
+    HiGHS a rounded LP solution first (:mod:`staffing.shifts.warmstart`; the LP time counts in solve_time_s).
 
     Coverage is required in every slot of an interval (slot = the model's time step, see templates.py), and a
     person counts only while on the phones (not during a break or the hand-over).
@@ -230,7 +240,7 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     pen = rules.understaffing_penalty * ts.slot_s / interval_s
     bm = build_model(ts, req_slot, soft=soft, penalty_per_slot=pen,
                      over_penalty_per_slot=rules.overstaffing_penalty * ts.slot_s / interval_s, breaks=breaks)
-    res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee, highs_options)
+    res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee, highs_options, warm_start)
     tc = res.termination_condition
     if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
         _diagnose(ts, req_slot, interval_s, start_weekday, time_limit_s, threads)
