@@ -105,3 +105,25 @@ def test_bechtold_jacobs_breaks_match_aykin_optimum():
         assert 180 <= (lunch - start) % 1440 <= 300          # inside the lunch window 3-5 h after the start
     with pytest.raises(ValueError, match="breaks must be"):
         schedule(req, 1800, r, breaks="magic")
+
+
+def test_lp_rounding_warm_start_is_feasible_and_keeps_the_optimum():
+    from staffing.shifts.model import build_model
+    from staffing.shifts.solve import requirement_to_slots
+    from staffing.shifts.warmstart import lp_rounding_start
+    t = np.arange(48) / 2
+    req = np.round(1 + 5.5 * np.exp(-((t - 10.5) / 2.5) ** 2) + 3.5 * np.exp(-((t - 15) / 2.5) ** 2))
+    r = ShiftRules(days_off=None)
+    slots, _, ts = requirement_to_slots(req, 1800, r)
+    bm = build_model(ts, slots)
+    start = lp_rounding_start(bm)
+    assert start is not None                  # the function itself checks every row of the model
+    x = np.array([start[bm.model.x[i]] for i in bm.model.x])
+    assert np.all(x == np.round(x))
+    cold = schedule(req, 1800, r, mip_rel_gap=0.0)
+    warm = schedule(req, 1800, r, mip_rel_gap=0.0, warm_start=True)
+    assert warm.cost == pytest.approx(cold.cost)
+    # the days-off model needs pattern counts the rounding does not make: no warm start there
+    r7 = ShiftRules()
+    slots7, _, ts7 = requirement_to_slots(np.tile(req, 7), 1800, r7)
+    assert lp_rounding_start(build_model(ts7, slots7)) is None

@@ -1,11 +1,11 @@
 """LP-rounding warm start for the shift model (Aykin break options): a feasible roster handed to HiGHS.
 
-Solve the LP relaxation, then round *break options* up: b = ceil(b_lp) and x_i = the largest break count over
-the column's breaks (the other breaks of the column are padded where the LP put most of them). Every extra
-person then stands on the phones everywhere except at one break slot, and at any slot the extra breaks of a
-column never exceed its extra people, so every coverage, duty and 24-h row (all of the form
-on-site minus on-break >= minimum) stays satisfied. Limits that rounding up can break (per-day maxima,
-headcounts, days-off patterns) are checked on the rounded point: if any row is violated, no warm start.
+Solve the LP relaxation, round x down and place each column's breaks on floor(b_lp) plus the largest fractions,
+then repair: while a coverage, duty or 24-h row is short, add one person on the column that can be on the
+phones in the first short slot and serves the most short slots per unit cost (breaks placed away from it);
+then prune: remove people, dearest columns first, while every row still holds. Limits that adding people can break
+(per-day maxima, headcounts, days-off patterns) are checked on the final point: if any row of the model is
+violated, there is no warm start.
 
 :class:`WarmHighs` is the pyomo HiGHS interface that passes the point to HiGHS (``setSolution``) before
 ``run``. Values are head counts.
@@ -67,20 +67,9 @@ def lp_rounding_start(bm: BuiltModel, time_limit_s: float = 10.0,
     if got is None:
         return None
     x_lp, b_lp = got
-    b = np.ceil(b_lp - 1e-6).clip(min=0)
-    x = np.ceil(x_lp - 1e-6).clip(min=0)
-    g = ts.break_groups()
-    if len(g):
-        per_group = np.bincount(g, weights=b)
-        col_of_group = np.zeros(len(per_group), np.int64)
-        col_of_group[g] = ts.brk_col
-        need = np.zeros(ts.n_cols)
-        np.maximum.at(need, col_of_group, per_group)
-        x = np.maximum(x, need)
-        short = x[col_of_group] - per_group               # pad each break to the column's people
-        for grp in np.flatnonzero(short > 0):
-            ks = np.flatnonzero(g == grp)
-            b[ks[np.argmax(b_lp[ks])]] += short[grp]
+    x, b = _round(ts, x_lp, b_lp)
+    _repair(bm, x, b, b_lp)
+    _prune(bm, x, b)
     values = ComponentMap([(m.x[i], float(x[i])) for i in m.x] + [(m.b[k], float(b[k])) for k in m.b])
     for v, val in values.items():
         v.set_value(val, skip_validation=True)
@@ -93,6 +82,121 @@ def lp_rounding_start(bm: BuiltModel, time_limit_s: float = 10.0,
                 (con.upper is not None and body > pe.value(con.upper) + 1e-6):
             return None
     return values
+
+
+def _round(ts, x_lp: np.ndarray, b_lp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x = floor(x_lp); each break gets floor(b_lp) per option plus the remainder on the largest fractions."""
+    x = np.floor(x_lp + 1e-6).clip(min=0)
+    b = np.floor(b_lp + 1e-6).clip(min=0)
+    g = ts.break_groups()
+    if not len(g):
+        return x, b
+    col_of_group = np.zeros(int(g.max()) + 1, np.int64)
+    col_of_group[g] = ts.brk_col
+    left = x[col_of_group] - np.bincount(g, weights=b, minlength=len(col_of_group))
+    frac = b_lp - b
+    order = np.lexsort((-frac, g))                    # per group, largest fraction first
+    rank = np.empty(len(g), np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(g[order])) + 1]
+    sizes = np.diff(np.r_[starts, len(g)])
+    rank[order] = np.arange(len(g)) - np.repeat(starts, sizes)
+    b += (rank < left[g]).astype(float)               # at most one extra per option (left < #options)
+    short = x[col_of_group] - np.bincount(g, weights=b, minlength=len(col_of_group))
+    for grp in np.flatnonzero(short > 0):             # more people than options: pile on the best one
+        ks = np.flatnonzero(g == grp)
+        b[ks[np.argmax(b_lp[ks])]] += short[grp]
+    return x, b
+
+
+def _repair(bm: BuiltModel, x: np.ndarray, b: np.ndarray, b_lp: np.ndarray, max_steps: int = 5000) -> None:
+    """Add people until every hard coverage/duty row holds: the cheapest column that can be on the phones in
+    the first short slot, its breaks placed where they do not cover that slot (in place)."""
+    from staffing.shifts.model import on_phone_by_slot
+    ts, m = bm.ts, bm.model
+    soft_rows = set(m.u)
+    rows = [(k, s, rhs) for r, (k, s, rhs) in enumerate(bm.row_info) if r not in soft_rows]
+    if not rows:
+        return
+    keys = sorted({k for k, _, _ in rows})
+    need = {k: np.zeros(ts.n_slots) for k in keys}
+    for k, s, rhs in rows:
+        need[k][s] = max(need[k][s], rhs)
+    P = ts.phone_possible().tocsr()
+    PT = P.T.tocsr().astype(float)
+    masks = {k: _key_mask(ts, k) for k in keys}
+    B = ts.break_matrix().tocsc()
+    grp = ts.break_groups()
+    for _ in range(max_steps):
+        worst = None
+        for k in keys:
+            gap = need[k] - on_phone_by_slot(ts, x, b, k)
+            s = int(np.argmax(gap > 1e-9))
+            if gap[s] > 1e-9:
+                worst = (k, s, (gap > 1e-9).astype(float))
+                break
+        if worst is None:
+            return
+        k, s, short = worst
+        cand = P[s].indices[masks[k][P[s].indices]]
+        if not len(cand):
+            return
+        gain = PT[cand] @ short                        # short slots the column can serve, per unit cost
+        i = int(cand[np.argmax(gain / ts.cost[cand])])
+        x[i] += 1
+        for gid in np.unique(grp[ts.brk_col == i]):
+            ks = np.flatnonzero(grp == gid)
+            free = [kk for kk in ks if not B[s, kk]]
+            b[max(free, key=lambda kk: b_lp[kk])] += 1
+
+
+def _prune(bm: BuiltModel, x: np.ndarray, b: np.ndarray, time_budget_s: float = 5.0) -> None:
+    """Remove people, dearest columns first, while every hard row still holds (in place; single-break types
+    only: the person's break is taken from whichever option keeps the rows satisfied)."""
+    import time
+
+    from staffing.shifts.model import on_phone_by_slot
+    ts, m = bm.ts, bm.model
+    rows = [(k, s, rhs) for r, (k, s, rhs) in enumerate(bm.row_info) if r not in set(m.u)]
+    keys = sorted({k for k, _, _ in rows})
+    need = {k: np.zeros(ts.n_slots) for k in keys}
+    for k, s, rhs in rows:
+        need[k][s] = max(need[k][s], rhs)
+    A = ts.shift_matrix().tocsc()
+    B = ts.break_matrix().tocsc()
+    masks = {k: _key_mask(ts, k) for k in keys}
+    slack = {k: on_phone_by_slot(ts, x, b, k) - need[k] for k in keys}
+    grp = ts.break_groups()
+    t0 = time.perf_counter()
+    for i in np.argsort(-ts.cost, kind="stable"):
+        if time.perf_counter() - t0 > time_budget_s:
+            return
+        groups = np.unique(grp[ts.brk_col == i])
+        if len(groups) > 1:
+            continue
+        opts = np.flatnonzero(grp == groups[0]) if len(groups) else [None]
+        while x[i] > 0:
+            on = A[:, i].toarray().ravel()
+            done = False
+            for kk in opts:
+                if kk is not None and b[kk] < 1:
+                    continue
+                delta = -on + (B[:, kk].toarray().ravel() if kk is not None else 0.0)
+                if all((slack[k] + (delta if masks[k][i] else 0.0)).min() >= -1e-9 for k in keys):
+                    x[i] -= 1
+                    if kk is not None:
+                        b[kk] -= 1
+                    for k in keys:
+                        if masks[k][i]:
+                            slack[k] = slack[k] + delta
+                    done = True
+                    break
+            if not done:
+                break
+
+
+def _key_mask(ts, key: str) -> np.ndarray:
+    from staffing.shifts.model import _masks
+    return _masks(ts)[key][0]
 
 
 def _fill_soft(bm: BuiltModel, values: ComponentMap) -> None:
