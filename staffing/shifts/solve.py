@@ -224,7 +224,8 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     whole days; fractional values are rounded up) under ``rules`` (default: the customer's centre).
 
     ``breaks``: "aykin" (break-option variables) or "bj" (Bechtold-Jacobs break starts); ``warm_start``: hand
-    HiGHS a rounded LP solution first (:mod:`staffing.shifts.warmstart`; the LP time counts in solve_time_s).
+    HiGHS a starting roster first: the rounded, repaired and pruned LP solution (:mod:`staffing.shifts.warmstart`;
+    the LP time counts in solve_time_s).
 
     Coverage is required in every slot of an interval (slot = the model's time step, see templates.py), and a
     person counts only while on the phones (not during a break or the hand-over).
