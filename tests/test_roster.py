@@ -253,3 +253,26 @@ def test_cli_schedule_with_agents_writes_rota(tmp_path):
     bad = CliRunner().invoke(sim.cli.app, ["schedule", str(tmp_path / "req.csv"), "--agents",
                                            str(tmp_path / "nope.csv"), "--out", str(out)])
     assert bad.exit_code == 2 and "agents file not found" in bad.output
+
+
+@pytest.mark.slow
+def test_example_centre_two_week_rota(tmp_path):
+    """The README example: 10 agents + 2 technicians, two cyclic weeks. Every planned shift is assigned, the
+    technicians alternate nights (7 each), Li Na's fixed Monday 08:30 shift holds, Liu Yang is off on his
+    training day, contracts hold. (~2 min on a busy 2-core machine.)"""
+    from typer.testing import CliRunner
+
+    import sim.cli
+    out = tmp_path / "out"
+    res = CliRunner().invoke(sim.cli.app, ["schedule", "scenarios/property_centre.toml", "--agents",
+                                           "scenarios/property_centre_staff.toml", "--weeks", "2",
+                                           "--start-date", "2026-03-02", "--soft", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rota = pd.read_csv(out / "rota.csv")
+    assert pd.read_csv(out / "lost_shifts.csv").empty
+    nights = rota[rota.duty == "night"].groupby("agent").size().to_dict()
+    assert nights == {"Ma Jun": 7, "Sun Qiang": 7}
+    assert ((rota.agent == "Li Na") & (rota.date == "2026-03-02") & (rota.start == "08:30")).any()
+    assert not ((rota.agent == "Liu Yang") & (rota.date == "2026-03-04")).any()
+    hours = pd.read_csv(out / "rota_hours.csv")
+    assert (hours.hours >= hours.min_hours - 1e-9).all() and (hours.hours <= hours.max_hours + 1e-9).all()
