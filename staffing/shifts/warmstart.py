@@ -1,9 +1,9 @@
 """LP-rounding warm start for the shift model (Aykin break options): a feasible roster handed to HiGHS.
 
-Solve the LP relaxation, round x down and place each column's breaks on floor(b_lp) plus the largest fractions,
+Solve the LP relaxation, round x (down, or up from a few fraction thresholds) and place each column's breaks on floor(b_lp) plus the largest fractions,
 then repair: while a coverage, duty or 24-h row is short, add one person on the column that can be on the
 phones in the first short slot and serves the most short slots per unit cost (breaks placed away from it);
-then prune: remove people, dearest columns first, while every row still holds. Limits that adding people can break
+then prune: remove people, dearest columns first, while every row still holds; keep the cheapest rounding. Limits that adding people can break
 (per-day maxima, headcounts, days-off patterns) are checked on the final point: if any row of the model is
 violated, there is no warm start.
 
@@ -18,6 +18,10 @@ from pyomo.common.collections import ComponentMap
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from staffing.shifts.model import BuiltModel
+
+
+THRESHOLDS = (1.0, 0.7, 0.5, 0.4, 0.3)
+"""Fractions from which a column's LP value is rounded up (1.0: always down); each rounding is repaired."""
 
 
 class WarmHighs(Highs):
@@ -67,9 +71,14 @@ def lp_rounding_start(bm: BuiltModel, time_limit_s: float = 10.0,
     if got is None:
         return None
     x_lp, b_lp = got
-    x, b = _round(ts, x_lp, b_lp)
-    _repair(bm, x, b, b_lp)
-    _prune(bm, x, b)
+    best = None
+    for theta in THRESHOLDS:                          # several roundings, keep the cheapest repaired one
+        x_t, b_t = _round(ts, x_lp, b_lp, theta)
+        _repair(bm, x_t, b_t, b_lp)
+        _prune(bm, x_t, b_t)
+        if best is None or ts.cost @ x_t < ts.cost @ best[0]:
+            best = (x_t, b_t)
+    x, b = best
     values = ComponentMap([(m.x[i], float(x[i])) for i in m.x] + [(m.b[k], float(b[k])) for k in m.b])
     for v, val in values.items():
         v.set_value(val, skip_validation=True)
@@ -84,9 +93,10 @@ def lp_rounding_start(bm: BuiltModel, time_limit_s: float = 10.0,
     return values
 
 
-def _round(ts, x_lp: np.ndarray, b_lp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x = floor(x_lp); each break gets floor(b_lp) per option plus the remainder on the largest fractions."""
-    x = np.floor(x_lp + 1e-6).clip(min=0)
+def _round(ts, x_lp: np.ndarray, b_lp: np.ndarray, theta: float) -> tuple[np.ndarray, np.ndarray]:
+    """x rounded up where its fraction is >= theta, else down; each break gets floor(b_lp) per option plus the
+    remainder on the largest fractions."""
+    x = np.floor(x_lp + 1.0 - theta + 1e-9).clip(min=0)
     b = np.floor(b_lp + 1e-6).clip(min=0)
     g = ts.break_groups()
     if not len(g):
