@@ -13,6 +13,10 @@ side (``--synthetic``; target: gap <= 0.5 % within 30 s on 2 cores):
   aykin+warm  the same, started from the rounded/repaired LP solution -- staffing/shifts/warmstart.py
   bj          Bechtold-Jacobs break-start variables per break class   -- staffing/shifts/breaks_bj.py
 
+Measured 2026-11-25 on the shared 2-core machine (load average 10-15, so ~5-10 s of CPU per 30 s of wall time):
+aykin 30 s: 45.6 % gap; aykin 240 s: 1.00 %; aykin+warm 30 s: 3.40 % (the start itself is 3.5 % above the LP
+bound), 240 s: 3.40 %; bj 30 s: no feasible roster. The 0.5 %-in-30-s goal is not met.
+
     python benchmarks/bench_shifts.py [--time-limit 60] [--no-baseline] [--no-hard]
     python benchmarks/bench_shifts.py --synthetic [--time-limit 30] [--formulations aykin,aykin+warm,bj]
 """
