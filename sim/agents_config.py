@@ -98,12 +98,14 @@ class ShiftSpec(Section):
 
 
 class Agents(Section):
-    """Who answers the phones. Give exactly one of headcount, headcount_per_interval, shifts."""
+    """Who answers the phones. Give exactly one of headcount, headcount_per_interval, shifts, rota."""
 
     headcount: int | None = Field(default=None, ge=0, le=200000, description="agents on duty all the time")
     headcount_per_interval: list[int] | None = Field(
         default=None, description="agents on duty per reporting interval: one day (repeated) or the whole horizon")
     shifts: list[ShiftSpec] | None = None
+    rota: str | None = Field(default=None, description="per-person rota CSV (staffing.roster's rota.csv), "
+                                                       "relative to the scenario file: one agent per person")
     absenteeism: float = Field(default=0.0, ge=0, lt=1, description="P(a scheduled agent-shift is absent), [0, 1)")
     adherence: float = Field(default=1.0, gt=0, le=1, description="share of scheduled ready time actually ready")
     aux_episode_minutes: float = Field(default=10.0, ge=0.5, le=240,
@@ -116,9 +118,10 @@ class Agents(Section):
 
     @model_validator(mode="after")
     def _one_source(self):
-        given = [n for n in ("headcount", "headcount_per_interval", "shifts") if getattr(self, n) is not None]
+        given = [n for n in ("headcount", "headcount_per_interval", "shifts", "rota") if getattr(self, n) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of headcount, headcount_per_interval, shifts (got {given or 'none'})")
+            raise ValueError(f"give exactly one of headcount, headcount_per_interval, shifts, rota "
+                             f"(got {given or 'none'})")
         if self.headcount_per_interval is not None and any(not 0 <= h <= 200000 for h in self.headcount_per_interval):
             raise ValueError("headcount_per_interval values must be in 0..200000")
         return self

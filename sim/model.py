@@ -124,11 +124,16 @@ class CallCentreModel:
 
     def _schedule_agents(self) -> None:
         env, group = self.env, self.group
+        persons: dict[tuple[str, str], Agent] = {}   # rota input: one agent per person (and role)
         for inst in self.instances:
             if inst.absent:
                 continue
-            agent = Agent(len(self.agents), inst.role, group)
-            self.agents.append(agent)
+            agent = persons.get((inst.person, inst.role)) if inst.person else None
+            if agent is None:
+                agent = Agent(len(self.agents), inst.role, group)
+                self.agents.append(agent)
+                if inst.person:
+                    persons[inst.person, inst.role] = agent
             env.timeout(inst.start).callbacks.append(lambda _e, a=agent: group.end_unavailable(a))
             for start, duration, *_ in inst.breaks + inst.aux:
                 env.timeout(start).callbacks.append(

@@ -240,7 +240,8 @@ class Scenario(Section):
         """A validated copy with fields changed by dotted path, e.g. ``{"horizon.days": 2, "agents.headcount": 9}``.
 
         Entries of a list are named by their ``name`` or position: ``agents.shifts.day.count``.
-        Setting ``agents.headcount`` replaces shifts or a headcount profile (see :meth:`replaces_roster`)."""
+        Setting ``agents.headcount`` or ``agents.rota`` replaces the other sources of agents (see
+        :meth:`replaces_roster`)."""
         import json
 
         data = json.loads(self.model_dump_json(exclude_none=True))
@@ -257,9 +258,9 @@ class Scenario(Section):
             if isinstance(node, list):
                 raise ScenarioError(f"cannot set {path}: name an entry of the list, e.g. agents.shifts.day.count")
             node[keys[-1]] = value
-            if path == "agents.headcount":
-                node.pop("shifts", None)
-                node.pop("headcount_per_interval", None)
+            if path in ("agents.headcount", "agents.rota"):   # one source of agents replaces the others
+                for other in {"shifts", "headcount_per_interval", "headcount", "rota"} - {keys[-1]}:
+                    node.pop(other, None)
         return validate_scenario(data, source=f"{self.name} with {changes}", base_dir=self.base_dir)
 
     def replaces_roster(self, changes: dict) -> str | None:

@@ -25,6 +25,7 @@ class ShiftInstance:
     breaks: list[tuple[float, float, bool]] = field(default_factory=list)  # (start, duration, paid)
     absent: bool = False
     aux: list[tuple[float, float]] = field(default_factory=list)  # not-ready episodes (start, duration)
+    person: str = ""   # named person (rota input): the model runs one agent per person
 
     @property
     def scheduled_ready_s(self) -> float:
@@ -111,10 +112,26 @@ def scheduled_on_phones(instances: list[ShiftInstance], interval_s: float, n_int
     return time_per_interval(seg[:, 0], seg[:, 1], interval_s, n_intervals)
 
 
+def _rota_instances(sc: Scenario) -> list[ShiftInstance]:
+    from pathlib import Path
+
+    from sim.rota_input import read_rota
+    from sim.scenario import ScenarioError
+    path = Path(sc.agents.rota)
+    try:
+        rows = read_rota(path if path.is_absolute() else sc.base_dir / path, sc.horizon.days,
+                         sc.horizon.start_weekday)
+    except ValueError as err:
+        raise ScenarioError(str(err)) from None
+    return [ShiftInstance(role, start, end, breaks, person=name) for name, role, start, end, breaks in rows]
+
+
 def expand_schedule(sc: Scenario, rng: np.random.Generator) -> list[ShiftInstance]:
     """All shift instances with absence and not-ready episodes drawn from ``rng``."""
     ag = sc.agents
-    if ag.shifts is not None:
+    if ag.rota is not None:
+        instances = _rota_instances(sc)
+    elif ag.shifts is not None:
         instances = _shift_instances(sc)
     else:
         if ag.headcount is not None:

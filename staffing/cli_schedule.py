@@ -7,7 +7,9 @@ when the scenario has them, else the defaults) or a CSV with one row per interva
 ``roster.csv`` (simulator format), ``roster_sim.csv`` (cyclic shifts wrapped into day 0), ``coverage.csv``,
 ``gantt.png``, ``coverage.png``, ``report.txt``; with ``--verify`` also ``history.csv``, ``history.png``,
 ``interval_stats.csv`` and ``explanation.txt``; ``--verify`` exits 1 when it does not converge (intervals still
-fail with their whole confidence interval after ``--max-iter`` iterations).
+fail with their whole confidence interval after ``--max-iter`` iterations). With ``--agents FILE`` the plan is
+made for that team and assigned to its people: ``rota.csv``, ``weekly_sheet.csv/.html``, ``rota.png``,
+``rota_coverage.csv``, ``rota_hours.csv``, ``lost_shifts.csv``, ``rota_report.txt`` (see :mod:`staffing.roster`).
 """
 from __future__ import annotations
 
@@ -142,7 +144,12 @@ def schedule_command(
     seed: int | None = typer.Option(None, "--seed", help="--verify: random seed"),
     strict: bool = typer.Option(False, "--strict", help="scenario input: fail instead of capping an Erlang "
                                                         "requirement the rules cannot staff (e.g. at night)"),
-    excel: bool = typer.Option(False, "--excel", help="also write schedule.xlsx (roster, coverage)"),
+    excel: bool = typer.Option(False, "--excel", help="also write schedule.xlsx (roster, coverage; rota)"),
+    agents: Path | None = typer.Option(None, "--agents", help="agents file (CSV or [[staff]] TOML): plan for "
+                                                             "this team and write a per-person rota"),
+    weeks: int = typer.Option(1, "--weeks", help="--agents: rota length in weeks (cyclic when the rules are)"),
+    start_date: str | None = typer.Option(None, "--start-date", help="--agents: date of day 0 (YYYY-MM-DD; "
+                                                                      "default: next date on the start weekday)"),
 ) -> None:
     """Build a cost-optimal shift roster (pyomo + HiGHS) with breaks, plots, and optional simulation check."""
     from sim.inputs import check_file
@@ -165,6 +172,10 @@ def schedule_command(
             req, interval_s = erlang_requirement(scenario), scenario.horizon.interval_s
             weekday = scenario.horizon.start_weekday
         rules = load_rules(rules_file, scenario, soft=soft)
+        team = _read_team(agents, verify, weeks)
+        if team is not None:
+            from staffing.roster.staff import headcount_caps
+            rules = headcount_caps(rules, team)
         cap_note = None
         if scenario is not None and not strict:
             from staffing.shifts.solve import cap_requirement
@@ -175,9 +186,14 @@ def schedule_command(
             if not verify:        # --verify caps inside its loop (and says so in explanation.txt)
                 req = capped
         with prepare_out_dir(final_out, "acdsim schedule") as od:   # locked; replaced only on success
-            failing = _schedule_into(od.staging, source, scenario, req, interval_s, weekday, rules, verify,
-                                     max_iter, replications, seed, time_limit, gap, excel, max_replications,
-                                     cap_note)
+            if team is not None:
+                _rota_command(req, interval_s, rules, team, od.staging, source, weeks, start_date, weekday,
+                              time_limit, gap, excel)
+                failing = 0
+            else:
+                failing = _schedule_into(od.staging, source, scenario, req, interval_s, weekday, rules, verify,
+                                         max_iter, replications, seed, time_limit, gap, excel, max_replications,
+                                         cap_note)
         typer.echo(f"written to {final_out}/")
         if failing:
             typer.echo(f"error: --verify did not converge: {failing} interval(s) still miss a target with their "
@@ -186,6 +202,9 @@ def schedule_command(
             raise typer.Exit(1)
     except InfeasibleScheduleError as err:
         typer.echo(f"infeasible: {err}", err=True)
+        raise typer.Exit(2) from None
+    except _rota_infeasible() as err:
+        typer.echo(f"infeasible rota: {err}", err=True)
         raise typer.Exit(2) from None
     except (ValueError, ScheduleSolveError) as err:   # pydantic ValidationError and ScenarioError included
         typer.echo(f"error: {err}", err=True)
@@ -224,6 +243,52 @@ def _schedule_into(out: Path, source: Path, scenario, req, interval_s, weekday, 
     _write_outputs(out, res, rules, f"Roster: {source.name}", weekday, excel)
     typer.echo(res.summary())
     return 0
+
+
+def _rota_infeasible():
+    from staffing.roster.explain import RotaInfeasibleError
+    return RotaInfeasibleError
+
+
+def _read_team(agents: Path | None, verify: bool, weeks: int):
+    if agents is None:
+        return None
+    if verify:
+        raise ValueError("--agents and --verify cannot be combined (verify the template plan first)")
+    if not 1 <= weeks <= 12:
+        raise ValueError(f"--weeks must be in 1..12, got {weeks}")
+    from staffing.roster.staff import read_staff
+    return read_staff(agents)
+
+
+def _rota_command(req, interval_s, rules, team, out: Path, source: Path, weeks: int, start_date: str | None,
+                  weekday: int | None, time_limit: float, gap: float, excel: bool = False) -> None:
+    """Plan for the team, assign it to the named people, write plan and rota outputs."""
+    import datetime as dt
+    from staffing.roster.outputs import write_rota
+    from staffing.roster.pipeline import next_weekday, schedule_rota
+    if start_date is None:
+        day0 = next_weekday(weekday or 0)
+    else:
+        try:
+            day0 = dt.date.fromisoformat(start_date)
+        except ValueError:
+            raise ValueError(f"--start-date must be YYYY-MM-DD, got {start_date!r}") from None
+        if weekday is not None and day0.weekday() != weekday:
+            raise ValueError(f"--start-date {start_date} is a {day0.strftime('%A')}, but the scenario's day 0 is "
+                             f"weekday {weekday} (0 = Monday)")
+    with _STATUS.status("solving the plan and the rota with HiGHS"):
+        res, rota = schedule_rota(req, interval_s, rules, team, start_date=day0, weeks=weeks,
+                                  time_limit_s=time_limit, mip_rel_gap=gap)
+    _write_outputs(out, res, rules, f"Plan for the team: {source.name}", weekday, excel)
+    write_rota(rota, out, req, interval_s, title=f"Rota: {source.name}, {weeks} week(s) from {day0.isoformat()}")
+    if excel and (out / "rota.csv").exists():
+        from sim.excel import write_workbook
+
+        write_workbook(out / "schedule.xlsx", {"roster": res.roster, "coverage": res.coverage,
+                                               "rota": pd.read_csv(out / "rota.csv")})
+    typer.echo(res.summary())
+    typer.echo((out / "rota_report.txt").read_text().rstrip())
 
 
 def register(app: typer.Typer) -> None:

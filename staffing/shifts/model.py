@@ -16,8 +16,12 @@ Constraints:
   days off       sum_{i of type t, day d} x[i] = nd[t,d] = sum_p pattern[p][d] w[t,p]  (everyone works one
                  shift on each working day of their pattern); heads[t] = sum_p w[t,p] <= max_headcount.
                  nd and heads are integer aggregates: branching on them closes the gap much faster.
+  weekly         min_per_week <= shifts of type t in week w <= max_per_week; for days-off types with weekly_hours:
+                 (H - tol) heads[t] <= paid hours of type t in week w <= (H + tol) heads[t]
+  over-cover     soft mode with overstaffing_penalty: o[s] >= on_phone(s) - u[s] - requirement(s)
 Objective: paid cost (shift length + hand-over, times the hourly rate; for days-off types charged per person
-and pattern, which equals the per-shift cost) + penalty * sum u.
+and pattern, which equals the per-shift cost, except for length ranges: per shift) + penalty * sum u
++ over-cover penalty * sum o.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import numpy as np
 import pyomo.environ as pe
 import scipy.sparse as sp
 
+from staffing.shifts.breaks_bj import BreakClasses, add_break_constraints, assign_breaks, break_classes
 from staffing.shifts.rules import clock_minutes
 from staffing.shifts.templates import TemplateSet
 
@@ -43,6 +48,11 @@ class BuiltModel:
     soft: bool
     size: dict
     build_time_s: float
+    bj: BreakClasses | None = None     # Bechtold-Jacobs break classes (None: Aykin break options)
+
+    def break_options(self, x: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Counts per break option of the TemplateSet (matches bj break starts to shifts when needed)."""
+        return b if self.bj is None else assign_breaks(self.ts, self.bj, x, b)
 
 
 def duty_rows(ts: TemplateSet) -> dict[tuple[str, int], float]:
@@ -63,24 +73,39 @@ def duty_rows(ts: TemplateSet) -> dict[tuple[str, int], float]:
     return rows
 
 
-def _masks(ts: TemplateSet) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Role key -> (column mask, break-option mask)."""
+def _masks(ts: TemplateSet, bj=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Role key -> (column mask, break-variable mask: per break option, or per break-start variable with bj)."""
     col = {"any": np.ones(ts.n_cols, bool), "answers": ts.answers.copy(),
            "agent": ts.role == "agent", "night_duty": ts.role == "night_duty"}
+    if bj is not None:
+        n_t = len(ts.types)
+        out = {}
+        for k, v in col.items():
+            by_type = np.zeros(n_t, bool)
+            by_type[ts.type_idx[v]] = True
+            out[k] = (v, by_type[bj.var_type])
+        return out
     return {k: (v, v[ts.brk_col] if len(ts.brk_col) else np.zeros(0, bool)) for k, v in col.items()}
 
 
 def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
-                penalty_per_slot: float = 0.0, soft_duties: bool = False) -> BuiltModel:
+                penalty_per_slot: float = 0.0, soft_duties: bool = False,
+                over_penalty_per_slot: float = 0.0, breaks: str = "aykin") -> BuiltModel:
     """Build the pyomo model. ``req_slot``: integer agents required on the phones per slot (len n_slots).
 
     ``soft``: coverage rows get a penalised shortfall variable. ``soft_duties`` (diagnosis only): the duty and
     24-h rows get one too, so that an over-constrained instance still solves and shows where it breaks.
+    ``breaks``: "aykin" (a variable per shift column and break option, the default) or "bj" (Bechtold-Jacobs
+    break-start variables per break class, :mod:`staffing.shifts.breaks_bj`).
     """
+    if breaks not in ("aykin", "bj"):
+        raise ValueError(f"breaks must be 'aykin' or 'bj', got {breaks!r}")
     t0 = time.perf_counter()
     rules = ts.rules
     m = pe.ConcreteModel(name="shift_schedule")
-    n_cols, n_b = ts.n_cols, len(ts.brk_col)
+    n_cols = ts.n_cols
+    bj = break_classes(ts) if breaks == "bj" and len(ts.brk_col) else None
+    n_b = len(ts.brk_col) if bj is None else bj.n_vars
     caps = [t.max_per_day for t in rules.shift_types]
     m.x = pe.Var(range(n_cols), domain=pe.NonNegativeIntegers)
     m.b = pe.Var(range(n_b), domain=pe.NonNegativeIntegers)
@@ -91,7 +116,9 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     # break link
     m.link = pe.ConstraintList()
     g = ts.break_groups()
-    if n_b:
+    if bj is not None:
+        nnz += add_break_constraints(m, bj, xs, bs)
+    elif n_b:
         order = np.argsort(g, kind="stable")
         bounds = np.flatnonzero(np.diff(np.r_[-1, g[order], -2]))
         for a, e in zip(bounds[:-1], bounds[1:]):
@@ -102,12 +129,14 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     # coverage and duty rows: merge requirement rows into 'any' rows when every type answers calls
     rows: dict[tuple[str, int], float] = {}
     req_key = "any" if bool(ts.answers.all()) and not soft else "answers"
-    for s in np.flatnonzero(req_slot > 0):
+    over_all = soft and over_penalty_per_slot > 0     # over-cover counts in slots without a requirement too
+    for s in np.flatnonzero((req_slot > 0) | over_all):
         rows[(req_key, int(s))] = float(req_slot[s])
     for key, v in duty_rows(ts).items():
         rows[key] = max(rows.get(key, 0.0), v)
-    A, B = ts.shift_matrix().tocsc(), ts.break_matrix().tocsc()
-    masks = _masks(ts)
+    A = ts.shift_matrix().tocsc()
+    B = (ts.break_matrix() if bj is None else bj.coverage_matrix(ts)).tocsc()
+    masks = _masks(ts, bj)
     M = {k: sp.hstack([A[:, cm], -B[:, bm]]).tocsr() for k, (cm, bm) in masks.items()}
     var_of = {k: [xs[i] for i in np.flatnonzero(cm)] + [bs[j] for j in np.flatnonzero(bm)]
               for k, (cm, bm) in masks.items()}
@@ -117,6 +146,11 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     m.u = pe.Var(soft_rows, domain=pe.NonNegativeReals)
     soft_set = set(soft_rows)
     m.cover = pe.ConstraintList()
+    m.over = pe.ConstraintList()           # soft mode with an over-cover penalty: o[r] >= on_phone - required
+    over_cand = [r for r, (key, s) in enumerate(rows) if soft and over_penalty_per_slot > 0 and key == "answers"]
+    m.o = pe.Var(over_cand, domain=pe.NonNegativeReals)
+    over_v = {r: m.o[r] for r in over_cand}
+    over_rows: list[int] = []
     for r, ((key, s), rhs) in enumerate(rows.items()):
         mat, vs = M[key], var_of[key]
         lo, hi = mat.indptr[s], mat.indptr[s + 1]
@@ -126,6 +160,9 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
         if hi == lo and r not in soft_set:
             raise ValueError(f"internal: row {key} slot {s} has no covering template")  # pre-check catches this
         m.cover.add(expr >= rhs)
+        if over_penalty_per_slot > 0 and soft and key == "answers":
+            over_rows.append(r)
+            m.over.add(expr - m.u[r] - over_v[r] <= rhs)
         row_info.append((key, s, rhs))
         nnz += hi - lo + (r in soft_set)
 
@@ -133,12 +170,14 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     m.daily = pe.ConstraintList()
     for ti, t in enumerate(rules.shift_types):
         cap = caps[ti]
-        if t.max_headcount is not None and not (ts.use_days_off and t.days_off):
+        if t.max_headcount is not None and not (ts.use_days_off and t.in_days_off_model):
             cap = t.max_headcount if cap is None else min(cap, t.max_headcount)
         if t.min_per_day == 0 and cap is None:
             continue
         for d in range(ts.n_days):
             cols = np.flatnonzero((ts.type_idx == ti) & (ts.day == d))
+            if not len(cols):          # a weekday-limited type has no shifts that day
+                continue
             e = pe.quicksum(xs[i] for i in cols)
             if t.min_per_day:
                 m.daily.add(e >= t.min_per_day)
@@ -156,7 +195,8 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     wkeys = []
     if ts.use_days_off:
         pats = rules.days_off.patterns()
-        wkeys = [(ti, p) for ti, t in enumerate(rules.shift_types) if t.days_off for p in range(len(pats))]
+        wkeys = [(ti, p) for ti, t in enumerate(rules.shift_types) if t.in_days_off_model
+                 for p in range(len(pats))]
     m.w = pe.Var(wkeys, domain=pe.NonNegativeIntegers)
     m.daysoff = pe.ConstraintList()
     dkeys = [(ti, d) for ti in sorted({k[0] for k in wkeys}) for d in range(ts.n_days)]
@@ -165,7 +205,7 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
     if wkeys:
         cyc = rules.days_off.cycle_days
         for ti, t in enumerate(rules.shift_types):
-            if not t.days_off:
+            if not t.in_days_off_model:
                 continue
             for d in range(ts.n_days):
                 cols = np.flatnonzero((ts.type_idx == ti) & (ts.day == d))
@@ -179,14 +219,33 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
                 m.daysoff.add(pe.quicksum(m.w[ti, p] for p in range(len(pats))) <= t.max_headcount)
                 nnz += len(pats)
 
-    # days-off types: cost per person on pattern p (working days x shift cost) = cost of their shifts
+    # weekly limits: shifts per week, contract hours per person and week (days-off types: heads known)
+    m.weekly = pe.ConstraintList()
+    paid_h = ts.cost / np.array([rules.shift_types[ti].hourly_cost or 1.0 for ti in ts.type_idx]) \
+        if n_cols else np.zeros(0)
+    for ti, t in enumerate(rules.shift_types):
+        for w in range(ts.n_days // 7):
+            cols = np.flatnonzero((ts.type_idx == ti) & (ts.day // 7 == w))
+            e = pe.quicksum(xs[i] for i in cols)
+            if t.min_per_week:
+                m.weekly.add(e >= t.min_per_week)
+            if t.max_per_week is not None:
+                m.weekly.add(e <= t.max_per_week)
+            if t.weekly_hours is not None and ts.use_days_off and t.in_days_off_model:
+                hours = pe.quicksum(float(paid_h[i]) * xs[i] for i in cols)
+                m.weekly.add(hours >= (t.weekly_hours - t.weekly_hours_tolerance) * m.heads[ti])
+                m.weekly.add(hours <= (t.weekly_hours + t.weekly_hours_tolerance) * m.heads[ti])
+            nnz += 2 * len(cols)
+
+    # days-off types: cost per person on pattern p (working days x shift cost) = cost of their shifts; types
+    # with a length range pay per shift (their shift cost varies)
     dcol = np.zeros(n_cols, bool)
     wcost = {}
     if wkeys:
-        days_off_types = {ti for ti, _ in wkeys}
+        days_off_types = {ti for ti, _ in wkeys if len(rules.shift_types[ti].lengths()) == 1}
         dcol = np.isin(ts.type_idx, list(days_off_types))
         for ti, p in wkeys:
-            per_shift = float(ts.cost[np.flatnonzero(ts.type_idx == ti)[0]])
+            per_shift = float(ts.cost[np.flatnonzero(ts.type_idx == ti)[0]]) if ti in days_off_types else 0.0
             wcost[(ti, p)] = per_shift * sum(pats[p][d % cyc] for d in range(ts.n_days))
     penalty = float(penalty_per_slot) if soft else 0.0
     diag_pen = 10.0 * (float(ts.cost.max()) if n_cols else 1.0) * max(1, ts.n_slots)
@@ -194,15 +253,17 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
         expr=pe.quicksum(float(c) * xs[i] for i, c in enumerate(ts.cost) if not dcol[i])
         + pe.quicksum(float(wcost[k]) * m.w[k] for k in wkeys)
         + pe.quicksum((penalty if row_info[r][0] == "answers" and soft else diag_pen) * m.u[r]
-                      for r in soft_rows),
+                      for r in soft_rows)
+        + pe.quicksum(float(over_penalty_per_slot) * m.o[r] for r in over_rows),
         sense=pe.minimize)
     n_int = n_cols + n_b + len(wkeys) + len(m.nd) + len(m.heads)
-    size = {"variables": n_int + len(soft_rows), "integer_variables": n_int,
-            "constraints": len(m.link) + len(m.cover) + len(m.daily) + len(m.daysoff), "nonzeros": int(nnz),
+    size = {"variables": n_int + len(soft_rows) + len(over_rows), "integer_variables": n_int, "breaks": breaks,
+            "constraints": len(m.link) + len(getattr(m, "bj", ())) + len(m.cover) + len(m.daily)
+            + len(m.daysoff) + len(m.weekly) + len(m.over), "nonzeros": int(nnz),
             "shift_columns": n_cols, "break_options": n_b, "templates": ts.n_templates(),
             "slots": ts.n_slots, "slot_minutes": ts.slot_s / 60}
     return BuiltModel(model=m, ts=ts, req_slot=np.asarray(req_slot, float), row_info=row_info, soft=soft,
-                      size=size, build_time_s=time.perf_counter() - t0)
+                      size=size, build_time_s=time.perf_counter() - t0, bj=bj)
 
 
 def on_phone_by_slot(ts: TemplateSet, x: np.ndarray, b: np.ndarray, key: str = "answers") -> np.ndarray:

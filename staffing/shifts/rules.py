@@ -10,6 +10,10 @@ The defaults describe the customer's property-management service centre (frontde
 * the centre is never unattended: at least one person on the phones in every minute, 24 h;
 * weekly schedules: every agent works 5 days and has 2 consecutive days off.
 
+Shift types can also take a length range (``max_length_minutes``), be limited to weekdays, carry weekly
+contract hours (``weekly_hours`` +/- ``weekly_hours_tolerance``) and weekly duty counts (``min/max_per_week``);
+soft coverage can penalise over-cover (``overstaffing_penalty``).
+
 Clock times are "HH:MM"; every duration in this module is in **minutes** (field names say so). The model
 itself works on a slot grid in seconds (see :mod:`staffing.shifts.templates`).
 """
@@ -22,6 +26,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from staffing.timeofday import check_divides_day, clock_minutes
 
 Role = Literal["agent", "night_duty"]
+
+
+def _weekday(value: str | int) -> int:
+    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    if isinstance(value, int) and 0 <= value <= 6:
+        return value
+    key = str(value).strip().lower()[:3]
+    if key not in names:
+        raise ValueError(f"weekday must be a name (monday..sunday) or 0..6, got {value!r}")
+    return names.index(key)
 
 
 def hhmm(minutes: float) -> str:
@@ -75,8 +89,21 @@ class ShiftType(_Rules):
     max_per_day: int | None = Field(default=None, ge=0, description="at most this many shifts start each day")
     max_headcount: int | None = Field(default=None, ge=0,
                                       description="at most this many people of this type (weekly days-off model)")
-    days_off: bool = Field(default=True, description="people of this type follow the days-off rule (weekly)")
+    days_off: bool = Field(default=True, description="people of this type follow the days-off rule (weekly); "
+                                                     "types limited to weekdays never do")
     answers_calls: bool = Field(default=True, description="counts toward the per-interval agent requirement")
+    max_length_minutes: int | None = Field(default=None, ge=15, le=1440,
+                                           description="length as a range: length_minutes .. this, in "
+                                                       "length_step_minutes steps (the optimiser picks)")
+    length_step_minutes: int = Field(default=15, ge=1, le=1440, description="step of the length range, minutes")
+    weekdays: list[str | int] | None = Field(default=None, description="only on these weekdays (names or 0..6, "
+                                                                       "0 = Monday); null: every day")
+    weekly_hours: float | None = Field(default=None, gt=0, le=168,
+                                       description="contract hours per person and week (paid, incl. hand-over; "
+                                                   "days-off types, averaged over the type's people)")
+    weekly_hours_tolerance: float = Field(default=0.0, ge=0, le=168, description="+/- hours around weekly_hours")
+    min_per_week: int = Field(default=0, ge=0, description="at least this many shifts of this type in each week")
+    max_per_week: int | None = Field(default=None, ge=0, description="at most this many shifts in each week")
 
     @field_validator("earliest_start", "latest_start")
     @classmethod
@@ -96,10 +123,38 @@ class ShiftType(_Rules):
         if self.breaks and prev_end > self.length_minutes:
             raise ValueError(f"shift type '{self.name}': the last break may end {prev_end} min after the start, "
                              f"beyond length_minutes ({self.length_minutes})")
+        if self.max_length_minutes is not None:
+            if self.max_length_minutes < self.length_minutes:
+                raise ValueError(f"shift type '{self.name}': max_length_minutes ({self.max_length_minutes}) must be "
+                                 f">= length_minutes ({self.length_minutes})")
+            if (self.max_length_minutes - self.length_minutes) % self.length_step_minutes:
+                raise ValueError(f"shift type '{self.name}': the length range {self.length_minutes}.."
+                                 f"{self.max_length_minutes} min is not a whole number of length_step_minutes "
+                                 f"({self.length_step_minutes})")
+        if self.weekdays is not None:
+            if not self.weekdays:
+                raise ValueError(f"shift type '{self.name}': weekdays must not be empty (null: every day)")
+            self.weekdays = sorted({_weekday(d) for d in self.weekdays})
+        if self.max_per_week is not None and self.min_per_week > self.max_per_week:
+            raise ValueError(f"shift type '{self.name}': min_per_week ({self.min_per_week}) > max_per_week "
+                             f"({self.max_per_week})")
         if self.max_per_day is not None and self.min_per_day > self.max_per_day:
             raise ValueError(f"shift type '{self.name}': min_per_day ({self.min_per_day}) > max_per_day "
                              f"({self.max_per_day})")
         return self
+
+    def lengths(self) -> list[int]:
+        """Allowed paid lengths, minutes (one value unless a range is given)."""
+        hi = self.max_length_minutes or self.length_minutes
+        return list(range(self.length_minutes, hi + 1, self.length_step_minutes))
+
+    @property
+    def in_days_off_model(self) -> bool:
+        """People of this type follow the weekly days-off patterns (not for weekday-limited types)."""
+        return self.days_off and self.weekdays is None
+
+    def on_weekday(self, weekday: int) -> bool:
+        return self.weekdays is None or weekday in self.weekdays
 
     def variants(self) -> list[tuple[int, ...]]:
         """Every combination of break lengths (minutes), one entry per break."""
@@ -108,9 +163,9 @@ class ShiftType(_Rules):
             out = [v + (m,) for v in out for m in b.minutes]
         return out
 
-    def span_minutes(self, variant: tuple[int, ...]) -> int:
+    def span_minutes(self, variant: tuple[int, ...], length: int | None = None) -> int:
         """Shift start -> end (excluding hand-over) for one break-length variant: paid time + unpaid breaks."""
-        return self.length_minutes + sum(m for m, b in zip(variant, self.breaks) if not b.paid)
+        return (length or self.length_minutes) + sum(m for m, b in zip(variant, self.breaks) if not b.paid)
 
     def start_minutes(self, granularity: int) -> list[int]:
         """Allowed start times (minutes after midnight) on the granularity grid, in window order."""
@@ -195,6 +250,9 @@ class ShiftRules(_Rules):
                                                                           "soft with understaffing_penalty")
     understaffing_penalty: float = Field(default=1000.0, ge=0,
                                          description="soft coverage: cost per missing agent per interval")
+    overstaffing_penalty: float = Field(default=0.0, ge=0,
+                                        description="soft coverage: cost per agent above the requirement per "
+                                                    "interval (0: none)")
 
     @field_validator("start_granularity_minutes")
     @classmethod
@@ -203,6 +261,9 @@ class ShiftRules(_Rules):
 
     @model_validator(mode="after")
     def _names(self):
+        if self.overstaffing_penalty > 0 and self.coverage != "soft":
+            raise ValueError("overstaffing_penalty applies to coverage = 'soft' only (set coverage = 'soft' or "
+                             "overstaffing_penalty = 0)")
         names = [t.name for t in self.shift_types]
         if len(set(names)) != len(names):
             raise ValueError(f"shift_types names must be unique, got {names}")

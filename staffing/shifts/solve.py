@@ -173,14 +173,20 @@ def precheck(ts: TemplateSet, req_slot: np.ndarray, interval_s: int, start_weekd
 
 
 def _solve(bm: BuiltModel, time_limit_s: float, mip_rel_gap: float, threads: int | None, tee: bool,
-           highs_options: dict | None = None):
+           highs_options: dict | None = None, warm_start: bool = False):
+    t0 = time.perf_counter()
+    solver = Highs()
+    if warm_start:
+        from staffing.shifts.warmstart import WarmHighs, lp_rounding_start
+        solver = WarmHighs()
+        solver.warm = lp_rounding_start(bm, time_limit_s=max(1.0, time_limit_s / 3), threads=threads)
+        time_limit_s = max(1.0, time_limit_s - (time.perf_counter() - t0))
     opts = dict(time_limit=float(time_limit_s), rel_gap=float(mip_rel_gap), tee=tee,
                 raise_exception_on_nonoptimal_result=False, load_solutions=False,
                 solver_options=dict(HIGHS_OPTIONS | (highs_options or {})))
     if threads:
         opts["threads"] = int(threads)
-    t0 = time.perf_counter()
-    res = Highs().solve(bm.model, **opts)
+    res = solver.solve(bm.model, **opts)
     elapsed = time.perf_counter() - t0
     return res, elapsed
 
@@ -189,7 +195,8 @@ def _values(var) -> np.ndarray:
     return np.array([v.value or 0.0 for v in var.values()], dtype=float)
 
 
-def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules) -> tuple[np.ndarray, int, TemplateSet]:
+def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules,
+                         start_weekday: int | None = None) -> tuple[np.ndarray, int, TemplateSet]:
     """Validate the requirement (agents on the phones per interval) and return (slot array, n_days, templates)."""
     req = np.asarray(requirement, dtype=float)
     if req.ndim != 1 or req.size == 0:
@@ -203,7 +210,7 @@ def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules) -> tup
         raise ValueError(f"requirement has {req.size} intervals; it must cover whole days "
                          f"({per_day} intervals of {interval_s} s per day)")
     n_days = req.size // per_day
-    ts = generate_templates(rules, interval_s, n_days)
+    ts = generate_templates(rules, interval_s, n_days, start_weekday or 0)
     req_int = np.ceil(req - 1e-9)   # heads are integers: 5.2 required means 6 on the phones
     return np.repeat(req_int, interval_s // ts.slot_s), n_days, ts
 
@@ -211,9 +218,14 @@ def requirement_to_slots(requirement, interval_s: int, rules: ShiftRules) -> tup
 def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = None, *,
              time_limit_s: float = 60.0, mip_rel_gap: float = 0.005, threads: int | None = None,
              start_weekday: int | None = None, tee: bool = False,
-             highs_options: dict | None = None) -> ScheduleResult:
+             highs_options: dict | None = None, breaks: str = "aykin",
+             warm_start: bool = False) -> ScheduleResult:
     """Cheapest roster covering ``requirement`` (agents on the phones per interval of ``interval_s`` seconds,
     whole days; fractional values are rounded up) under ``rules`` (default: the customer's centre).
+
+    ``breaks``: "aykin" (break-option variables) or "bj" (Bechtold-Jacobs break starts); ``warm_start``: hand
+    HiGHS a starting roster first: the rounded, repaired and pruned LP solution (:mod:`staffing.shifts.warmstart`;
+    the LP time counts in solve_time_s).
 
     Coverage is required in every slot of an interval (slot = the model's time step, see templates.py), and a
     person counts only while on the phones (not during a break or the hand-over).
@@ -223,12 +235,13 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
         raise ValueError(f"time_limit_s must be > 0 seconds, got {time_limit_s!r}")
     if not (isinstance(mip_rel_gap, (int, float)) and 0 <= mip_rel_gap < 1):
         raise ValueError(f"mip_rel_gap must be in [0, 1), got {mip_rel_gap!r}")
-    req_slot, n_days, ts = requirement_to_slots(requirement, interval_s, rules)
+    req_slot, n_days, ts = requirement_to_slots(requirement, interval_s, rules, start_weekday)
     precheck(ts, req_slot if rules.coverage == "hard" else np.zeros_like(req_slot), interval_s, start_weekday)
     soft = rules.coverage == "soft"
     pen = rules.understaffing_penalty * ts.slot_s / interval_s
-    bm = build_model(ts, req_slot, soft=soft, penalty_per_slot=pen)
-    res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee, highs_options)
+    bm = build_model(ts, req_slot, soft=soft, penalty_per_slot=pen,
+                     over_penalty_per_slot=rules.overstaffing_penalty * ts.slot_s / interval_s, breaks=breaks)
+    res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee, highs_options, warm_start)
     tc = res.termination_condition
     if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
         _diagnose(ts, req_slot, interval_s, start_weekday, time_limit_s, threads)
@@ -236,7 +249,8 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
         raise ScheduleSolveError(f"HiGHS stopped ({tc.name}) after {elapsed:.1f} s without a feasible roster; "
                                  "allow more time (time_limit_s) or relax the rules")
     res.solution_loader.load_vars()
-    x, b = np.rint(_values(bm.model.x)), np.rint(_values(bm.model.b))
+    x = np.rint(_values(bm.model.x))
+    b = bm.break_options(x, np.rint(_values(bm.model.b)))
     _fill_idle(bm, x, b, req_slot)
     obj = float(res.incumbent_objective)
     bound = float(res.objective_bound) if res.objective_bound is not None else float("nan")
@@ -248,6 +262,9 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     else:
         status = f"{tc.name} (best roster found, gap {100 * gap:.2f} %)"
     notes = []
+    if any(t.weekly_hours is not None and not (ts.use_days_off and t.in_days_off_model) for t in rules.shift_types):
+        notes.append("weekly_hours not applied to shift types outside the weekly days-off model (weekday-limited,"
+                     " days_off = false, or a horizon that is not whole weeks)")
     if rules.days_off is not None and not ts.use_days_off:
         notes.append(f"days-off pattern not applied: the horizon ({n_days} d) is not a whole number of "
                      f"{rules.days_off.cycle_days}-day cycles")
@@ -298,9 +315,10 @@ def _diagnose(ts: TemplateSet, req_slot, interval_s, start_weekday, time_limit_s
     raise InfeasibleScheduleError("cannot cover these intervals:\n  " + "\n  ".join(problems[:40]), sorted(bad))
 
 
-def slot_upper_bound(requirement, interval_s: int, rules: ShiftRules) -> np.ndarray:
+def slot_upper_bound(requirement, interval_s: int, rules: ShiftRules,
+                     start_weekday: int | None = None) -> np.ndarray:
     """Most people that can be on the phones in each interval under the rules' limits (inf: unlimited)."""
-    req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules)
+    req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules, start_weekday)
     per = interval_s // ts.slot_s
     return _upper_bounds(ts)["answers"].reshape(-1, per).min(axis=1)
 
@@ -310,11 +328,11 @@ def cap_requirement(requirement, interval_s: int, rules: ShiftRules,
     """Lower the requirement to the most the rules allow on the phones (e.g. the single night-duty technician)
     and return (capped requirement, warning naming the capped intervals, or None when nothing changed)."""
     req = np.ceil(np.asarray(requirement, dtype=float) - 1e-9)
-    cap = slot_upper_bound(req, interval_s, rules)
+    cap = slot_upper_bound(req, interval_s, rules, start_weekday)
     over = req > cap
     if not over.any():
         return req, None
-    req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules)
+    req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules, start_weekday)
     per = interval_s // ts.slot_s
     labels = _describe(np.flatnonzero(np.repeat(over, per)), ts, interval_s, start_weekday)
     msg = (f"requirement capped in {int(over.sum())} interval(s) to the most the shift rules allow on the "

@@ -1,6 +1,6 @@
 """Shift templates generated from :class:`ShiftRules`, on a slot grid, as flat numpy arrays.
 
-A *shift column* is (shift type, break-length variant, start time, day): its integer variable counts the people
+A *shift column* is (shift type, length, break-length variant, start time, day): its integer variable counts the people
 working it. A *break option* is (shift column, break j, start offset): its integer variable counts how many of
 those people take break j there (implicit break placement, Aykin 1996: the options of one (column, break) sum to
 the column). One explicit template = one shift column with one option per break, so the number of templates is
@@ -130,6 +130,8 @@ def slot_seconds(rules: ShiftRules, interval_s: int) -> int:
     vals = [int(interval_s), 86400, rules.start_granularity_minutes * 60]
     for t in rules.shift_types:
         vals += [t.length_minutes * 60, clock_minutes(t.earliest_start) * 60]
+        if t.max_length_minutes is not None:
+            vals += [t.length_step_minutes * 60]
         for b in t.breaks:
             vals += [m * 60 for m in b.minutes] + [b.window_start_minutes * 60]
     for w in rules.duty_windows:
@@ -140,28 +142,31 @@ def slot_seconds(rules: ShiftRules, interval_s: int) -> int:
     return g
 
 
-def generate_templates(rules: ShiftRules, interval_s: int, n_days: int) -> TemplateSet:
-    """Build every shift column and break option for ``n_days`` days on the slot grid."""
+def generate_templates(rules: ShiftRules, interval_s: int, n_days: int, start_weekday: int = 0) -> TemplateSet:
+    """Build every shift column and break option for ``n_days`` days on the slot grid (day 0 falls on
+    ``start_weekday``, 0 = Monday; it matters for weekday-limited shift types only)."""
     if n_days < 1:
         raise ValueError(f"n_days must be >= 1, got {n_days}")
     slot_s = slot_seconds(rules, interval_s)
     spd = 86400 // slot_s
     slot_min = slot_s / 60.0
     use_days_off = rules.days_off is not None and n_days % rules.days_off.cycle_days == 0 \
-        and any(t.days_off for t in rules.shift_types)
+        and any(t.in_days_off_model for t in rules.shift_types)
     cols: dict[str, list] = {k: [] for k in ("type_idx", "variant", "day", "start_min", "span", "cost", "role",
                                              "answers")}
     brk: dict[str, list] = {k: [] for k in ("col", "j", "off", "len")}
     for ti, t in enumerate(rules.shift_types):
         starts = t.start_minutes(rules.start_granularity_minutes)
-        paid_h = (t.length_minutes + rules.handover_minutes) / 60.0
-        for variant in t.variants():
-            span = t.span_minutes(variant)
+        for length, variant in [(n, v) for n in t.lengths() for v in t.variants()]:
+            paid_h = (length + rules.handover_minutes) / 60.0
+            span = t.span_minutes(variant, length)
             options = []
             for b, m in zip(t.breaks, variant):
                 offs = np.arange(b.window_start_minutes, b.window_end_minutes + 1e-9, slot_min)
                 options.append([(int(round(o / slot_min)), int(round(m / slot_min))) for o in offs])
             for day in range(n_days):
+                if not t.on_weekday((start_weekday + day) % 7):
+                    continue
                 for s in starts:
                     col = len(cols["day"])
                     cols["type_idx"].append(ti)
