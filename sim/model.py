@@ -11,6 +11,7 @@ Only what changes agent availability is an event; hold and ACW components are dr
 from __future__ import annotations
 
 import math
+from functools import partial
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ import simpy
 from sim.agents import Agent, AgentGroup, OutboundLog
 from sim.calllog import ABANDONED, BLOCKED, FIRST, HANDLED, IVR, REDIAL, REPEAT, CallLog, PeriodLog
 from sim.distributions import Bernoulli
+from sim.patience import PatienceClock
 from sim.schedule import DRAIN_S, ShiftInstance, expand_schedule
 from sim.scenario import Scenario
 
@@ -101,6 +103,7 @@ class CallCentreModel:
         self.group = AgentGroup(self.env, priorities, self.ready_log, self.outbound_log)
         self.tier2 = AgentGroup(self.env, priorities, PeriodLog(), self.outbound_log)
         self.coin = Bernoulli(self.rng["coins"])
+        self.patience_clock = PatienceClock(self.env)
         cal = scenario.callers
         self.patience = cal.patience.sampler(self.rng["patience"]) if cal.patience is not None else None
         self.redial_delay = cal.redial_delay.sampler(self.rng["redial"])
@@ -153,19 +156,21 @@ class CallCentreModel:
         """First attempts, one day at a time: each arrival's callback schedules the next (no process per call
         and no generator; at most one day of arrival times is held in memory)."""
         days = iter(arrival_days(self.sc, self.rng["arrivals"]))
-        pending: list = []
         env, start_call = self.env, self._start_call
+        state = {"times": [], "types": [], "pos": 0}
 
         def arrive(_e=None) -> None:
+            pos = state["pos"]
             if _e is not None:
-                t, ctype = pending.pop()
-                start_call(self._new_caller(), 0, FIRST, ctype)
-            while not pending:
+                start_call(self._new_caller(), 0, FIRST, state["types"][pos])
+                pos += 1
+            while pos >= len(state["times"]):
                 chunk = next(days, None)
                 if chunk is None:
                     return
-                pending.extend(zip(reversed(chunk[0].tolist()), reversed(chunk[1].tolist())))
-            env.timeout(pending[-1][0] - env.now).callbacks.append(arrive)
+                state["times"], state["types"], pos = chunk[0].tolist(), chunk[1].tolist(), 0
+            state["pos"] = pos
+            env.timeout(state["times"][pos] - env.now).callbacks.append(arrive)
 
         arrive()
 
@@ -173,9 +178,9 @@ class CallCentreModel:
         self._next_caller += 1
         return self._next_caller
 
-    def _after(self, delay: float, fn, *args) -> None:
-        """Call ``fn(*args)`` ``delay`` s from now (one SimPy timeout, no process)."""
-        self.env.timeout(delay).callbacks.append(lambda _e: fn(*args))
+    def _after(self, delay: float, step, *args) -> None:
+        """Call ``step(*args, event)`` ``delay`` s from now (one SimPy timeout, no process)."""
+        self.env.timeout(delay).callbacks.append(partial(step, *args))
 
     def _later(self, delay: float, caller: int, attempt: int, origin: int, ctype: int) -> None:
         """Start another attempt after ``delay`` s, if it still falls inside the horizon."""
@@ -190,7 +195,7 @@ class CallCentreModel:
 
     # ------------------------------------------------------------------ one call attempt, step by step
     # Each step is a plain method; the next step is a callback on a SimPy timeout or on the agent-wait event.
-    def _start_call(self, caller: int, attempt: int, origin: int, ctype: int) -> None:
+    def _start_call(self, caller: int, attempt: int, origin: int, ctype: int, _event=None) -> None:
         """A call attempt arrives: busy signal when every trunk is taken, else the IVR or the queue."""
         cid = self.log.new(caller, attempt, origin, ctype, self.env.now)
         if self.trunks is not None and self.trunks_busy >= self.trunks:
@@ -204,7 +209,7 @@ class CallCentreModel:
         else:
             self._enqueue(cid, ctype)
 
-    def _ivr_done(self, cid: int, ctype: int) -> None:
+    def _ivr_done(self, cid: int, ctype: int, _event=None) -> None:
         """The caller leaves the IVR menu: done by self-service, or on to the agent queue."""
         log, tp = self.log, self.types[ctype]
         log.ivr_end[cid] = self.env.now
@@ -217,7 +222,7 @@ class CallCentreModel:
 
     def _enqueue(self, cid: int, ctype: int) -> None:
         """Ask for the longest-idle agent; if nobody is idle, wait in the priority queue until an agent takes
-        the call or patience runs out (the patience timer exists only for callers who actually wait)."""
+        the call or patience runs out (``PatienceClock``: no timer per caller, none for callers answered)."""
         env, log, tel = self.env, self.log, self.sc.telephony
         enqueue = env.now
         log.enqueue[cid] = enqueue
@@ -230,11 +235,10 @@ class CallCentreModel:
             self._connect(cid, ctype, agent, enqueue, patience, earliest)
             return
         log.queued[cid] = 1
-        event = self.group.wait(self.types[ctype].priority)
+        waiter = self.group.wait(self.types[ctype].priority,
+                                 lambda agent: self._connect(cid, ctype, agent, enqueue, patience, earliest))
         if patience < math.inf:
-            group = self.group
-            env.timeout(patience).callbacks.append(lambda _e: group.abandon(event))
-        event.callbacks.append(lambda e: self._connect(cid, ctype, e.value, enqueue, patience, earliest))
+            self.patience_clock.add(enqueue + patience, waiter, self.group)
 
     def _connect(self, cid: int, ctype: int, agent: Agent | None, enqueue: float, patience: float,
                  earliest: float) -> None:
@@ -250,11 +254,11 @@ class CallCentreModel:
         else:
             self._after(earliest - now, self._answer, cid, ctype, agent)
 
-    def _hung_up_ringing(self, cid: int, ctype: int, agent: Agent) -> None:
+    def _hung_up_ringing(self, cid: int, ctype: int, agent: Agent, _event=None) -> None:
         self._abandoned(cid, ctype)
         self.group.free(agent)
 
-    def _answer(self, cid: int, ctype: int, agent: Agent) -> None:
+    def _answer(self, cid: int, ctype: int, agent: Agent, _event=None) -> None:
         """The agent picks up: talk, maybe hold, maybe a consult before a transfer."""
         log, tp, tel = self.log, self.types[ctype], self.sc.telephony
         answer = self.env.now
@@ -268,7 +272,8 @@ class CallCentreModel:
         consult = self.consult() if transferred else 0.0
         self._after(talk + hold + consult, self._talk_done, cid, ctype, agent, talk + consult, hold, transferred)
 
-    def _talk_done(self, cid: int, ctype: int, agent: Agent, talk: float, hold: float, transferred: bool) -> None:
+    def _talk_done(self, cid: int, ctype: int, agent: Agent, talk: float, hold: float, transferred: bool,
+                   _event=None) -> None:
         """The caller leaves (or goes on to tier 2); unresolved callers call again later; then ACW."""
         log, tp = self.log, self.types[ctype]
         log.talk[cid] = talk
@@ -294,7 +299,7 @@ class CallCentreModel:
         else:
             self._acw_done(cid, agent)
 
-    def _acw_done(self, cid: int, agent: Agent) -> None:
+    def _acw_done(self, cid: int, agent: Agent, _event=None) -> None:
         self.log.acw_end[cid] = self.env.now
         self.group.free(agent)
 
@@ -311,10 +316,9 @@ class CallCentreModel:
         if agent is not None:
             self._tier2_answer(cid, agent)
             return
-        event = self.tier2.wait(priority)
+        waiter = self.tier2.wait(priority, lambda agent: self._tier2_answer(cid, agent))
         if self.patience is not None:
-            self.env.timeout(self.patience()).callbacks.append(lambda _e: self.tier2.abandon(event))
-        event.callbacks.append(lambda e: self._tier2_answer(cid, e.value))
+            self.env.timeout(self.patience()).callbacks.append(lambda _e: self.tier2.abandon(waiter))
 
     def _tier2_answer(self, cid: int, agent: Agent | None) -> None:
         if agent is None:  # gave up waiting for tier 2
@@ -324,7 +328,7 @@ class CallCentreModel:
         self.log.t2_answer[cid] = self.env.now
         self._after(self.tier2_talk(), self._tier2_done, cid, agent)
 
-    def _tier2_done(self, cid: int, agent: Agent) -> None:
+    def _tier2_done(self, cid: int, agent: Agent, _event=None) -> None:
         self.log.t2_end[cid] = self.env.now
         self.trunks_busy -= 1
         self.tier2.free(agent)
