@@ -86,7 +86,7 @@ def build_variants(base: Scenario, sets: list[str]) -> list[Variant]:
 
 def _task(scenario: Scenario, seed: int, replication: int) -> tuple[dict, dict]:
     """One variant's replication: (run metrics, ratio parts) — the whole model, as ``acdsim run`` builds it."""
-    rep = run_replication(scenario, seed, replication)
+    rep = run_replication(scenario, seed, replication, keep_calls=False)
     return rep.run, rep.parts
 
 
