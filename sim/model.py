@@ -113,6 +113,10 @@ class CallCentreModel:
         self.consult = tr.consult.sampler(self.rng["service"])
         self.tier2_talk = tr.tier2_talk.sampler(self.rng["tier2"])
         self.trunks = tel.trunks
+        self.ring_cycle = tel.ring_cycle_s
+        # without an IVR the phone rings at least ``pickup_rings`` times before anyone can pick up
+        self.pickup_wait = tel.pickup_rings * tel.ring_cycle_s if self.ivr_time is None else 0.0
+        self.to_tier2 = scenario.transfers.destination == "tier2"
         self.trunks_busy = 0
         self.horizon_end = scenario.horizon.length_s
         self.desk = desk
@@ -157,26 +161,24 @@ class CallCentreModel:
         and no generator; at most one day of arrival times is held in memory)."""
         days = iter(arrival_days(self.sc, self.rng["arrivals"]))
         env, start_call = self.env, self._start_call
-        state = {"times": [], "types": [], "pos": 0}
+        times: list[float] = []
+        types: list[int] = []
+        pos = 0
 
         def arrive(_e=None) -> None:
-            pos = state["pos"]
+            nonlocal times, types, pos
             if _e is not None:
-                start_call(self._new_caller(), 0, FIRST, state["types"][pos])
+                self._next_caller += 1
+                start_call(self._next_caller, 0, FIRST, types[pos])
                 pos += 1
-            while pos >= len(state["times"]):
+            while pos >= len(times):
                 chunk = next(days, None)
                 if chunk is None:
                     return
-                state["times"], state["types"], pos = chunk[0].tolist(), chunk[1].tolist(), 0
-            state["pos"] = pos
-            env.timeout(state["times"][pos] - env.now).callbacks.append(arrive)
+                times, types, pos = chunk[0].tolist(), chunk[1].tolist(), 0
+            env.timeout(times[pos] - env.now).callbacks.append(arrive)
 
         arrive()
-
-    def _new_caller(self) -> int:
-        self._next_caller += 1
-        return self._next_caller
 
     def _after(self, delay: float, step, *args) -> None:
         """Call ``step(*args, event)`` ``delay`` s from now (one SimPy timeout, no process)."""
@@ -223,13 +225,13 @@ class CallCentreModel:
     def _enqueue(self, cid: int, ctype: int) -> None:
         """Ask for the longest-idle agent; if nobody is idle, wait in the priority queue until an agent takes
         the call or patience runs out (``PatienceClock``: no timer per caller, none for callers answered)."""
-        env, log, tel = self.env, self.log, self.sc.telephony
-        enqueue = env.now
+        log = self.log
+        enqueue = self.env.now
         log.enqueue[cid] = enqueue
         patience = self.patience() if self.patience is not None else math.inf
         # Without an IVR the phone rings at least ``pickup_rings`` times before anyone can pick up; the agent
         # who will answer is claimed at once (so no outbound work slips in while the caller rings).
-        earliest = enqueue + tel.pickup_rings * tel.ring_cycle_s if self.ivr_time is None else enqueue
+        earliest = enqueue + self.pickup_wait
         agent = self.group.take_idle()
         if agent is not None:
             self._connect(cid, ctype, agent, enqueue, patience, earliest)
@@ -260,12 +262,12 @@ class CallCentreModel:
 
     def _answer(self, cid: int, ctype: int, agent: Agent, _event=None) -> None:
         """The agent picks up: talk, maybe hold, maybe a consult before a transfer."""
-        log, tp, tel = self.log, self.types[ctype], self.sc.telephony
+        log, tp = self.log, self.types[ctype]
         answer = self.env.now
         log.answer[cid] = answer
         log.agent[cid] = agent.idx
         if self.ivr_time is None:
-            log.rings[cid] = math.ceil((answer - log.arrive[cid]) / tel.ring_cycle_s - 1e-9)
+            log.rings[cid] = math.ceil((answer - log.arrive[cid]) / self.ring_cycle - 1e-9)
         talk = tp.talk()
         hold = tp.hold() if tp.hold_prob and self.coin(tp.hold_prob) else 0.0
         transferred = bool(tp.transfer_prob) and self.coin(tp.transfer_prob)
@@ -284,7 +286,7 @@ class CallCentreModel:
         log.resolved[cid] = resolved
         if transferred:
             log.transferred[cid] = 1
-        if transferred and self.sc.transfers.destination == "tier2":
+        if transferred and self.to_tier2:
             self._tier2(cid, tp.priority)
         else:
             self.trunks_busy -= 1
