@@ -3,7 +3,9 @@
 Columns are ``array.array`` buffers written by index while the model runs (compact: no Python object per
 value; times float64, durations float32 — a 4-byte float keeps ~7 significant digits, i.e. better than 1 ms for
 a talk of up to 2 h —, codes and flags one byte, counters four) and handed to pandas/numpy as views, without
-copying, at the end. Times are seconds from the horizon start; NaN means "did not happen".
+copying, at the end. Times are seconds from the horizon start; NaN means "did not happen". ``resolved`` is the
+simulator's behaviour draw (did the caller's problem get solved on the call); the FCR metric never reads it but
+measures repeat contacts (``sim.fcr``).
 """
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ its declared domain (``sim.metric_domains``):
 - fewer than 2 replications that observed the metric (e.g. an interval without calls): no interval (NaN)
   and a note saying why.
 
-Everything is vectorised over columns (metrics, or intervals of one metric).
+Everything is vectorised over columns (metrics, or intervals of one metric). ``level`` defaults to 95 %;
+``sim``'s outputs always use 95 %; the verify loop of ``acdsim schedule`` asks for a multiplicity-adjusted one.
 """
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ NOTE_NONE = "no estimate: not observed in any replication"
 NOTE_MODEL = "model expectation, not a measurement: no interval"
 
 
-def _crit(df) -> np.ndarray:
-    return stdtrit(np.maximum(df, 1), 0.5 + LEVEL / 2)
+def _crit(df, level: float = LEVEL) -> np.ndarray:
+    return stdtrit(np.maximum(df, 1), 0.5 + level / 2)
 
 
 def _transformed_interval(est, se, crit, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
@@ -60,16 +61,16 @@ def _transformed_interval(est, se, crit, domain: Domain) -> tuple[np.ndarray, np
     return np.minimum(lo, est), np.maximum(hi, est)
 
 
-def wilson(p, n) -> tuple[np.ndarray, np.ndarray]:
+def wilson(p, n, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion ``p`` from ``n`` trials (inside [0, 1], contains ``p``)."""
     p, n = np.asarray(p, float), np.maximum(np.asarray(n, float), 1e-12)
-    z = ndtri(0.5 + LEVEL / 2)
+    z = ndtri(0.5 + level / 2)
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(np.maximum(p * (1 - p), 0.0) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return np.clip(np.minimum(centre - half, p), 0, 1), np.clip(np.maximum(centre + half, p), 0, 1)
 
 
-def ratio_ci(num, den, domain: Domain) -> dict:
+def ratio_ci(num, den, domain: Domain, level: float = LEVEL) -> dict:
     """Ratio estimator per column of ``num``/``den`` (replications x columns): est, ci_low, ci_high, n, note."""
     num, den = np.atleast_2d(np.asarray(num, float)), np.atleast_2d(np.asarray(den, float))
     num, den = np.where(np.isfinite(num), num, 0.0), np.where(np.isfinite(den), den, 0.0)
@@ -81,9 +82,9 @@ def ratio_ci(num, den, domain: Domain) -> dict:
         resid = num - est * den
         mean_den = total_den / reps
         se = np.sqrt((resid ** 2).sum(axis=0) / (reps * max(reps - 1, 1))) / mean_den
-    lo, hi = _transformed_interval(est, se, _crit(reps - 1), domain)
+    lo, hi = _transformed_interval(est, se, _crit(reps - 1, level), domain)
     if domain.binomial:
-        w_lo, w_hi = wilson((est - domain.low) / (domain.high - domain.low), total_den)
+        w_lo, w_hi = wilson((est - domain.low) / (domain.high - domain.low), total_den, level)
         lo, hi = np.minimum(lo, w_lo), np.maximum(hi, w_hi)
     few = seen < 2
     lo, hi = np.where(few, np.nan, lo), np.where(few, np.nan, hi)
@@ -91,7 +92,7 @@ def ratio_ci(num, den, domain: Domain) -> dict:
     return {"mean": est, "ci_low": lo, "ci_high": hi, "n": seen, "note": note}
 
 
-def mean_ci(values, domain: Domain) -> dict:
+def mean_ci(values, domain: Domain, level: float = LEVEL) -> dict:
     """Mean over replications per column of ``values`` (NaN = not observed): mean, ci_low, ci_high, n, note."""
     x = np.atleast_2d(np.asarray(values, float))
     ok = np.isfinite(x)
@@ -104,7 +105,7 @@ def mean_ci(values, domain: Domain) -> dict:
         nan = np.full(mean.shape, np.nan)
         return {"mean": mean, "ci_low": nan, "ci_high": nan, "n": n,
                 "note": np.where(n > 0, NOTE_MODEL, NOTE_NONE)}
-    lo, hi = _transformed_interval(mean, se, _crit(n - 1), domain)
+    lo, hi = _transformed_interval(mean, se, _crit(n - 1, level), domain)
     few = n < 2
     lo, hi = np.where(few, np.nan, lo), np.where(few, np.nan, hi)
     note = np.where(n == 0, NOTE_NONE, np.where(few, NOTE_FEW, ""))
@@ -144,7 +145,8 @@ def summarise(per_rep: pd.DataFrame, parts: pd.DataFrame | None = None) -> pd.Da
     return out
 
 
-def interval_summary(intervals: pd.DataFrame, parts: pd.DataFrame | None = None) -> pd.DataFrame:
+def interval_summary(intervals: pd.DataFrame, parts: pd.DataFrame | None = None,
+                     level: float = LEVEL) -> pd.DataFrame:
     """Per interval: ``<metric>_mean``, ``_ci_low``, ``_ci_high`` across replications (domain-respecting),
     and ``ci_notes`` naming the metrics without an interval there and why.
 
@@ -167,9 +169,9 @@ def interval_summary(intervals: pd.DataFrame, parts: pd.DataFrame | None = None)
         domain = domain_of(metric)
         if domain.ratio and parts_sorted is not None and num_col(metric) in parts_sorted:
             r = ratio_ci(parts_sorted[num_col(metric)].to_numpy().reshape(shape),
-                         parts_sorted[den_col(metric)].to_numpy().reshape(shape), domain)
+                         parts_sorted[den_col(metric)].to_numpy().reshape(shape), domain, level)
         else:
-            r = mean_ci(order[metric].to_numpy(float).reshape(shape), domain)
+            r = mean_ci(order[metric].to_numpy(float).reshape(shape), domain, level)
         pieces[f"{metric}_mean"] = r["mean"]
         pieces[f"{metric}_ci_low"] = r["ci_low"]
         pieces[f"{metric}_ci_high"] = r["ci_high"]

@@ -292,7 +292,8 @@ def _agent_time(out: ModelOutput, sc: Scenario, calls: pd.DataFrame, served: np.
     tier2 = sc.costs.tier2_hourly * sc.transfers.tier2_agents
     cost = agent_cost + (daily / 86400.0 + tier2 / 3600.0) * I
     cost[: int(lo // I)] = 0.0
-    return {"ready_s": ready_s, "ready_in_schedule_s": ready_in_schedule, "busy_s": busy_calls + outbound_busy, "outbound_busy_s": outbound_busy,
+    return {"ready_s": ready_s, "ready_in_schedule_s": ready_in_schedule, "busy_s": busy_calls + outbound_busy,
+            "outbound_busy_s": outbound_busy,
             "outbound_n": outbound_n, "logged_in_s": logged_in, "scheduled_ready_s": logged_in + 0.0,
             "scheduled": scheduled, "attending": attending, "cost": cost}
 

@@ -63,6 +63,7 @@ class Results:
     outbound: pd.DataFrame
     per_replication: pd.DataFrame
     extras: list = field(default_factory=list)
+    interval_parts: pd.DataFrame | None = None   # <metric>:num / :den per replication and interval (in memory)
 
     @classmethod
     def from_replications(cls, scenario: Scenario, seed: int, reps: list, keep_calls: bool = True) -> "Results":
@@ -82,7 +83,7 @@ class Results:
         ready = tag([(r.ready, r) for r in reps])
         outbound = tag([(r.outbound, r) for r in reps])
         return cls(scenario, seed, len(reps), summary, intervals, confidence.interval_summary(intervals, iparts),
-                   calls, ready, outbound, per_rep, [r.extras for r in reps])
+                   calls, ready, outbound, per_rep, [r.extras for r in reps], iparts)
 
     def metric(self, name: str) -> float:
         """Mean of a run metric across replications."""

@@ -163,7 +163,8 @@ def schedule_command(
             if not v.converged:
                 typer.echo(f"written to {out}/")
                 typer.echo(f"error: --verify did not converge: {int(v.interval_stats['fail'].sum())} interval(s) "
-                           f"still miss a target with their whole 95 % CI (see {out / 'explanation.txt'}); raise "
+                           f"still miss a target with their whole confidence interval (see "
+                           f"{out / 'explanation.txt'}); raise "
                            "--max-iter or change the shift rules", err=True)
                 raise typer.Exit(1)
         else:

@@ -106,6 +106,11 @@ def test_summary_json_states_the_method(tmp_path):
     assert "log scale" in data["metrics"]["asa"]["method"]
     assert "confidence_intervals" in data["definitions"]
     assert "ci_notes" in res.interval_summary.columns
+    from sim.report import build_report
+
+    page = build_report(res.save(tmp_path / "run")).read_text(encoding="utf-8")
+    assert "how estimated" in page and "ratio estimator" in page and "Definitions" in page
+    assert "call-back" in page and "overtime_hours" in page
 
 
 # ----------------------------------------------------------------------------- 2. behavioural FCR

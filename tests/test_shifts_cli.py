@@ -183,5 +183,3 @@ def test_night_cap_is_reported_and_shrinkage_on_call_is_a_scenario_choice(tmp_pa
     assert (req_off["heads"].to_numpy()[night] == req_off["agents"].to_numpy()[night]).all()
     day = np.r_[17:35]
     assert (req_off["heads"].to_numpy()[day] == req_on["heads"].to_numpy()[day]).all()
-    r = invoke(off, "--out", tmp_path / "o2")
-    assert r.exit_code == 0 and "capped" not in (tmp_path / "o2" / "report.txt").read_text()
