@@ -114,3 +114,13 @@ def test_example_cannot_be_split_while_it_has_a_desk():
     sc = load_scenario(ROOT / "scenarios" / "property_centre.toml")
     with pytest.raises(Exception, match="desk"):
         piece_scenarios(sc, 3, 1)
+
+
+def test_split_run_on_dask_equals_local():
+    distributed = pytest.importorskip("distributed")
+    sc = _mmcm(days=4)
+    local = run_split(sc, piece_days=2, warmup_days=1, replications=1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        dask = run_split(sc, piece_days=2, warmup_days=1, replications=1, scheduler=client)
+    assert local.per_replication.equals(dask.per_replication) and local.intervals.equals(dask.intervals)
