@@ -208,7 +208,7 @@ def main() -> None:
           f" MiB peak (extrapolated from the per-million slope above; target < 2048)")
 
     from sim.runner import run
-    days = 60 if not args.quick else 10
+    days = 60   # about 5 s per replication on an idle core: the target is for runs of >= 10 s
     sc = validate_scenario(scenario_mmcm(12, 200.0, days, talk, patience))
     _, t1 = timed(lambda: run(sc, replications=2, seed=3, jobs=1, keep_calls=False))
     _, t2 = timed(lambda: run(sc, replications=2, seed=3, jobs=2, keep_calls=False))

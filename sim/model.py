@@ -207,7 +207,8 @@ class CallCentreModel:
         self.trunks_busy += 1
         if self.ivr_time is not None:
             tel = self.sc.telephony
-            self._after(tel.ivr_pickup_rings * tel.ring_cycle_s + self.ivr_time(), self._ivr_done, cid, ctype)
+            self.env.timeout(tel.ivr_pickup_rings * tel.ring_cycle_s + self.ivr_time()).callbacks.append(
+                partial(self._ivr_done, cid, ctype))
         else:
             self._enqueue(cid, ctype)
 
@@ -272,7 +273,8 @@ class CallCentreModel:
         hold = tp.hold() if tp.hold_prob and self.coin(tp.hold_prob) else 0.0
         transferred = bool(tp.transfer_prob) and self.coin(tp.transfer_prob)
         consult = self.consult() if transferred else 0.0
-        self._after(talk + hold + consult, self._talk_done, cid, ctype, agent, talk + consult, hold, transferred)
+        self.env.timeout(talk + hold + consult).callbacks.append(
+            partial(self._talk_done, cid, ctype, agent, talk + consult, hold, transferred))
 
     def _talk_done(self, cid: int, ctype: int, agent: Agent, talk: float, hold: float, transferred: bool,
                    _event=None) -> None:
@@ -297,7 +299,7 @@ class CallCentreModel:
         acw = tp.acw() if tp.acw is not None else 0.0
         log.acw[cid] = acw
         if acw > 0:
-            self._after(acw, self._acw_done, cid, agent)
+            self.env.timeout(acw).callbacks.append(partial(self._acw_done, cid, agent))
         else:
             self._acw_done(cid, agent)
 
