@@ -30,8 +30,8 @@ def _next_contact_after(ends: pd.DataFrame, contacts: pd.DataFrame, by: list[str
     key = np.zeros(n_e + n_c, dtype=np.int64)
     for col in by:
         values = np.concatenate([ends[col].to_numpy(), contacts[col].to_numpy()])
-        if np.issubdtype(values.dtype, np.integer):     # already codes (caller numbers): no hash table
-            low = int(values.min())
+        if np.issubdtype(values.dtype, np.integer) and int(values.max()) - int(values.min()) < 2**31:
+            low = int(values.min())                      # already small codes (caller numbers): no hash table
             key = key * (int(values.max()) - low + 1) + (values - low)
         else:
             codes, uniques = pd.factorize(values)
@@ -61,7 +61,7 @@ def resolved_first_contact(calls: pd.DataFrame, handled: np.ndarray, window_s: f
     resolved = handled.copy()
     if not handled.any():
         return resolved
-    caller = calls["caller"].to_numpy().astype(np.int64)
+    caller = calls["caller"].to_numpy()          # any id: an int in the simulator, a phone number in history
     ctype = pd.Series(calls["call_type"])
     # category codes (one byte) when the log is categorical (a simulated log), else the names
     ctype = ctype.cat.codes.to_numpy() if isinstance(ctype.dtype, pd.CategoricalDtype) else ctype.astype(str).to_numpy()
@@ -73,7 +73,7 @@ def resolved_first_contact(calls: pd.DataFrame, handled: np.ndarray, window_s: f
     again = _next_contact_after(ends, attempts, ["caller", "call_type"])
     repeat = np.isfinite(again) & (again - end[idx] <= window_s)
     if callbacks is not None and len(callbacks):
-        cb = pd.DataFrame({"caller": callbacks["caller"].to_numpy().astype(np.int64),
+        cb = pd.DataFrame({"caller": callbacks["caller"].to_numpy().astype(caller.dtype),
                            "time": callbacks["start"].to_numpy(dtype=float)})
         called = _next_contact_after(ends[["caller", "t"]], cb, ["caller"])
         repeat |= np.isfinite(called) & (called - end[idx] <= window_s)

@@ -151,6 +151,19 @@ def test_fcr_counts_an_agent_call_back():
     assert run["fcr"] == pytest.approx(2 / 3)
 
 
+def test_fcr_rule_works_on_an_observed_log_with_phone_numbers():
+    from sim.fcr import resolved_first_contact
+
+    # a history log: callers are phone numbers, no simulator flag at all
+    calls = pd.DataFrame({"caller": ["138001", "139002", "138001"], "call_type": ["fee", "fee", "fee"],
+                          "arrive": [0.0, 10.0, 500.0], "talk_end": [100.0, 200.0, 600.0],
+                          "answer": [5.0, 12.0, 510.0]})
+    handled = np.array([True, True, True])
+    assert resolved_first_contact(calls, handled, 7 * 86400).tolist() == [False, True, True]
+    called_back = pd.DataFrame({"caller": ["139002"], "start": [300.0]})
+    assert resolved_first_contact(calls, handled, 7 * 86400, called_back).tolist() == [False, False, True]
+
+
 def test_unresolved_inquiry_is_called_back_not_also_repeated():
     # frontdesk.md: an inquiry the agent cannot answer is called back; before, the caller also called again
     sc = sim.Scenario.model_validate({
