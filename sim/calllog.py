@@ -52,7 +52,7 @@ class CallLog:
     def new(self, caller: int, attempt: int, origin: int, call_type: int, arrive: float) -> int:
         i = self.n
         if i >= self.capacity:
-            self._grow(self.capacity)
+            self._grow(max(self.capacity // 4, 1024))   # +25 %: large buffers grow in place (mremap)
         self.n = i + 1
         self.caller[i] = caller
         self.attempt[i] = attempt

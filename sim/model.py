@@ -90,7 +90,7 @@ class CallCentreModel:
         self.sc = scenario
         self.rng = rng_streams(seed)
         self.env = simpy.Environment()
-        self.log = CallLog(capacity=max(1024, int(scenario.arrival_rates().sum() * 1.3)))
+        self.log = CallLog(capacity=max(1024, int(scenario.arrival_rates().sum() * 1.05)))   # first attempts + 5 %
         self.ready_log = PeriodLog()
         self.outbound_log = OutboundLog()
         svc = self.rng["service"]
