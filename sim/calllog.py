@@ -61,6 +61,23 @@ class CallLog:
         self.arrive[i] = arrive
         return i
 
+    def forget_after(self, end: float) -> None:
+        """The run stopped at ``end`` s: calls whose talk (or ACW) would end later were still in progress, so
+        what had not happened yet is cleared (talk, hold, ACW and outcome of a call still talking; the ACW end
+        of a call still in wrap-up), as if it had been recorded step by step."""
+        n = self.n
+        talk_end = np.frombuffer(self.talk_end, dtype=np.float64, count=n)
+        acw_end = np.frombuffer(self.acw_end, dtype=np.float64, count=n)
+        talking = talk_end > end
+        acw_end[talking | (acw_end > end)] = np.nan
+        if talking.any():
+            talk_end[talking] = np.nan
+            for name in DURATION_COLUMNS:
+                np.frombuffer(getattr(self, name), dtype=np.float32, count=n)[talking] = np.nan
+            for name in ("outcome", "resolved", "transferred"):
+                np.frombuffer(getattr(self, name), dtype=np.int8, count=n)[talking] = 0
+        del talk_end, acw_end   # release the buffer exports
+
     def column(self, name: str) -> np.ndarray:
         """Column ``name`` as a read-only numpy view of the first ``n`` rows (no copy)."""
         buf = getattr(self, name)

@@ -10,6 +10,7 @@ Only what changes agent availability is an event; hold and ACW components are dr
 """
 from __future__ import annotations
 
+import heapq
 import math
 from functools import partial
 from collections.abc import Callable
@@ -117,6 +118,7 @@ class CallCentreModel:
         # without an IVR the phone rings at least ``pickup_rings`` times before anyone can pick up
         self.pickup_wait = tel.pickup_rings * tel.ring_cycle_s if self.ivr_time is None else 0.0
         self.to_tier2 = scenario.transfers.destination == "tier2"
+        self.trunk_release: list[float] = []   # talk-end times of calls whose trunk is still counted busy
         self.trunks_busy = 0
         self.horizon_end = scenario.horizon.length_s
         self.desk = desk
@@ -199,7 +201,12 @@ class CallCentreModel:
     # Each step is a plain method; the next step is a callback on a SimPy timeout or on the agent-wait event.
     def _start_call(self, caller: int, attempt: int, origin: int, ctype: int, _event=None) -> None:
         """A call attempt arrives: busy signal when every trunk is taken, else the IVR or the queue."""
-        cid = self.log.new(caller, attempt, origin, ctype, self.env.now)
+        now = self.env.now
+        cid = self.log.new(caller, attempt, origin, ctype, now)
+        release = self.trunk_release
+        while release and release[0] <= now:   # trunks of calls that ended by now
+            heapq.heappop(release)
+            self.trunks_busy -= 1
         if self.trunks is not None and self.trunks_busy >= self.trunks:
             self.log.outcome[cid] = BLOCKED
             self._maybe_redial(cid, ctype, self.sc.callers.redial_prob_busy)
@@ -273,8 +280,41 @@ class CallCentreModel:
         hold = tp.hold() if tp.hold_prob and self.coin(tp.hold_prob) else 0.0
         transferred = bool(tp.transfer_prob) and self.coin(tp.transfer_prob)
         consult = self.consult() if transferred else 0.0
+        if self.desk is None and not (transferred and self.to_tier2):
+            self._talk_and_acw(cid, ctype, agent, answer, talk + hold + consult, talk + consult, hold, transferred)
+            return
         self.env.timeout(talk + hold + consult).callbacks.append(
             partial(self._talk_done, cid, ctype, agent, talk + consult, hold, transferred))
+
+    def _talk_and_acw(self, cid: int, ctype: int, agent: Agent, answer: float, duration: float, talk: float,
+                      hold: float, transferred: bool) -> None:
+        """``_talk_done`` and ACW decided at the answer when nothing has to happen at the moment the caller
+        leaves (no ``[desk]`` hook, no tier 2): one event frees the agent after talk + ACW; the caller's trunk
+        is released at talk end through ``trunk_release``, the repeat call is scheduled at its own time, and
+        ``CallLog.forget_after`` clears what had not happened yet when the run stops mid-call."""
+        log, tp = self.log, self.types[ctype]
+        talk_end = answer + duration
+        log.talk[cid] = talk
+        log.hold[cid] = hold
+        log.talk_end[cid] = talk_end
+        log.outcome[cid] = HANDLED
+        resolved = tp.fcr >= 1.0 or self.coin(tp.fcr)
+        log.resolved[cid] = resolved
+        if transferred:
+            log.transferred[cid] = 1
+        heapq.heappush(self.trunk_release, talk_end)
+        if not resolved and not self.calls_back[ctype]:
+            delay = tp.repeat_delay()
+            if talk_end + delay < self.horizon_end:
+                self.env.timeout(duration + delay).callbacks.append(
+                    partial(self._start_call, log.caller[cid], 0, REPEAT, ctype))
+        acw = tp.acw() if tp.acw is not None else 0.0
+        log.acw[cid] = acw
+        log.acw_end[cid] = talk_end + acw
+        self.env.timeout(duration + acw).callbacks.append(partial(self._agent_done, agent))
+
+    def _agent_done(self, agent: Agent, _event=None) -> None:
+        self.group.free(agent)
 
     def _talk_done(self, cid: int, ctype: int, agent: Agent, talk: float, hold: float, transferred: bool,
                    _event=None) -> None:
@@ -349,6 +389,7 @@ class CallCentreModel:
         self._schedule_agents()
         self._schedule_arrivals()
         self.env.run(until=self.horizon_end + DRAIN_S)
+        self.log.forget_after(self.env.now)
         self.group.close(self.agents)
         return ModelOutput(self.log, self.ready_log, self.outbound_log, self.instances,
                            [a.role for a in self.agents])
