@@ -124,3 +124,26 @@ def test_split_run_on_dask_equals_local():
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         dask = run_split(sc, piece_days=2, warmup_days=1, replications=1, scheduler=client)
     assert local.per_replication.equals(dask.per_replication) and local.intervals.equals(dask.intervals)
+
+
+def test_calls_still_talking_when_the_run_stops_are_not_handled():
+    """Talk and ACW are decided at the answer (no [desk], no tier 2); a call whose talk would end after the run
+    must still look unfinished, as when it was recorded step by step."""
+    from sim.calllog import HANDLED, IN_SYSTEM
+    from sim.model import CallCentreModel
+
+    sc = validate_scenario({
+        "horizon": {"days": 1}, "arrivals": {"calls_per_hour": 4.0},
+        "call_types": {"c": {"share": 1.0, "talk": {"family": "exponential", "mean": 40000},
+                             "acw": {"family": "exponential", "mean": 30000}}},
+        "agents": {"headcount": 50}})
+    out = CallCentreModel(sc, 5).run()
+    frame = out.calls.frame(sc.type_names())
+    from sim.schedule import DRAIN_S
+    end = sc.horizon.length_s + DRAIN_S     # where the run stops
+    answered = frame["answer"].notna()
+    talking = answered & frame["talk_end"].isna()
+    assert talking.any() and (frame.loc[talking, "outcome"].cat.codes == IN_SYSTEM).all()
+    assert frame.loc[talking, ["talk", "hold", "acw"]].isna().all().all()
+    handled = frame["outcome"].cat.codes == HANDLED
+    assert (frame.loc[handled, "talk_end"] <= end).all() and (handled & frame["acw_end"].isna()).any()
