@@ -2,14 +2,15 @@
 
 An agent is *ready* while logged in and not on break or in a not-ready (aux) episode; ``unavailable`` counts
 the reasons it is not (logged out, break, aux). Changes that arrive while the agent is busy wait until the
-call in hand is finished (no pre-emption). Only availability changes are events; calls waiting for an agent
-hold one SimPy event that the group triggers with the agent (or with ``None`` when the caller gives up).
+call in hand is finished (no pre-emption). Only availability changes are events; a call waiting for an agent
+is a ``Waiter`` whose callback the group calls with the agent (or with ``None`` when the caller gives up).
 """
 from __future__ import annotations
 
 import heapq
 import itertools
 from collections import deque
+from collections.abc import Callable
 
 import simpy
 
@@ -28,6 +29,16 @@ class Agent:
         self.token = 0
         self.pending: list[float | None] = []
         self.ready_since = 0.0
+
+
+class Waiter:
+    """A caller in the queue: ``on_agent`` is its next step; ``waiting`` turns False once taken or gone."""
+
+    __slots__ = ("on_agent", "waiting")
+
+    def __init__(self, on_agent: Callable[[Agent | None], None]):
+        self.on_agent = on_agent
+        self.waiting = True
 
 
 class OutboundLog:
@@ -72,31 +83,34 @@ class AgentGroup:
                 agent.busy = True
                 return agent
 
-    def wait(self, priority: int) -> simpy.Event:
-        """Join the queue; the event fires with an agent, or with None if ``abandon`` is called first."""
-        event = simpy.Event(self.env)
-        self.queues[priority].append(event)
+    def wait(self, priority: int, on_agent: Callable[[Agent | None], None]) -> "Waiter":
+        """Join the queue; ``on_agent(agent)`` is called when an agent takes the call, ``on_agent(None)`` if
+        ``abandon`` is called first (directly, no SimPy event: the caller's next step runs at once)."""
+        waiter = Waiter(on_agent)
+        self.queues[priority].append(waiter)
         self.n_waiting += 1
-        return event
+        return waiter
 
-    def abandon(self, event: simpy.Event) -> bool:
+    def abandon(self, waiter: "Waiter") -> bool:
         """Caller gives up waiting; False if an agent already took the call."""
-        if event.triggered:
+        if not waiter.waiting:
             return False
+        waiter.waiting = False
         self.n_waiting -= 1
-        event.succeed(None)
+        waiter.on_agent(None)
         return True
 
-    def _next_waiting(self) -> simpy.Event | None:
+    def _next_waiting(self) -> "Waiter | None":
         if not self.n_waiting:
             return None
         for p in self.priorities:
             q = self.queues[p]
             while q:
-                event = q.popleft()
-                if not event.triggered:
+                waiter = q.popleft()
+                if waiter.waiting:
+                    waiter.waiting = False
                     self.n_waiting -= 1
-                    return event
+                    return waiter
         return None  # pragma: no cover - n_waiting guards this
 
     # ------------------------------------------------------------------ availability
@@ -109,10 +123,10 @@ class AgentGroup:
             if agent.unavailable:
                 agent.busy = False
                 return
-        event = self._next_waiting()
-        if event is not None:
+        waiter = self._next_waiting()
+        if waiter is not None:
             agent.busy = True
-            event.succeed(agent)
+            waiter.on_agent(agent)
             return
         if self.outbound:
             self._serve_outbound(agent)

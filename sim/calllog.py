@@ -1,9 +1,11 @@
 """Columnar event log of call attempts, agent ready periods and outbound tasks.
 
-Columns are ``array.array`` buffers written by index while the model runs (compact: 8 bytes per float, no
-Python object per value) and handed to pandas/numpy without copying at the end. Times are seconds from the
-horizon start; NaN means "did not happen". ``resolved`` is the simulator's behaviour draw (did the caller's
-problem get solved on the call); the FCR metric never reads it but measures repeat contacts (``sim.fcr``).
+Columns are ``array.array`` buffers written by index while the model runs (compact: no Python object per
+value; times float64, durations float32 — a 4-byte float keeps ~7 significant digits, i.e. better than 1 ms for
+a talk of up to 2 h —, codes and flags one byte, counters four) and handed to pandas/numpy as views, without
+copying, at the end. Times are seconds from the horizon start; NaN means "did not happen". ``resolved`` is the
+simulator's behaviour draw (did the caller's problem get solved on the call); the FCR metric never reads it but
+measures repeat contacts (``sim.fcr``).
 """
 from __future__ import annotations
 
@@ -17,10 +19,14 @@ IN_SYSTEM, BLOCKED, IVR, ABANDONED, HANDLED = range(5)
 ORIGINS = ("first", "redial", "repeat")
 FIRST, REDIAL, REPEAT = range(3)
 
-FLOAT_COLUMNS = ("arrive", "ivr_end", "enqueue", "answer", "abandon", "talk_end", "acw_end",
-                 "talk", "hold", "acw", "t2_enqueue", "t2_answer", "t2_end")
-INT_COLUMNS = {"caller": "q", "attempt": "h", "origin": "b", "call_type": "b", "outcome": "b", "queued": "b",
-               "transferred": "b", "resolved": "b", "agent": "l", "rings": "l"}
+TIME_COLUMNS = ("arrive", "ivr_end", "enqueue", "answer", "abandon", "talk_end", "acw_end",
+                "t2_enqueue", "t2_answer", "t2_end")
+DURATION_COLUMNS = ("talk", "hold", "acw")
+FLOAT_COLUMNS = {name: "f" if name in DURATION_COLUMNS else "d"      # in the call table's column order
+                 for name in ("arrive", "ivr_end", "enqueue", "answer", "abandon", "talk_end", "acw_end",
+                              *DURATION_COLUMNS, "t2_enqueue", "t2_answer", "t2_end")}
+INT_COLUMNS = {"caller": "i", "attempt": "b", "origin": "b", "call_type": "b", "outcome": "b", "queued": "b",
+               "transferred": "b", "resolved": "b", "agent": "i", "rings": "i"}
 _INT_DEFAULT = {"agent": -1, "rings": 0}
 
 
@@ -30,16 +36,15 @@ class CallLog:
     def __init__(self, capacity: int = 1024):
         self.n = 0
         self.capacity = 0
-        for name in FLOAT_COLUMNS:
-            setattr(self, name, array("d"))
+        for name, code in FLOAT_COLUMNS.items():
+            setattr(self, name, array(code))
         for name, code in INT_COLUMNS.items():
             setattr(self, name, array(code))
         self._grow(max(capacity, 16))
 
     def _grow(self, extra: int) -> None:
-        nan_block = array("d", [float("nan")]) * extra
-        for name in FLOAT_COLUMNS:
-            getattr(self, name).extend(nan_block)
+        for name, code in FLOAT_COLUMNS.items():
+            getattr(self, name).extend(array(code, [float("nan")]) * extra)
         for name, code in INT_COLUMNS.items():
             getattr(self, name).extend(array(code, [_INT_DEFAULT.get(name, 0)]) * extra)
         self.capacity += extra
@@ -47,7 +52,7 @@ class CallLog:
     def new(self, caller: int, attempt: int, origin: int, call_type: int, arrive: float) -> int:
         i = self.n
         if i >= self.capacity:
-            self._grow(self.capacity)
+            self._grow(max(self.capacity // 4, 1024))   # +25 %: large buffers grow in place (mremap)
         self.n = i + 1
         self.caller[i] = caller
         self.attempt[i] = attempt
@@ -56,21 +61,45 @@ class CallLog:
         self.arrive[i] = arrive
         return i
 
-    def frame(self, type_names: list[str]) -> pd.DataFrame:
-        """The log as a DataFrame (numeric codes turned into categoricals)."""
+    def forget_after(self, end: float) -> None:
+        """The run stopped at ``end`` s: calls whose talk (or ACW) would end later were still in progress, so
+        what had not happened yet is cleared (talk, hold, ACW and outcome of a call still talking; the ACW end
+        of a call still in wrap-up), as if it had been recorded step by step."""
         n = self.n
-        data: dict[str, np.ndarray | pd.Categorical] = {"call_id": np.arange(n)}
-        for name in FLOAT_COLUMNS:
-            data[name] = np.frombuffer(getattr(self, name), dtype=np.float64, count=n).copy()
-        for name, code in INT_COLUMNS.items():
-            data[name] = np.frombuffer(getattr(self, name), dtype=np.dtype(code), count=n).copy()
-        frame = pd.DataFrame(data)
-        frame["call_type"] = pd.Categorical.from_codes(frame["call_type"], categories=type_names)
-        frame["outcome"] = pd.Categorical.from_codes(frame["outcome"], categories=list(OUTCOMES))
-        frame["origin"] = pd.Categorical.from_codes(frame["origin"], categories=list(ORIGINS))
+        talk_end = np.frombuffer(self.talk_end, dtype=np.float64, count=n)
+        acw_end = np.frombuffer(self.acw_end, dtype=np.float64, count=n)
+        talking = talk_end > end
+        acw_end[talking | (acw_end > end)] = np.nan
+        if talking.any():
+            talk_end[talking] = np.nan
+            for name in DURATION_COLUMNS:
+                np.frombuffer(getattr(self, name), dtype=np.float32, count=n)[talking] = np.nan
+            for name in ("outcome", "resolved", "transferred"):
+                np.frombuffer(getattr(self, name), dtype=np.int8, count=n)[talking] = 0
+        del talk_end, acw_end   # release the buffer exports
+
+    def column(self, name: str) -> np.ndarray:
+        """Column ``name`` as a read-only numpy view of the first ``n`` rows (no copy)."""
+        buf = getattr(self, name)
+        view = np.frombuffer(buf, dtype=np.dtype(buf.typecode), count=self.n)
+        view.flags.writeable = False
+        return view
+
+    def bytes_per_row(self) -> int:
+        return sum(getattr(self, name).itemsize for name in (*FLOAT_COLUMNS, *INT_COLUMNS))
+
+    def frame(self, type_names: list[str]) -> pd.DataFrame:
+        """The log as a DataFrame (numeric codes turned into categoricals, flags into booleans); numeric
+        columns are views of the log's buffers, not copies (the log must not grow afterwards)."""
+        data: dict[str, np.ndarray | pd.Categorical] = {"call_id": np.arange(self.n)}
+        for name in (*FLOAT_COLUMNS, *INT_COLUMNS):
+            data[name] = self.column(name)
+        data["call_type"] = pd.Categorical.from_codes(data["call_type"], categories=type_names)
+        data["outcome"] = pd.Categorical.from_codes(data["outcome"], categories=list(OUTCOMES))
+        data["origin"] = pd.Categorical.from_codes(data["origin"], categories=list(ORIGINS))
         for flag in ("queued", "transferred", "resolved"):
-            frame[flag] = frame[flag].astype(bool)
-        return frame
+            data[flag] = data[flag].view(np.bool_)
+        return pd.DataFrame(data, copy=False)
 
 
 class PeriodLog:

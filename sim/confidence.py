@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri, stdtrit   # t and normal quantiles; scipy.stats takes seconds to import
 
 from sim.metric_domains import Domain, domain_of
 
@@ -33,7 +33,7 @@ NOTE_MODEL = "model expectation, not a measurement: no interval"
 
 
 def _crit(df, level: float = LEVEL) -> np.ndarray:
-    return stats.t.ppf(0.5 + level / 2, np.maximum(df, 1))
+    return stdtrit(np.maximum(df, 1), 0.5 + level / 2)
 
 
 def _transformed_interval(est, se, crit, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
@@ -64,7 +64,7 @@ def _transformed_interval(est, se, crit, domain: Domain) -> tuple[np.ndarray, np
 def wilson(p, n, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion ``p`` from ``n`` trials (inside [0, 1], contains ``p``)."""
     p, n = np.asarray(p, float), np.maximum(np.asarray(n, float), 1e-12)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = ndtri(0.5 + level / 2)
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(np.maximum(p * (1 - p), 0.0) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return np.clip(np.minimum(centre - half, p), 0, 1), np.clip(np.maximum(centre + half, p), 0, 1)

@@ -175,40 +175,39 @@ def weibull_shape(cv: float) -> float:
 class Sampler:
     """Hands out one value at a time from block-drawn samples (seconds, Python floats)."""
 
-    __slots__ = ("_dist", "_rng", "_buf", "_pos")
+    __slots__ = ("_dist", "_rng", "_next")
 
     def __init__(self, dist: Distribution, rng: np.random.Generator):
         self._dist = dist
         self._rng = rng
-        self._buf: list[float] = []
-        self._pos = 0
+        self._next = iter(()).__next__
 
     def __call__(self) -> float:
-        if self._pos >= len(self._buf):
-            self._buf = self._dist.draw(self._rng, _BLOCK).tolist()
-            self._pos = 0
-        value = self._buf[self._pos]
-        self._pos += 1
-        return value
+        try:
+            return self._next()
+        except StopIteration:
+            self._next = iter(self._dist.draw(self._rng, _BLOCK).tolist()).__next__
+            return self._next()
 
 
 class Bernoulli:
     """Block-drawn uniform numbers compared with a probability: ``coin(p) -> bool``."""
 
-    __slots__ = ("_rng", "_buf", "_pos")
+    __slots__ = ("_rng", "_next")
 
     def __init__(self, rng: np.random.Generator):
         self._rng = rng
-        self._buf: list[float] = []
-        self._pos = 0
+        self._next = iter(()).__next__
 
     def uniform(self) -> float:
-        if self._pos >= len(self._buf):
-            self._buf = self._rng.random(_BLOCK).tolist()
-            self._pos = 0
-        value = self._buf[self._pos]
-        self._pos += 1
-        return value
+        try:
+            return self._next()
+        except StopIteration:
+            self._next = iter(self._rng.random(_BLOCK).tolist()).__next__
+            return self._next()
 
     def __call__(self, p: float) -> bool:
-        return self.uniform() < p
+        try:
+            return self._next() < p
+        except StopIteration:
+            return self.uniform() < p

@@ -20,15 +20,36 @@ import pandas as pd
 
 def _next_contact_after(ends: pd.DataFrame, contacts: pd.DataFrame, by: list[str]) -> np.ndarray:
     """For each row of ``ends`` (columns ``by`` + ``t``), the time of the first contact strictly after ``t``
-    with the same ``by`` keys (contacts: ``by`` + ``time``); NaN when there is none."""
-    if ends.empty or contacts.empty:
-        return np.full(len(ends), np.nan)
-    left = ends.assign(_row=np.arange(len(ends))).sort_values("t", kind="stable")
-    right = contacts.sort_values("time", kind="stable")
-    merged = pd.merge_asof(left, right, left_on="t", right_on="time", by=by, direction="forward",
-                           allow_exact_matches=False)
-    out = np.full(len(ends), np.nan)
-    out[merged["_row"].to_numpy()] = merged["time"].to_numpy(dtype=float)
+    with the same ``by`` keys (contacts: ``by`` + ``time``); NaN when there is none.
+
+    One sort of ends and contacts together by (keys, time, contact before end at equal times); the next
+    contact position is a reversed running minimum — numpy arrays only (a few bytes per row, no hash join)."""
+    n_e, n_c = len(ends), len(contacts)
+    if n_e == 0 or n_c == 0:
+        return np.full(n_e, np.nan)
+    key = np.zeros(n_e + n_c, dtype=np.int64)
+    for col in by:
+        values = np.concatenate([ends[col].to_numpy(), contacts[col].to_numpy()])
+        if np.issubdtype(values.dtype, np.integer) and int(values.max()) - int(values.min()) < 2**31:
+            low = int(values.min())                      # already small codes (caller numbers): no hash table
+            key = key * (int(values.max()) - low + 1) + (values - low)
+        else:
+            codes, uniques = pd.factorize(values)
+            key = key * len(uniques) + codes
+        del values
+    time = np.concatenate([ends["t"].to_numpy(dtype=float), contacts["time"].to_numpy(dtype=float)])
+    is_end = np.concatenate([np.ones(n_e, dtype=bool), np.zeros(n_c, dtype=bool)])
+    order = np.lexsort((is_end, time, key))        # by key, then time; at equal times the contact first
+    del is_end
+    n = order.size
+    end_pos = np.flatnonzero(order < n_e)          # sorted positions of the ends
+    contact_pos = np.where(order >= n_e, np.arange(n), n)
+    next_contact = np.minimum.accumulate(contact_pos[::-1])[::-1][end_pos]
+    del contact_pos
+    found = next_contact < n
+    found[found] = key[order[next_contact[found]]] == key[order[end_pos[found]]]
+    out = np.full(n_e, np.nan)
+    out[order[end_pos[found]]] = time[order[next_contact[found]]]
     return out
 
 
@@ -41,7 +62,9 @@ def resolved_first_contact(calls: pd.DataFrame, handled: np.ndarray, window_s: f
     if not handled.any():
         return resolved
     caller = calls["caller"].to_numpy()          # any id: an int in the simulator, a phone number in history
-    ctype = pd.Series(calls["call_type"]).astype(str).to_numpy()
+    ctype = pd.Series(calls["call_type"])
+    # category codes (one byte) when the log is categorical (a simulated log), else the names
+    ctype = ctype.cat.codes.to_numpy() if isinstance(ctype.dtype, pd.CategoricalDtype) else ctype.astype(str).to_numpy()
     end = calls["talk_end"].to_numpy(dtype=float)
     end = np.where(np.isfinite(end), end, calls["answer"].to_numpy(dtype=float))
     idx = np.flatnonzero(handled)

@@ -1,4 +1,5 @@
-"""The SimPy call-centre model: one process per call attempt, agents as availability events.
+"""The SimPy call-centre model: a call attempt is a chain of callbacks on SimPy events; agents as availability
+events.
 
 Flow of a call (seconds): arrival → trunk (all busy: busy signal, maybe redial) → [IVR: rings, menu,
 self-service] → queue (priority, FIFO; callers abandon when patience runs out, maybe redial) → agent
@@ -9,7 +10,9 @@ Only what changes agent availability is an event; hold and ACW components are dr
 """
 from __future__ import annotations
 
+import heapq
 import math
+from functools import partial
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +22,7 @@ import simpy
 from sim.agents import Agent, AgentGroup, OutboundLog
 from sim.calllog import ABANDONED, BLOCKED, FIRST, HANDLED, IVR, REDIAL, REPEAT, CallLog, PeriodLog
 from sim.distributions import Bernoulli
+from sim.patience import PatienceClock
 from sim.schedule import DRAIN_S, ShiftInstance, expand_schedule
 from sim.scenario import Scenario
 
@@ -31,19 +35,30 @@ def rng_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Gener
     return {name: np.random.Generator(np.random.PCG64(child)) for name, child in zip(STREAMS, ss.spawn(len(STREAMS)))}
 
 
-def arrival_stream(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def arrival_days(sc: Scenario, rng: np.random.Generator):
     """Non-homogeneous Poisson first attempts (or exact counts when ``arrivals.poisson`` is false), uniform
-    inside each interval: (sorted times in s, call-type codes)."""
+    inside each interval, generated one day at a time: yields (sorted times in s, call-type codes) per day, so
+    a long horizon never holds all arrival times at once."""
     rates = sc.arrival_rates()
     shares = np.array([ct.share for ct in sc.call_types.values()])
+    p = shares / shares.sum()
     interval = float(sc.horizon.interval_s)
+    per_day = sc.horizon.intervals_per_day
     counts = rng.poisson(rates) if sc.arrivals.poisson else np.rint(rates).astype(np.int64)
-    total = int(counts.sum())
-    starts = np.repeat(np.arange(rates.size) * interval, counts)
-    times = starts + rng.random(total) * interval
-    types = rng.choice(shares.size, size=total, p=shares / shares.sum()).astype(np.int8)
-    order = np.argsort(times, kind="stable")
-    return times[order], types[order]
+    for first in range(0, rates.size, per_day):
+        day_counts = counts[first:first + per_day]
+        total = int(day_counts.sum())
+        starts = np.repeat((first + np.arange(day_counts.size)) * interval, day_counts)
+        times = starts + rng.random(total) * interval
+        types = rng.choice(shares.size, size=total, p=p).astype(np.int8)
+        order = np.argsort(times, kind="stable")
+        yield times[order], types[order]
+
+
+def arrival_stream(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """All first attempts of the horizon at once: (sorted times in s, call-type codes)."""
+    days = list(arrival_days(sc, rng))
+    return np.concatenate([d[0] for d in days]), np.concatenate([d[1] for d in days])
 
 
 @dataclass
@@ -77,7 +92,7 @@ class CallCentreModel:
         self.sc = scenario
         self.rng = rng_streams(seed)
         self.env = simpy.Environment()
-        self.log = CallLog(capacity=max(1024, int(scenario.arrival_rates().sum() * 1.3)))
+        self.log = CallLog(capacity=max(1024, int(scenario.arrival_rates().sum() * 1.05)))   # first attempts + 5 %
         self.ready_log = PeriodLog()
         self.outbound_log = OutboundLog()
         svc = self.rng["service"]
@@ -90,6 +105,7 @@ class CallCentreModel:
         self.group = AgentGroup(self.env, priorities, self.ready_log, self.outbound_log)
         self.tier2 = AgentGroup(self.env, priorities, PeriodLog(), self.outbound_log)
         self.coin = Bernoulli(self.rng["coins"])
+        self.patience_clock = PatienceClock(self.env)
         cal = scenario.callers
         self.patience = cal.patience.sampler(self.rng["patience"]) if cal.patience is not None else None
         self.redial_delay = cal.redial_delay.sampler(self.rng["redial"])
@@ -99,6 +115,11 @@ class CallCentreModel:
         self.consult = tr.consult.sampler(self.rng["service"])
         self.tier2_talk = tr.tier2_talk.sampler(self.rng["tier2"])
         self.trunks = tel.trunks
+        self.ring_cycle = tel.ring_cycle_s
+        # without an IVR the phone rings at least ``pickup_rings`` times before anyone can pick up
+        self.pickup_wait = tel.pickup_rings * tel.ring_cycle_s if self.ivr_time is None else 0.0
+        self.to_tier2 = scenario.transfers.destination == "tier2"
+        self.trunk_release: list[float] = []   # talk-end times of calls whose trunk is still counted busy
         self.trunks_busy = 0
         self.horizon_end = scenario.horizon.length_s
         self.desk = desk
@@ -143,27 +164,38 @@ class CallCentreModel:
             agent = Agent(-1, "tier2", self.tier2)
             self.tier2.end_unavailable(agent)
 
-    def _arrivals(self, times: np.ndarray, types: np.ndarray):
+    def _schedule_arrivals(self) -> None:
+        """First attempts, one day at a time: each arrival's callback schedules the next (no process per call
+        and no generator; at most one day of arrival times is held in memory)."""
+        days = iter(arrival_days(self.sc, self.rng["arrivals"]))
         env, start_call = self.env, self._start_call
-        now = 0.0
-        for t, ctype in zip(times.tolist(), types.tolist()):
-            yield env.timeout(t - now)
-            now = t
-            start_call(self._new_caller(), 0, FIRST, ctype)
+        times: list[float] = []
+        types: list[int] = []
+        pos = 0
 
-    def _new_caller(self) -> int:
-        self._next_caller += 1
-        return self._next_caller
+        def arrive(_e=None) -> None:
+            nonlocal times, types, pos
+            if _e is not None:
+                self._next_caller += 1
+                start_call(self._next_caller, 0, FIRST, types[pos])
+                pos += 1
+            while pos >= len(times):
+                chunk = next(days, None)
+                if chunk is None:
+                    return
+                times, types, pos = chunk[0].tolist(), chunk[1].tolist(), 0
+            env.timeout(times[pos] - env.now).callbacks.append(arrive)
 
-    def _start_call(self, caller: int, attempt: int, origin: int, ctype: int) -> None:
-        cid = self.log.new(caller, attempt, origin, ctype, self.env.now)
-        self.env.process(self._call(cid, ctype))
+        arrive()
+
+    def _after(self, delay: float, step, *args) -> None:
+        """Call ``step(*args, event)`` ``delay`` s from now (one SimPy timeout, no process)."""
+        self.env.timeout(delay).callbacks.append(partial(step, *args))
 
     def _later(self, delay: float, caller: int, attempt: int, origin: int, ctype: int) -> None:
         """Start another attempt after ``delay`` s, if it still falls inside the horizon."""
         if self.env.now + delay < self.horizon_end:
-            self.env.timeout(delay).callbacks.append(
-                lambda _e: self._start_call(caller, attempt, origin, ctype))
+            self._after(delay, self._start_call, caller, attempt, origin, ctype)
 
     def _maybe_redial(self, cid: int, ctype: int, p: float) -> None:
         log = self.log
@@ -171,71 +203,139 @@ class CallCentreModel:
         if attempt < self.sc.callers.max_redials and p > 0 and self.coin(p):
             self._later(self.redial_delay(), log.caller[cid], attempt + 1, REDIAL, ctype)
 
-    # ------------------------------------------------------------------ one call attempt
-    def _call(self, cid: int, ctype: int):
-        env, log, tp = self.env, self.log, self.types[ctype]
+    # ------------------------------------------------------------------ one call attempt, step by step
+    # Each step is a plain method; the next step is a callback on a SimPy timeout or on the agent-wait event.
+    def _start_call(self, caller: int, attempt: int, origin: int, ctype: int, _event=None) -> None:
+        """A call attempt arrives: busy signal when every trunk is taken, else the IVR or the queue."""
+        now = self.env.now
+        cid = self.log.new(caller, attempt, origin, ctype, now)
+        release = self.trunk_release
+        while release and release[0] <= now:   # trunks of calls that ended by now
+            heapq.heappop(release)
+            self.trunks_busy -= 1
         if self.trunks is not None and self.trunks_busy >= self.trunks:
-            log.outcome[cid] = BLOCKED
+            self.log.outcome[cid] = BLOCKED
             self._maybe_redial(cid, ctype, self.sc.callers.redial_prob_busy)
             return
         self.trunks_busy += 1
-        tel = self.sc.telephony
         if self.ivr_time is not None:
-            pickup = tel.ivr_pickup_rings * tel.ring_cycle_s
-            yield env.timeout(pickup + self.ivr_time())
-            log.ivr_end[cid] = env.now
-            log.rings[cid] = tel.ivr_pickup_rings
-            if tp.ivr_self_service and self.coin(tp.ivr_self_service):
-                log.outcome[cid] = IVR
-                self.trunks_busy -= 1
-                return
-        enqueue = env.now
+            tel = self.sc.telephony
+            self.env.timeout(tel.ivr_pickup_rings * tel.ring_cycle_s + self.ivr_time()).callbacks.append(
+                partial(self._ivr_done, cid, ctype))
+        else:
+            self._enqueue(cid, ctype)
+
+    def _ivr_done(self, cid: int, ctype: int, _event=None) -> None:
+        """The caller leaves the IVR menu: done by self-service, or on to the agent queue."""
+        log, tp = self.log, self.types[ctype]
+        log.ivr_end[cid] = self.env.now
+        log.rings[cid] = self.sc.telephony.ivr_pickup_rings
+        if tp.ivr_self_service and self.coin(tp.ivr_self_service):
+            log.outcome[cid] = IVR
+            self.trunks_busy -= 1
+            return
+        self._enqueue(cid, ctype)
+
+    def _enqueue(self, cid: int, ctype: int) -> None:
+        """Ask for the longest-idle agent; if nobody is idle, wait in the priority queue until an agent takes
+        the call or patience runs out (``PatienceClock``: no timer per caller, none for callers answered)."""
+        log = self.log
+        enqueue = self.env.now
         log.enqueue[cid] = enqueue
         patience = self.patience() if self.patience is not None else math.inf
         # Without an IVR the phone rings at least ``pickup_rings`` times before anyone can pick up; the agent
         # who will answer is claimed at once (so no outbound work slips in while the caller rings).
-        earliest = enqueue + tel.pickup_rings * tel.ring_cycle_s if self.ivr_time is None else enqueue
+        earliest = enqueue + self.pickup_wait
         agent = self.group.take_idle()
+        if agent is not None:
+            self._connect(cid, ctype, agent, enqueue, patience, earliest)
+            return
+        log.queued[cid] = 1
+        waiter = self.group.wait(self.types[ctype].priority,
+                                 lambda agent: self._connect(cid, ctype, agent, enqueue, patience, earliest))
+        if patience < math.inf:
+            self.patience_clock.add(enqueue + patience, waiter, self.group)
+
+    def _connect(self, cid: int, ctype: int, agent: Agent | None, enqueue: float, patience: float,
+                 earliest: float) -> None:
+        """An agent took the call (``None``: the caller gave up); wait for the rings before answering."""
         if agent is None:
-            log.queued[cid] = 1
-            event = self.group.wait(tp.priority)
-            if patience < math.inf:
-                timer = env.timeout(patience)
-                timer.callbacks.append(lambda _e: self.group.abandon(event))
-            agent = yield event
-            if agent is None:
-                self._abandoned(cid, ctype)
-                return
-        if env.now < earliest:
-            if enqueue + patience <= earliest:  # hangs up while it still rings
-                yield env.timeout(enqueue + patience - env.now)
-                self._abandoned(cid, ctype)
-                self.group.free(agent)
-                return
-            yield env.timeout(earliest - env.now)
-        answer = env.now
+            self._abandoned(cid, ctype)
+            return
+        now = self.env.now
+        if now >= earliest:
+            self._answer(cid, ctype, agent)
+        elif enqueue + patience <= earliest:  # hangs up while it still rings
+            self._after(enqueue + patience - now, self._hung_up_ringing, cid, ctype, agent)
+        else:
+            self._after(earliest - now, self._answer, cid, ctype, agent)
+
+    def _hung_up_ringing(self, cid: int, ctype: int, agent: Agent, _event=None) -> None:
+        self._abandoned(cid, ctype)
+        self.group.free(agent)
+
+    def _answer(self, cid: int, ctype: int, agent: Agent, _event=None) -> None:
+        """The agent picks up: talk, maybe hold, maybe a consult before a transfer."""
+        log, tp = self.log, self.types[ctype]
+        answer = self.env.now
         log.answer[cid] = answer
         log.agent[cid] = agent.idx
         if self.ivr_time is None:
-            log.rings[cid] = math.ceil((answer - log.arrive[cid]) / tel.ring_cycle_s - 1e-9)
+            log.rings[cid] = math.ceil((answer - log.arrive[cid]) / self.ring_cycle - 1e-9)
         talk = tp.talk()
         hold = tp.hold() if tp.hold_prob and self.coin(tp.hold_prob) else 0.0
         transferred = bool(tp.transfer_prob) and self.coin(tp.transfer_prob)
         consult = self.consult() if transferred else 0.0
-        yield env.timeout(talk + hold + consult)
-        end = env.now
-        log.talk[cid] = talk + consult
+        if self.desk is None and not (transferred and self.to_tier2):
+            self._talk_and_acw(cid, ctype, agent, answer, talk + hold + consult, talk + consult, hold, transferred)
+            return
+        self.env.timeout(talk + hold + consult).callbacks.append(
+            partial(self._talk_done, cid, ctype, agent, talk + consult, hold, transferred))
+
+    def _talk_and_acw(self, cid: int, ctype: int, agent: Agent, answer: float, duration: float, talk: float,
+                      hold: float, transferred: bool) -> None:
+        """``_talk_done`` and ACW decided at the answer when nothing has to happen at the moment the caller
+        leaves (no ``[desk]`` hook, no tier 2): one event frees the agent after talk + ACW; the caller's trunk
+        is released at talk end through ``trunk_release``, the repeat call is scheduled at its own time, and
+        ``CallLog.forget_after`` clears what had not happened yet when the run stops mid-call."""
+        log, tp = self.log, self.types[ctype]
+        talk_end = answer + duration
+        log.talk[cid] = talk
         log.hold[cid] = hold
-        log.talk_end[cid] = end
+        log.talk_end[cid] = talk_end
         log.outcome[cid] = HANDLED
         resolved = tp.fcr >= 1.0 or self.coin(tp.fcr)
         log.resolved[cid] = resolved
         if transferred:
             log.transferred[cid] = 1
-            if self.sc.transfers.destination == "tier2":
-                env.process(self._tier2(cid, tp.priority))
-            else:
-                self.trunks_busy -= 1
+        heapq.heappush(self.trunk_release, talk_end)
+        if not resolved and not self.calls_back[ctype]:
+            delay = tp.repeat_delay()
+            if talk_end + delay < self.horizon_end:
+                self.env.timeout(duration + delay).callbacks.append(
+                    partial(self._start_call, log.caller[cid], 0, REPEAT, ctype))
+        acw = tp.acw() if tp.acw is not None else 0.0
+        log.acw[cid] = acw
+        log.acw_end[cid] = talk_end + acw
+        self.env.timeout(duration + acw).callbacks.append(partial(self._agent_done, agent))
+
+    def _agent_done(self, agent: Agent, _event=None) -> None:
+        self.group.free(agent)
+
+    def _talk_done(self, cid: int, ctype: int, agent: Agent, talk: float, hold: float, transferred: bool,
+                   _event=None) -> None:
+        """The caller leaves (or goes on to tier 2); unresolved callers call again later; then ACW."""
+        log, tp = self.log, self.types[ctype]
+        log.talk[cid] = talk
+        log.hold[cid] = hold
+        log.talk_end[cid] = self.env.now
+        log.outcome[cid] = HANDLED
+        resolved = tp.fcr >= 1.0 or self.coin(tp.fcr)
+        log.resolved[cid] = resolved
+        if transferred:
+            log.transferred[cid] = 1
+        if transferred and self.to_tier2:
+            self._tier2(cid, tp.priority)
         else:
             self.trunks_busy -= 1
         if not resolved and not self.calls_back[ctype]:   # one or the other: a repeat call or the call-back
@@ -245,8 +345,12 @@ class CallCentreModel:
         acw = tp.acw() if tp.acw is not None else 0.0
         log.acw[cid] = acw
         if acw > 0:
-            yield env.timeout(acw)
-        log.acw_end[cid] = env.now
+            self.env.timeout(acw).callbacks.append(partial(self._acw_done, cid, agent))
+        else:
+            self._acw_done(cid, agent)
+
+    def _acw_done(self, cid: int, agent: Agent, _event=None) -> None:
+        self.log.acw_end[cid] = self.env.now
         self.group.free(agent)
 
     def _abandoned(self, cid: int, ctype: int) -> None:
@@ -255,23 +359,27 @@ class CallCentreModel:
         self.trunks_busy -= 1
         self._maybe_redial(cid, ctype, self.sc.callers.redial_prob_abandon)
 
-    def _tier2(self, cid: int, priority: int):
+    def _tier2(self, cid: int, priority: int) -> None:
         """Transferred caller waits for a tier-2 agent (keeps the trunk until done)."""
-        env, log = self.env, self.log
-        log.t2_enqueue[cid] = env.now
+        self.log.t2_enqueue[cid] = self.env.now
         agent = self.tier2.take_idle()
-        if agent is None:
-            event = self.tier2.wait(priority)
-            if self.patience is not None:
-                env.timeout(self.patience()).callbacks.append(lambda _e: self.tier2.abandon(event))
-            agent = yield event
-            if agent is None:
-                log.t2_end[cid] = env.now
-                self.trunks_busy -= 1
-                return
-        log.t2_answer[cid] = env.now
-        yield env.timeout(self.tier2_talk())
-        log.t2_end[cid] = env.now
+        if agent is not None:
+            self._tier2_answer(cid, agent)
+            return
+        waiter = self.tier2.wait(priority, lambda agent: self._tier2_answer(cid, agent))
+        if self.patience is not None:
+            self.env.timeout(self.patience()).callbacks.append(lambda _e: self.tier2.abandon(waiter))
+
+    def _tier2_answer(self, cid: int, agent: Agent | None) -> None:
+        if agent is None:  # gave up waiting for tier 2
+            self.log.t2_end[cid] = self.env.now
+            self.trunks_busy -= 1
+            return
+        self.log.t2_answer[cid] = self.env.now
+        self._after(self.tier2_talk(), self._tier2_done, cid, agent)
+
+    def _tier2_done(self, cid: int, agent: Agent, _event=None) -> None:
+        self.log.t2_end[cid] = self.env.now
         self.trunks_busy -= 1
         self.tier2.free(agent)
 
@@ -284,11 +392,11 @@ class CallCentreModel:
 
     # ------------------------------------------------------------------ run
     def run(self) -> ModelOutput:
-        times, types = arrival_stream(self.sc, self.rng["arrivals"])
         self._next_caller = 0
         self._schedule_agents()
-        self.env.process(self._arrivals(times, types))
+        self._schedule_arrivals()
         self.env.run(until=self.horizon_end + DRAIN_S)
+        self.log.forget_after(self.env.now)
         self.group.close(self.agents)
         return ModelOutput(self.log, self.ready_log, self.outbound_log, self.instances,
                            [a.role for a in self.agents])

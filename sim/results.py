@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 from sim import confidence
 from sim.confidence import den_col, num_col
@@ -31,7 +31,7 @@ def mean_ci(values, level: float = 0.95) -> tuple[float, float, float, int]:
     m = float(x.mean())
     if n < 2:
         return m, math.nan, math.nan, 1
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    half = float(stdtrit(n - 1, 0.5 + level / 2) * x.std(ddof=1) / math.sqrt(n))
     return m, m - half, m + half, n
 
 

@@ -51,11 +51,13 @@ def default_desk_factory(scenario: Scenario) -> Callable | None:
     return DeskFactory(None)
 
 
-def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Callable | None = None) -> Replication:
+def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Callable | None = None,
+                    keep_calls: bool = True) -> Replication:
     """Simulate replication ``index`` of the scenario's whole model and compute its metrics.
 
     ``desk_factory``: where the ``[desk]`` layer keeps its tickets (default: in memory when the scenario has
-    a ``[desk]`` section)."""
+    a ``[desk]`` section). ``keep_calls=False``: the per-call table is dropped once the metrics are computed
+    (``calls`` is empty), so a worker sends back metrics only."""
     if desk_factory is None:
         desk_factory = default_desk_factory(scenario)
     ss = replication_seed(seed, index)
@@ -73,6 +75,8 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
         extras = desk.finish(model) or {}
         run.update(extras.get("run_metrics", {}))
     outbound = pd.DataFrame(out.outbound.rows, columns=["kind", "ready", "due", "start", "end", "agent", "caller"])
+    if not keep_calls:
+        calls = pd.DataFrame()
     return Replication(index, run, intervals, calls, out.ready.frame(), outbound, extras, tables.run_parts,
                        tables.interval_parts)
 
@@ -108,7 +112,8 @@ def run(scenario: Scenario | dict | str | Path, replications: int | None = None,
     """Simulate ``replications`` (default: the scenario's) with ``seed`` (default: the scenario's).
 
     ``jobs`` > 1 runs replications in that many local processes; results are identical to ``jobs=1``.
-    ``progress(k)`` is called after each finished replication. With a ``[desk]`` section every handled call
+    ``progress(k)`` is called after each finished replication. ``keep_calls=False``: no per-call table in the
+    results (workers send back metrics only). With a ``[desk]`` section every handled call
     becomes a ticket (``desk_factory``: default an in-memory store; ``sim.desk.DeskFactory(run_dir)`` keeps
     ``tickets.sqlite`` files). ``checkpoint`` (``sim.checkpoint.RunCheckpoint``) keeps each finished
     replication and skips those it already holds (resume). A scenario too big to simulate in memory raises
@@ -148,11 +153,11 @@ def run(scenario: Scenario | dict | str | Path, replications: int | None = None,
 
     if jobs == 1 or len(todo) <= 1:
         for i in todo:
-            finished(run_replication(scenario, seed, i, desk_factory))
+            finished(run_replication(scenario, seed, i, desk_factory, keep_calls))
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=worker_init,
                                  initargs=(os.getpid(),)) as pool:
-            futures = [pool.submit(run_replication, scenario, seed, i, desk_factory) for i in todo]
+            futures = [pool.submit(run_replication, scenario, seed, i, desk_factory, keep_calls) for i in todo]
             for fut in as_completed(futures):
                 finished(fut.result())
     return Results.from_replications(scenario, seed, done, keep_calls=keep_calls)

@@ -132,7 +132,7 @@ def check_sweep_workload(variants: list[Variant], reps: int, jobs: int | None, f
 
 def _task(scenario: Scenario, seed: int, replication: int) -> tuple[dict, dict]:
     """One variant's replication: (run metrics, ratio parts) — the whole model, as ``acdsim run`` builds it."""
-    rep = run_replication(scenario, seed, replication)
+    rep = run_replication(scenario, seed, replication, keep_calls=False)
     return rep.run, rep.parts
 
 
