@@ -8,6 +8,7 @@ end of the warm-up is reported. A caller whose patience runs out exactly at the 
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 
 import sim
 from sim.agents import OutboundLog
-from sim.calllog import ABANDONED, HANDLED, CallLog, PeriodLog
+from sim.calllog import ABANDONED, BLOCKED, HANDLED, IN_SYSTEM, CallLog, PeriodLog
 from sim.metrics import compute_metrics
 from sim.model import ModelOutput
 from sim.schedule import ShiftInstance
@@ -37,74 +38,131 @@ def scenario(**metrics) -> sim.Scenario:
 
 
 def boundary_log() -> ModelOutput:
-    """Rows (arrive = enqueue): the first is before the warm-up ends (not reported), the rest after it."""
+    """Rows (arrive = enqueue); the first is before the warm-up ends, the one at 86 400 s after the horizon."""
     rows = [  # arrive, wait, outcome
-        (3599.5, 5.0, HANDLED),         # before the end of the warm-up: not reported
-        (3600.0, X, HANDLED),           # exactly at the end of the warm-up; waited exactly X: within SL
-        (3700.0, X + 0.5, HANDLED),     # just over X: outside SL
-        (3800.0, X, ABANDONED),         # hung up after exactly the short-abandon limit: short
-        (3900.0, X + 0.5, ABANDONED),   # just over the limit: a real abandon
-        (7199.0, 0.0, HANDLED),         # last instant of interval 1
-        (7200.0, 0.0, HANDLED),         # first instant of interval 2
+        (3599.5, 5.0, HANDLED),         # 0 before the end of the warm-up: not reported
+        (3600.0, X, HANDLED),           # 1 exactly at the end of the warm-up; waited exactly X: within SL
+        (3700.0, X + 0.5, HANDLED),     # 2 just over X: outside SL
+        (3800.0, X, ABANDONED),         # 3 hung up after exactly the short-abandon limit: short
+        (3900.0, X + 0.5, ABANDONED),   # 4 just over the limit: a real abandon
+        (4000.0, NAN, BLOCKED),         # 5 busy signal: an attempt, not offered
+        (5000.0, 0.0, IN_SYSTEM),       # 6 answered, still talking when the run ended: answered, not handled
+        (7199.0, 0.0, HANDLED),         # 7 last instant of interval 1
+        (7200.0, 0.0, HANDLED),         # 8 first instant of interval 2, the only call there
+        (86390.0, 30.0, HANDLED),       # 9 waits across the end of the horizon (10 s of it inside)
+        (86400.0, 0.0, HANDLED),        # 10 at the end of the horizon: not reported
     ]
     log = CallLog()
     for k, (arrive, wait, outcome) in enumerate(rows):
         i = log.new(caller=k, attempt=0, origin=0, call_type=0, arrive=arrive)
-        log.enqueue[i] = arrive
         log.outcome[i] = outcome
+        if outcome == BLOCKED:
+            continue
+        log.enqueue[i] = arrive
         log.queued[i] = int(wait > 0)
+        if outcome == ABANDONED:
+            log.abandon[i] = arrive + wait
+            continue
+        log.answer[i] = arrive + wait
+        log.agent[i] = 0
         if outcome == HANDLED:
-            log.answer[i] = arrive + wait
             log.talk[i], log.hold[i], log.acw[i] = 10.0, 0.0, 0.0
             log.talk_end[i] = log.acw_end[i] = arrive + wait + 10.0
-            log.agent[i], log.resolved[i] = 0, 1
-        else:
-            log.abandon[i] = arrive + wait
+            log.resolved[i] = 1
     ready = PeriodLog()
     ready.add(0, 0.0, 86400.0)
-    return ModelOutput(log, ready, OutboundLog(), [ShiftInstance("agent", 0.0, 86400.0)], ["agent"])
+    # scheduled from 01:30: interval 1 (01:00-02:00) has half a logged-in hour
+    return ModelOutput(log, ready, OutboundLog(), [ShiftInstance("agent", 5400.0, 86400.0)], ["agent"])
 
 
-@pytest.fixture(scope="module")
-def computed():
-    return compute_metrics(boundary_log(), scenario(), np.random.default_rng(0))
+def compute(out=None, **metrics):
+    return compute_metrics(out or boundary_log(), scenario(**metrics), np.random.default_rng(0))
 
 
-def test_wait_of_exactly_the_threshold_is_within_service_level(computed):
-    run, _ = computed
-    # offered 6 (the warm-up row is not reported), 1 short abandon; within X: the X wait and two 0 waits.
-    assert run["offered"] == 6 and run["short_abandoned"] == 1
-    assert run["service_level"] == pytest.approx(3 / 5)
+def test_wait_of_exactly_the_threshold_is_within_service_level():
+    run, _ = compute()
+    # offered: rows 1-4 and 6-9; one short abandon (row 3); within X: row 1 (exactly X) and rows 6-8 (0 s)
+    assert run["offered"] == 8 and run["short_abandoned"] == 1 and run["answered"] == 6
+    assert run["service_level"] == pytest.approx(4 / 7)
 
 
-def test_abandon_after_exactly_the_limit_is_short(computed):
-    run, _ = computed
-    assert run["abandon_rate"] == pytest.approx(1 / 5)
+def test_abandon_after_exactly_the_limit_is_short():
+    run, _ = compute()
+    assert run["abandon_rate"] == pytest.approx(1 / 7)
     assert run["avg_abandon_time"] == pytest.approx((X + X + 0.5) / 2)  # short abandons still have a wait
 
 
 def test_boundaries_with_short_abandons_counted():
-    run, _ = compute_metrics(boundary_log(), scenario(exclude_short_abandons=False), np.random.default_rng(0))
+    run, _ = compute(exclude_short_abandons=False)
     assert run["short_abandoned"] == 0
-    assert run["service_level"] == pytest.approx(3 / 6)
-    assert run["abandon_rate"] == pytest.approx(2 / 6)
+    assert run["service_level"] == pytest.approx(4 / 8)
+    assert run["abandon_rate"] == pytest.approx(2 / 8)
 
 
 def test_threshold_zero_counts_only_immediate_answers():
-    run, _ = compute_metrics(boundary_log(), scenario(service_level_threshold_s=0, short_abandon_s=0),
-                             np.random.default_rng(0))
+    run, _ = compute(service_level_threshold_s=0, short_abandon_s=0)
     assert run["short_abandoned"] == 0
-    assert run["service_level"] == pytest.approx(2 / 6)  # the two calls answered after 0 s
+    assert run["service_level"] == pytest.approx(3 / 8)  # rows 6, 7, 8 answered after 0 s
 
 
-def test_calls_belong_to_the_interval_they_arrive_in(computed):
-    run, iv = computed
-    assert run["total_calls"] == 6
+def test_calls_belong_to_the_interval_they_arrive_in():
+    run, iv = compute()
+    assert run["total_calls"] == 9 and run["blocked_rate"] == pytest.approx(1 / 9)
     by_start = iv.set_index("interval_start_s")
     assert 0.0 not in by_start.index  # the warm-up hour is not reported
-    assert by_start.loc[3600.0, "total_calls"] == 5
+    assert by_start.loc[3600.0, "total_calls"] == 7
     assert by_start.loc[7200.0, "total_calls"] == 1
-    assert iv["total_calls"].sum() == 6
+    assert by_start.loc[82800.0, "total_calls"] == 1
+    assert iv["total_calls"].sum() == 9
+
+
+def test_answered_but_unfinished_call_is_not_handled():
+    run, _ = compute()
+    assert run["handled"] == 5  # rows 1, 2, 7, 8, 9
+    assert run["aht"] == pytest.approx(10.0) and run["asa"] == pytest.approx((X + X + 0.5 + 30.0) / 6)
+
+
+def test_ratios_with_a_denominator_of_one_or_below_one():
+    _, iv = compute()
+    by_start = iv.set_index("interval_start_s")
+    assert by_start.loc[7200.0, "service_level"] == 1.0 and by_start.loc[7200.0, "asa"] == 0.0
+    # interval 1: rows 1, 2, 7 handled over half a logged-in hour
+    assert by_start.loc[3600.0, "calls_per_agent_hour"] == pytest.approx(6.0)
+
+
+def test_run_time_averages_use_the_reported_window():
+    run, _ = compute()
+    window = 86400.0 - 3600.0
+    assert run["agents_ready"] == pytest.approx(1.0)  # ready all day; only the reported 23 h count
+    # waiting inside the window: 4.5 s of row 0, rows 1-4 in full, 10 s of row 9
+    assert run["avg_queue_length"] == pytest.approx((4.5 + X + X + 0.5 + X + X + 0.5 + 10.0) / window)
+
+
+def test_the_calls_frame_given_is_the_one_measured():
+    out = boundary_log()
+    frame = out.calls.frame(["call"])
+    empty = dataclasses.replace(out, calls=CallLog())
+    a, _ = compute_metrics(out, scenario(), np.random.default_rng(0))
+    b, _ = compute_metrics(empty, scenario(), np.random.default_rng(0), calls=frame)
+    assert a.keys() == b.keys()
+    for k in a:
+        assert (math.isnan(a[k]) and math.isnan(b[k])) or a[k] == b[k], k
+
+
+def test_recruiting_cost_of_leavers_is_added():
+    # 300 shifts make ~1 000 full-time heads, so a 5/year attrition rate gives leavers within one day; the
+    # same random stream gives the same leavers, so the cost difference is leavers x recruit cost.
+    out = dataclasses.replace(boundary_log(), instances=[ShiftInstance("agent", 5400.0, 86400.0)] * 300)
+
+    def cost(recruit):
+        sc = scenario()
+        sc = sc.model_copy(update={"attrition": sc.attrition.model_copy(update={"annual_rate": 5.0,
+                                                                                 "recruit_cost": recruit})})
+        run, _ = compute_metrics(out, sc, np.random.default_rng(1))
+        return run["cost_per_call"] * run["handled"]
+
+    leavers = (cost(7000.0) - cost(0.0)) / 7000.0
+    assert leavers >= 1 and leavers == pytest.approx(round(leavers), abs=1e-6)
 
 
 # ---------------------------------------------------------------- the same boundaries in the model
