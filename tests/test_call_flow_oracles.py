@@ -113,3 +113,42 @@ def test_tier2_caller_hangs_up_after_exactly_its_patience():
     assert len(gave_up) > 5
     np.testing.assert_allclose(gave_up["t2_end"] - gave_up["t2_enqueue"], 45.0, atol=1e-9)
     assert ((t2["t2_answer"] - t2["t2_enqueue"]).dropna() <= 45.0 + 1e-9).all()
+
+
+def test_department_transfers_free_the_trunk_at_the_end_of_talk():
+    sc = flow_scenario(transfers={"destination": "department"})
+    res = sim.run(sc, replications=1, seed=63)
+    calls = res.calls[res.calls["outcome"].astype(str) != "in_system"]
+    assert calls["transferred"].sum() > 20 and calls["t2_enqueue"].isna().all()
+    start = calls["arrive"].to_numpy()
+    blocked = (calls["outcome"].astype(str) == "blocked").to_numpy()
+    end = trunk_release(calls)
+    s, e = start[~blocked], end[~blocked]
+    in_use = np.array([int(((s < t) & (e > t)).sum()) for t in start])
+    assert blocked.sum() > 20
+    np.testing.assert_array_equal(in_use == 6, blocked)
+
+
+def test_desk_receives_each_handled_call_as_the_api_contract_says():
+    from sim.model import CallCentreModel
+
+    class Desk:
+        def __init__(self):
+            self.records = []
+
+        def on_call_handled(self, record):
+            self.records.append(record)
+
+    desk = Desk()
+    sc = flow_scenario()
+    out = CallCentreModel(sc, 64, desk=desk).run()
+    log = out.calls.frame(sc.type_names())
+    handled = log[log["outcome"].astype(str) == "handled"]
+    assert len(desk.records) == len(handled) > 50
+    contract = {"call_id", "caller_id", "call_type", "arrive_s", "answer_s", "talk_end_s", "resolved", "role"}
+    for rec in desk.records:
+        assert set(rec) == contract
+        row = log.loc[rec["call_id"]]
+        assert (rec["caller_id"], rec["call_type"], rec["resolved"], rec["role"]) == \
+            (row["caller"], row["call_type"], bool(row["resolved"]), "agent")
+        assert (rec["arrive_s"], rec["answer_s"], rec["talk_end_s"]) == (row["arrive"], row["answer"], row["talk_end"])

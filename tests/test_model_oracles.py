@@ -109,6 +109,26 @@ def test_agent_is_busy_for_talk_hold_and_acw_of_each_call(busy_run):
     np.testing.assert_allclose(calls["acw_end"] - calls["answer"], calls["handling"], rtol=0, atol=1e-7)
 
 
+def test_hold_only_on_calls_put_on_hold(busy_run):
+    # 'repair' never holds; 'query' holds with probability 0.4 (exact binomial test at 0.1 %).
+    calls = handled_calls(busy_run)
+    assert (calls.loc[calls["call_type"] == "repair", "hold"] == 0).all()
+    query = calls[calls["call_type"] == "query"]
+    held = int((query["hold"] > 0).sum())
+    assert stats.binomtest(held, len(query), 0.4).pvalue > 0.001
+
+
+def test_every_attending_agent_logs_in_and_absent_ones_do_not():
+    from sim.model import CallCentreModel
+
+    sc = busy_scenario().with_changes({"agents.absenteeism": 0.3})
+    out = CallCentreModel(sc, 5).run()
+    attending = sum(not inst.absent for inst in out.instances)
+    assert 0 < attending < len(out.instances)  # some absent, some not
+    assert len(out.agent_roles) == attending
+    assert set(out.ready.frame()["agent"]) == set(range(attending))
+
+
 def test_an_agent_handles_one_call_at_a_time(busy_run):
     # Durations only (no model timestamps except the answers): an agent picks up its next call no earlier
     # than talk + hold + ACW after picking up the previous one.
