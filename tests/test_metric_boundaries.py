@@ -149,22 +149,6 @@ def test_the_calls_frame_given_is_the_one_measured():
         assert (math.isnan(a[k]) and math.isnan(b[k])) or a[k] == b[k], k
 
 
-def test_recruiting_cost_of_leavers_is_added():
-    # 300 shifts make ~1 000 full-time heads, so a 5/year attrition rate gives leavers within one day; the
-    # same random stream gives the same leavers, so the cost difference is leavers x recruit cost.
-    out = dataclasses.replace(boundary_log(), instances=[ShiftInstance("agent", 5400.0, 86400.0)] * 300)
-
-    def cost(recruit):
-        sc = scenario()
-        sc = sc.model_copy(update={"attrition": sc.attrition.model_copy(update={"annual_rate": 5.0,
-                                                                                 "recruit_cost": recruit})})
-        run, _ = compute_metrics(out, sc, np.random.default_rng(1))
-        return run["cost_per_call"] * run["handled"]
-
-    leavers = (cost(7000.0) - cost(0.0)) / 7000.0
-    assert leavers >= 1 and leavers == pytest.approx(round(leavers), abs=1e-6)
-
-
 # ---------------------------------------------------------------- the same boundaries in the model
 def ringing_scenario(patience) -> sim.Scenario:
     """Calls 30 min apart on an idle agent: each rings exactly ``pickup_rings`` cycles before pick-up."""
@@ -202,3 +186,62 @@ def test_hang_up_exactly_at_the_pickup_ring_is_a_short_abandon():
 def test_hang_up_just_after_the_pickup_ring_is_answered():
     res = sim.run(ringing_scenario(18.001), replications=1, seed=3)
     assert (res.calls["outcome"] == "handled").all()
+
+
+# ---------------------------------------------------------------- counts, outbound work and costs
+def with_outbound() -> ModelOutput:
+    out = boundary_log()
+    for start, end in ((3000.0, 3700.0), (3600.0, 3660.0), (7300.0, 7330.0), (86350.0, 86460.0), (86400.0, 86450.0)):
+        out.outbound.add("return_visit", start, start + 3600.0, start, end, 0)
+    return out
+
+
+def test_count_columns_of_the_run_and_intervals():
+    run, iv = compute(with_outbound())
+    counts = {"offered": 8, "answered": 6, "abandoned": 2, "short_abandoned": 1, "blocked": 1, "ivr_completed": 0,
+              "handled": 5, "outbound_calls": 3}  # outbound starts at 03:00 (warm-up) and 24:00 do not count
+    assert {k: run[k] for k in counts} == counts
+    assert list(iv.columns[:2]) == ["interval", "interval_start_s"]
+    assert iv["interval"].tolist() == list(range(1, 24)) and iv.index.tolist() == list(range(23))
+    np.testing.assert_array_equal(iv["interval_start_s"], np.arange(1, 24) * 3600.0)
+    by_start = iv.set_index("interval_start_s")
+    assert by_start.loc[3600.0, "outbound_calls"] == 1 and by_start.loc[82800.0, "outbound_calls"] == 1
+    # interval 2: row 8 (10 s), the last 9 s of row 7 (answered 01:59:59) and 30 s of outbound work
+    assert by_start.loc[7200.0, "outbound_share"] == pytest.approx(30 / 49)
+    assert by_start.loc[7200.0, "occupancy"] == pytest.approx(49 / 3600)
+
+
+def test_costs_by_hand():
+    # Agent 01:30-24:00 with a 15-min hand-over, an unpaid 30-min break at 40 000 s and a paid one at 60 000 s;
+    # night duty 00:00-08:00 (its hand-over and the first hour are in the warm-up). Reported window 01:00-24:00.
+    out = dataclasses.replace(boundary_log(), instances=[
+        ShiftInstance("agent", 5400.0, 86400.0, breaks=[(40000.0, 1800.0, False), (60000.0, 900.0, True)]),
+        ShiftInstance("night_duty", 0.0, 28800.0), ShiftInstance("agent", 5400.0, 86400.0, absent=True)])
+    sc = scenario()
+    sc = sc.model_copy(update={
+        "costs": sc.costs.model_copy(update={"agent_hourly": 36.0, "night_duty_hourly": 18.0, "fixed_daily": 300.0,
+                                             "line_daily": 10.0, "tier2_hourly": 60.0}),
+        "telephony": sc.telephony.model_copy(update={"trunks": 4}),
+        "transfers": sc.transfers.model_copy(update={"tier2_agents": 1}),
+        "agents": sc.agents.model_copy(update={"handover_minutes": 15})})
+    run, iv = compute_metrics(out, sc, np.random.default_rng(0))
+    agent = ((40000.0 - 4500.0) + (86400.0 - 41800.0)) * 36.0 / 3600.0   # paid: 01:15 to the end, less the lunch
+    night = (28800.0 - 3600.0) * 18.0 / 3600.0                            # only the part after the warm-up
+    centre = 23 * 3600.0 * ((300.0 + 10.0 * 4) / 86400.0 + 60.0 / 3600.0)  # fixed + lines + tier 2, 23 hours
+    assert run["cost_per_call"] == pytest.approx((agent + night + centre) / 5)
+    assert run["attendance"] == pytest.approx(2 / 3)
+
+
+def test_recruiting_cost_scales_with_the_recruit_cost():
+    out = dataclasses.replace(boundary_log(), instances=[ShiftInstance("agent", 5400.0, 86400.0)] * 300)
+
+    def cost(recruit):
+        sc = scenario()
+        sc = sc.model_copy(update={"attrition": sc.attrition.model_copy(update={"annual_rate": 5.0,
+                                                                                 "recruit_cost": recruit})})
+        run, _ = compute_metrics(out, sc, np.random.default_rng(1))
+        return run["cost_per_call"] * run["handled"]
+
+    base = cost(0.0)
+    assert cost(7000.0) - base > 0
+    assert cost(14000.0) - base == pytest.approx(2 * (cost(7000.0) - base))
