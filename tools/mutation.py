@@ -132,6 +132,9 @@ def write_report(results: list[dict], path: Path) -> None:
         judged = f"{n} (of {r.get('generated', n)})"
         lines.append(f"| `{r['module']}` | {', '.join(f'`{t}`' for t in r['tests'])} | {judged} | {killed} | {n_eq} "
                      f"| {gaps} | {score:.1%} | {r['seconds'] / 60:.1f} |")
+    notes = ROOT / "tools" / "mutation_notes.md"
+    if notes.exists():
+        lines += ["", notes.read_text(encoding="utf-8").strip()]
     for r in results:
         eq = equivalent.get(r["module"], {})
         lines += ["", f"## `{r['module']}`: survivors", ""]
