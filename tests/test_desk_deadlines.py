@@ -75,6 +75,7 @@ def test_overdue_escalation_goes_one_level_up_and_stops_at_the_director(escalati
     (None, 100.0, (True, 0.0)),      # not met yet, deadline just reached: not late yet
     (None, 60.0, (True, 0.0)),
     (None, 145.0, (False, 45.0)),    # not met, past due: late by now - due
+    (None, 100.5, (False, 0.5)),
 ])
 def test_lateness_on_and_around_the_deadline(met, now, expected):
     assert dl.lateness(100.0, met, now) == expected

@@ -109,7 +109,9 @@ def refresh(result: dict) -> dict:
     if not (work / "mutants").is_dir():
         return result
     now = verdicts(work)
-    status = {n: now.get(n, s) for n, s in result["status"].items()}
+    # a re-judged mutant has a new verdict; the others may show 'not checked' (mutmut resets verdicts when the
+    # test selection changes) and keep the verdict of the first run
+    status = {n: s if now.get(n, "not checked") == "not checked" else now[n] for n, s in result["status"].items()}
     survivors = {n: result["survivors"].get(n) or diff(work, n) for n, s in status.items() if s not in KILLED}
     return result | {"status": status, "survivors": survivors}
 
