@@ -24,6 +24,16 @@ def test_lines_for_blocking_is_the_smallest_count_meeting_the_target(a, p):
     assert erlang_b(a, n) <= p < erlang_b(a, n - 1)
 
 
+def test_lines_for_blocking_over_many_loads_and_targets():
+    rng = np.random.default_rng(5)
+    a = np.concatenate([[0.001, 0.01, 0.3], rng.uniform(0.01, 60.0, 60)])
+    p = rng.choice([0.2, 0.05, 0.01, 1e-3, 1e-6], a.size)
+    got = np.concatenate([lines_for_blocking(a[p == q], q) for q in np.unique(p)])
+    want = np.concatenate([[recursion_lines(x, q) for x in a[p == q]] for q in np.unique(p)])
+    np.testing.assert_array_equal(got, want)
+    assert lines_for_blocking(0.001, 0.01) == 1
+
+
 def test_lines_for_blocking_shapes_and_zero_traffic():
     got = lines_for_blocking(np.array([[0.0, 1.0], [2.0, 0.5]]), 0.01)
     assert got.shape == (2, 2) and got.dtype == np.int64
@@ -42,7 +52,7 @@ def test_erlang_b_edges():
     (lambda: lines_for_blocking(1.0, 1.5), "blocking"),
 ])
 def test_errors_name_the_argument(call, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
         call()
 
 
