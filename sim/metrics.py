@@ -151,7 +151,9 @@ def compute_metric_tables(out: ModelOutput, sc: Scenario, rng: np.random.Generat
     offered = report & np.isfinite(enqueue)
     answered = offered & np.isfinite(answer)
     abandoned = offered & np.isfinite(abandon)
-    wait = np.where(answered, answer - enqueue, np.where(abandoned, abandon - enqueue, np.nan))
+    # Waits are differences of time stamps; rounded to the microsecond so that float round-off (up to ~1e-7 s
+    # on a 10-year horizon) cannot move a wait of exactly the SL threshold or short-abandon limit across it.
+    wait = np.round(np.where(answered, answer - enqueue, np.where(abandoned, abandon - enqueue, np.nan)), 6)
     short = abandoned & (wait <= opts.short_abandon_s) if opts.exclude_short_abandons else np.zeros_like(offered)
     served = np.isfinite(answer) & np.isfinite(calls["acw_end"].to_numpy())   # any arrival time
     handled = answered & served

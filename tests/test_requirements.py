@@ -69,17 +69,7 @@ def test_vectorised_search_equals_per_agent_search(target, ok):
     assert got.tolist() == want
 
 
-def test_result_is_minimal_and_meets_all_targets():
-    target = StaffingTarget(service_level=0.8, service_time_s=20, asa_s=20, abandon_rate=0.05,
-                            occupancy_max=0.9, patience_mean_s=120)
-    traffic = np.array([0.3, 4.0, 37.5, 410.0, 2500.0])
-    n = agents_for_traffic(traffic, 240.0, target)
-    at = predicted_metrics(traffic, n, 240.0, target)
-    below = predicted_metrics(traffic, n - 1, 240.0, target)
-    meets = (at["service_level"] >= 0.8) & (at["asa_s"] <= 20) & (at["abandon_rate"] <= 0.05) & (at["occupancy"] <= 0.9)
-    fails = (below["service_level"] < 0.8) | (below["asa_s"] > 20) | (below["abandon_rate"] > 0.05) | \
-        (below["occupancy"] > 0.9)
-    assert meets.all() and fails.all()
+# Minimality and meeting every target are judged by an outside oracle in test_requirements_oracle.py.
 
 
 def test_large_centre_and_array_shapes():

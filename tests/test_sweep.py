@@ -47,7 +47,7 @@ def test_grid_and_more_agents_serve_better():
 
 
 def test_local_processes_and_dask_give_identical_results():
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a runtime dependency (dask[distributed]): a missing one must fail, not skip
     sets = ["agents=2..3", "arrivals.scale=0.8,1.0"]
     serial, _ = run_sweep(base(), sets, replications=2, seed=7, jobs=1)
     local, _ = run_sweep(base(), sets, replications=2, seed=7, jobs=2)

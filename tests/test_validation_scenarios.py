@@ -12,6 +12,10 @@ import sim
 FILES = sorted((Path(__file__).resolve().parents[1] / "scenarios" / "validation").glob("*.toml"))
 
 
+def test_validation_scenarios_are_found():
+    assert len(FILES) >= 3, f"scenarios/validation moved or emptied? found {FILES}"
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_validation_scenario_meets_its_targets(path):
     sc = sim.load_scenario(path)

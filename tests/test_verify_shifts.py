@@ -134,8 +134,11 @@ def test_loop_lowers_over_served_intervals_without_oscillating():
     assert (out.requirement <= erl).all() and (out.requirement < erl).any()
     st = out.interval_stats
     assert not st["fail"].any()
-    # after the last change, lowering stopped: the final iteration changed nothing or hit the cap
-    assert out.history["iteration"].max() <= 8
+    # no oscillation: the loop stopped on an iteration that changed nothing, before the cap of 8 iterations,
+    # and an interval raised back after a too-deep cut is not cut again (more lowered than raised overall)
+    h = out.history
+    assert len(h) < 8 and h.iloc[-1]["raised"] == 0 and h.iloc[-1]["lowered"] == 0
+    assert h["lowered"].sum() > h["raised"].sum()
 
 
 def test_interval_stats_confidence_interval_by_hand():
@@ -188,7 +191,7 @@ def test_loop_caps_requirement_the_rules_cannot_staff():
 
 
 def test_loop_with_the_real_simulator_reaches_target_on_a_small_centre():
-    sim = pytest.importorskip("sim")
+    import sim
     t = np.arange(48) / 2
     calls = 20 * np.exp(-((t - 10.5) / 2.0) ** 2) + 15 * np.exp(-((t - 15.0) / 2.5) ** 2)
     calls[(t < 8) | (t >= 20)] = 0.3
