@@ -7,6 +7,7 @@ are parsed from the executed output and compared with that summary.json (pandas 
 from __future__ import annotations
 
 import json
+import os
 import math
 from html.parser import HTMLParser
 from pathlib import Path
