@@ -154,7 +154,7 @@ def display(metric: str, value, unit: bool = True) -> str:
     u = metric_unit(metric)
     v *= metric_scale(metric)
     if u in ("%", "%/yr"):
-        text = f"{v:.1f}"
+        text = f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"   # 81.7, 5.23, 0.137: three significant digits
     elif abs(v) >= 1000:
         text = f"{v:,.0f}"
     else:

@@ -145,7 +145,8 @@ def test_desk_receives_each_handled_call_as_the_api_contract_says():
     log = out.calls.frame(sc.type_names())
     handled = log[log["outcome"].astype(str) == "handled"]
     assert len(desk.records) == len(handled) > 50
-    contract = {"call_id", "caller_id", "call_type", "arrive_s", "answer_s", "talk_end_s", "resolved", "role"}
+    contract = {"call_id", "caller_id", "call_type", "arrive_s", "answer_s", "talk_end_s", "resolved", "role",
+                "problem_id"}
     for rec in desk.records:
         assert set(rec) == contract
         row = log.loc[rec["call_id"]]

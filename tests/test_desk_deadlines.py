@@ -60,11 +60,14 @@ def test_response_and_resolution_rules():
     assert dl.resolution_rule(Ticket(id=2, type="repair", created_s=T0)) is None
 
 
-@pytest.mark.parametrize("escalations,level", [(0, "supervisor"), (1, "department_head"), (2, "director"),
-                                                (5, "director")])
-def test_overdue_escalation_goes_one_level_up_and_stops_at_the_director(escalations, level):
+@pytest.mark.parametrize("current,level", [(None, "supervisor"), ("supervisor", "department_head"),
+                                           ("department_head", "director"), ("director", "general_manager"),
+                                           ("general_manager", None)])
+def test_overdue_escalation_climbs_one_level_from_where_the_ticket_is(current, level):
+    """Issue 17: the level follows the ticket's current level (not how often it was escalated), so an
+    important complaint already with the department head goes to the director, never sideways or down."""
     tk = Ticket(id=1, type="complaint", created_s=T0, severity="minor")
-    tk.escalations = escalations
+    tk.level, tk.escalations = current, 3   # the count no longer decides
     assert dl.overdue_target(tk) == level
 
 

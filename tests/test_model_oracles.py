@@ -91,6 +91,10 @@ def busy_scenario() -> sim.Scenario:
     })
 
 
+TOL_S = 1e-3
+"""Time tolerance, s: the log stores durations as float32 (issue 15), exact to ~1e-5 s at these magnitudes."""
+
+
 @pytest.fixture(scope="module")
 def busy_run():
     return sim.run(busy_scenario(), replications=3, seed=21)
@@ -106,7 +110,9 @@ def test_agent_is_busy_for_talk_hold_and_acw_of_each_call(busy_run):
     calls = handled_calls(busy_run)
     assert len(calls) > 300 and (calls["acw"] > 0).all() and (calls["hold"] > 0).any()
     # The agent is released exactly talk + hold + ACW (consults are inside talk) after answering.
-    np.testing.assert_allclose(calls["acw_end"] - calls["answer"], calls["handling"], rtol=0, atol=1e-7)
+    # Durations are stored as float32 (issue 15): ~1e-5 s of rounding at a few hundred seconds, so 1 ms here;
+    # a lost ACW or hold step moves this by tens of seconds.
+    np.testing.assert_allclose(calls["acw_end"] - calls["answer"], calls["handling"], rtol=0, atol=TOL_S)
 
 
 def test_hold_only_on_calls_put_on_hold(busy_run):
@@ -136,7 +142,7 @@ def test_an_agent_handles_one_call_at_a_time(busy_run):
     prev_free = (calls["answer"] + calls["handling"]).groupby([calls["replication"], calls["agent"]]).shift()
     gap = calls["answer"] - prev_free
     assert gap.notna().sum() > 300
-    assert (gap.dropna() >= -1e-7).all(), f"{(gap < -1e-7).sum()} calls answered while the agent was busy"
+    assert (gap.dropna() >= -TOL_S).all(), f"{(gap < -TOL_S).sum()} calls answered while the agent was busy"
 
 
 def test_every_call_is_handled_inside_one_ready_period_of_its_agent(busy_run):
@@ -148,7 +154,7 @@ def test_every_call_is_handled_inside_one_ready_period_of_its_agent(busy_run):
         starts, ends = periods["start"].to_numpy(), periods["end"].to_numpy()
         a = group["answer"].to_numpy()[:, None]
         done = (group["answer"] + group["handling"]).to_numpy()[:, None]
-        ok = ((starts <= a + 1e-7) & (done <= ends + 1e-7)).any(axis=1)
+        ok = ((starts <= a + TOL_S) & (done <= ends + TOL_S)).any(axis=1)
         assert ok.all(), f"replication {rep}, agent {agent}: call handled outside the agent's ready time"
         inside += ok.size
     assert inside == len(calls)
@@ -161,7 +167,7 @@ def test_occupancy_is_handling_time_over_ready_time(busy_run):
     assert calls["acw_end"].max() < 86400
     handling = calls.groupby("replication")["handling"].sum()
     ready = (busy_run.ready["end"] - busy_run.ready["start"]).groupby(busy_run.ready["replication"]).sum()
-    np.testing.assert_allclose(busy_run.per_replication["occupancy"], handling / ready, rtol=1e-9)
+    np.testing.assert_allclose(busy_run.per_replication["occupancy"], handling / ready, rtol=1e-6)  # float32 durations
 
 
 # ---------------------------------------------------------------- exact references with ACW

@@ -110,17 +110,24 @@ def test_cli_table_shows_summary_json(cli_run):
 
 
 def test_report_html_shows_summary_json(cli_run):
+    """Each metric row: display name with its key, unit, estimate, CI, target, status, description, method;
+    numbers in display units (percent for shares, see sim.labels), 4 significant digits."""
+    from sim.labels import metric_scale
+
     _, summary, tmp = cli_run
     html = (tmp / "o" / "report.html").read_text(encoding="utf-8")
     rows = dict((m[0], m[1:]) for m in re.findall(
-        r"<tr><td>([a-z_]+)</td><td>([^<]*)</td><td>([^<]*) – ([^<]*)</td><td>([^<]*)</td><td>(.*?)</td></tr>", html))
+        r"<tr><td>[^<]*<code class='k'>([a-z_]+)</code></td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>"
+        r"<td>([^<]*)</td><td>(.*?)</td>", html))
     assert set(METRICS) <= set(rows)
     for name in METRICS:
-        mean, low, high, _, _ = rows[name]
+        unit, mean, ci, _, _ = rows[name]
         m = summary["metrics"][name]
-        for shown, value in ((mean, m["mean"]), (low, m["ci_low"]), (high, m["ci_high"])):
-            got = shown_number(shown)
-            assert (value is None and math.isnan(got)) or got == pytest.approx(value, rel=5e-4, abs=1e-12), \
+        scale = metric_scale(name)
+        parts = ci.split(" – ") if m["ci_low"] is not None else [math.nan, math.nan]
+        for shown, value in ((mean, m["mean"]), *zip(parts, (m["ci_low"], m["ci_high"]))):
+            got = math.nan if isinstance(shown, float) else float(shown.replace(",", "").strip() or "nan") / scale
+            assert (value is None and math.isnan(got)) or got == pytest.approx(value, rel=5e-3, abs=1e-12), \
                 f"{name}: report shows {shown}, summary.json {value}"
     for t in summary["targets"]:
         assert f'<span class="{t["status"]}">{t["status"]}</span>' in rows[t["metric"]][4]
