@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from sim.cli_run import console, fail
+from sim.outdir import prepare_out_dir
 
 FORMATS = ("queue_log", "cdr")  # interval reports: calibrate only (sim.fit.intervals)
 
@@ -98,8 +99,10 @@ def calibrate_command(
             cal = calibrate(obs, acw=acw if acw else None, redial_window_s=redial_window,
                             repeat_window_s=repeat_window, holidays=days,
                             service_level_threshold_s=sl_threshold)
-        with console.status("writing scenario.toml, fit.json, calibration.html"):
-            path = cal.save(out)
+        with console.status("writing scenario.toml, fit.json, calibration.html"), \
+                prepare_out_dir(out, "acdsim calibrate") as od:   # locked; replaced only on success
+            cal.save(od.staging)
+        path = out
     except (CalibrationError, ScenarioError) as err:
         fail(str(err))
     start, end = cal.period
@@ -142,7 +145,9 @@ def _calibrate_interval_report(logs, out, tz, interval_minutes, queue_map, mappi
                                                   queue_map=_pairs(queue_map, "--queue-map"),
                                                   threshold_s=sl_threshold)
         cal = calibrate_interval_report(report, holidays=days)
-        path = cal.save(out)
+        with prepare_out_dir(out, "acdsim calibrate") as od:
+            cal.save(od.staging)
+        path = out
     except (history.HistoryError, ScenarioError, ValueError) as err:
         fail(str(err))
     console.print(cal.summary(), highlight=False)
@@ -174,8 +179,10 @@ def backtest_command(
     try:
         with console.status(f"simulating the observed period ({replications} replications)"):
             bt = backtest(sc, obs, replications=replications, seed=seed, jobs=jobs)
-        with console.status("writing backtest.json, backtest.csv, backtest.html"):
-            path = bt.save(out)
+        with console.status("writing backtest.json, backtest.csv, backtest.html"), \
+                prepare_out_dir(out, "acdsim backtest") as od:
+            bt.save(od.staging)
+        path = out
     except (ScenarioError, ValueError) as err:
         fail(str(err))
     from sim.cli_run import format_value

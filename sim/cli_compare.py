@@ -36,6 +36,9 @@ def compare_command(
 
             for note in roster_notes(loaded[0], build_variants(loaded[0], set_)):
                 console.print(f"note: {note}", highlight=False)
+        from sim.outdir import check_out_path
+
+        check_out_path(out)   # a bad --out is reported before the simulations run
         with console.status(f"simulating {len(scenarios) if not set_ else 'the'} variants"):
             cmp = compare(loaded, labels=None if set_ else [p.stem for p in scenarios], sets=set_ or None,
                           replications=replications, seed=seed, jobs=jobs, scheduler=scheduler)
@@ -43,13 +46,19 @@ def compare_command(
         fail(str(err))
     except OSError as err:
         fail(f"cannot reach the Dask scheduler {scheduler!r}: {err}")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "compare.json").write_text(json.dumps(cmp.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
-    cmp.summary.to_csv(out / "compare.csv", index=False)
-    cmp.per_replication.to_csv(out / "compare_replications.csv", index=False)
-    written = [out / "compare.json", out / "compare.csv", write_html(cmp, out / "compare.html", lang)]
-    if excel:
-        written.append(write_excel(cmp, out / "compare.xlsx", lang))
+    from sim.cli_errors import user_errors
+    from sim.outdir import prepare_out_dir
+
+    with user_errors(), prepare_out_dir(out, "acdsim compare") as od:   # locked; replaced only on success
+        st = od.staging
+        (st / "compare.json").write_text(json.dumps(cmp.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+        cmp.summary.to_csv(st / "compare.csv", index=False)
+        cmp.per_replication.to_csv(st / "compare_replications.csv", index=False)
+        write_html(cmp, st / "compare.html", lang)
+        if excel:
+            write_excel(cmp, st / "compare.xlsx", lang)
+    written = [out / n for n in ("compare.json", "compare.csv", "compare.html")] + ([out / "compare.xlsx"] if excel
+                                                                                     else [])
     frame = comparison_frame(cmp, lang=lang)
     table = Table(title=f"reference: {cmp.labels[0]} ({cmp.replications} replications, common random numbers)")
     for col in frame.columns:

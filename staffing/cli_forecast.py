@@ -98,24 +98,28 @@ def forecast(
                                  "days of the week in the history, or closed events); nothing to forecast",
                                  param_hint="--horizon")
 
-    out.mkdir(parents=True, exist_ok=True)
-    csv_path = write_forecast(fc, out, hist, use_quantile=quantile is not None)
-    recent = _recent_total(hist, 14)
-    plot_forecast(fc, recent, out / "forecast.png", f"{history.stem}: forecast")
-    _print_days(fc, console)
-    for note in fc.attrs["notes"]:
-        console.print(f"note: {note}")
-    wrote = [csv_path, out / "forecast.png"]
-    if backtest_weeks:
-        try:
-            bt = backtest(hist, weeks=backtest_weeks, level=level, holidays=special, intraday_at=noon, seed=seed)
-        except ValueError as exc:
-            console.print(f"[yellow]no accuracy report: {exc}[/]")
-        else:
-            bt.table.to_csv(out / "accuracy.csv", index=False, float_format="%.5f")
-            plot_backtest(bt.points, level, out / "backtest.png")
-            _print_accuracy(bt, console)
-            wrote += [out / "accuracy.csv", out / "backtest.png"]
+    from sim.cli_errors import user_errors
+    from sim.outdir import prepare_out_dir
+
+    with user_errors(), prepare_out_dir(out, "acdsim forecast") as od:   # locked; replaced only on success
+        csv_path = write_forecast(fc, od.staging, hist, use_quantile=quantile is not None)
+        recent = _recent_total(hist, 14)
+        plot_forecast(fc, recent, od.staging / "forecast.png", f"{history.stem}: forecast")
+        _print_days(fc, console)
+        for note in fc.attrs["notes"]:
+            console.print(f"note: {note}")
+        wrote = [csv_path, od.staging / "forecast.png"]
+        if backtest_weeks:
+            try:
+                bt = backtest(hist, weeks=backtest_weeks, level=level, holidays=special, intraday_at=noon, seed=seed)
+            except ValueError as exc:
+                console.print(f"[yellow]no accuracy report: {exc}[/]")
+            else:
+                bt.table.to_csv(od.staging / "accuracy.csv", index=False, float_format="%.5f")
+                plot_backtest(bt.points, level, od.staging / "backtest.png")
+                _print_accuracy(bt, console)
+                wrote += [od.staging / "accuracy.csv", od.staging / "backtest.png"]
+    wrote = [out / Path(p).name for p in wrote]
     what = f"the {quantile:.0%} quantile" if quantile is not None else "the expected calls"
     console.print(f"'calls' in forecast.csv is {what}; lo/hi is the {level:.0%} prediction interval")
     console.print("wrote " + ", ".join(str(p) for p in wrote))

@@ -56,15 +56,23 @@ def import_command(
 ) -> None:
     """Read a centre's history into a run folder that 'acdsim report' and calibration read."""
     from sim.cli_run import console, fail, format_value
+    from sim.cli_errors import user_errors
+    from sim.outdir import prepare_out_dir
 
     try:
         qmap = _pairs(queue_map, "--queue-map")
         cmap = _pairs(column_map, "--map")
-        if fmt is Format.interval:
-            info, run = _import_interval(logs, out, tz, interval_minutes, qmap, cmap, map_file, sl_threshold_s)
-        else:
-            info, run = _import_calls(fmt, logs, out, tz, interval_minutes or 30, qmap, cmap, map_file, acw_s,
-                                      redial_window_s, repeat_window_s, sl_threshold_s, short_abandon_s)
+        with user_errors(), prepare_out_dir(out, "acdsim import") as od:   # locked; replaced only on success
+            if fmt is Format.interval:
+                info, run = _import_interval(logs, od.staging, tz, interval_minutes, qmap, cmap, map_file,
+                                             sl_threshold_s)
+            else:
+                info, run = _import_calls(fmt, logs, od.staging, tz, interval_minutes or 30, qmap, cmap, map_file,
+                                          acw_s, redial_window_s, repeat_window_s, sl_threshold_s, short_abandon_s)
+            if report:
+                from sim.report import build_report
+
+                build_report(od.staging)
     except HistoryError as err:
         fail(str(err))
     console.print(f"read {', '.join(p.name for p in logs)} ({fmt.value}): {info['days']} day(s) from "
@@ -83,9 +91,7 @@ def import_command(
     console.print(f"wrote {out}/summary.json, intervals.csv, interval_summary.csv, staffing.csv, volumes.csv"
                   + (", calls.csv.gz" if fmt is not Format.interval else ""), highlight=False)
     if report:
-        from sim.report import build_report
-
-        console.print(f"wrote {build_report(out)}", highlight=False)
+        console.print(f"wrote {out / 'report.html'}", highlight=False)
 
 
 def _import_calls(fmt, logs, out, tz, interval_minutes, qmap, cmap, map_file, acw_s, redial_window_s,
