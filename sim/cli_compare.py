@@ -21,7 +21,7 @@ def compare_command(
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786"),
     out: Path = typer.Option(Path("compare"), "--out", "-o", help="folder for compare.json/.csv/.html"),
     excel: bool = typer.Option(False, "--excel", help="also write compare.xlsx"),
-    lang: str = typer.Option("en", "--lang", help="labels: en or zh"),
+    lang: str = typer.Option(None, "--lang", help="labels: en or zh (default: the first scenario's lang)"),
 ) -> None:
     """Run variants with common random numbers; print each metric's paired difference to the reference."""
     from sim.compare import compare
@@ -29,8 +29,8 @@ def compare_command(
     from sim.labels import check_lang
 
     try:
-        check_lang(lang)
         loaded = [load_scenario(p) for p in scenarios]
+        lang = check_lang(lang or loaded[0].lang)
         if set_:
             from sim.sweep import build_variants, roster_notes
 

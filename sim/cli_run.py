@@ -93,12 +93,13 @@ def run_command(
                                                         "and seed): only its unfinished replications are simulated"),
     force: bool = typer.Option(False, "--force", "--yes", help="run even if the work estimate exceeds the memory"),
     excel: bool = typer.Option(False, "--excel", help="also write results.xlsx into the --out folder"),
-    lang: str = typer.Option("en", "--lang", help="labels of the report and workbook: en or zh"),
+    lang: str = typer.Option(None, "--lang", help="labels of the report and workbook: en or zh (default: the "
+                                                  "scenario's lang, else en)"),
 ) -> None:
     """Simulate SCENARIO and print all 23 metrics with 95 % confidence intervals and target checks."""
     if (report or excel) and out is None:
         fail("--report and --excel need --out DIR (they are written into that folder)")
-    if lang not in ("en", "zh"):
+    if lang not in (None, "en", "zh"):
         fail(f"--lang must be en or zh, got {lang!r}")
     if overwrite and resume:
         fail("--overwrite and --resume exclude each other")
@@ -108,6 +109,7 @@ def run_command(
     with user_errors():
         sc = load_scenario(scenario)
         reps = replications or sc.replications
+        lang = lang or sc.lang
         if not force:   # before any folder is touched
             from sim.workload import check_workload
 
@@ -225,10 +227,10 @@ def _write_report(run_dir: Path, out_dir: Path | None = None, lang: str = "en") 
 
 
 def report_command(run_dir: Path = typer.Argument(..., help="folder written by 'acdsim run --out'"),
-                   lang: str = typer.Option("en", "--lang", help="en or zh"),
+                   lang: str = typer.Option(None, "--lang", help="en or zh (default: the run's scenario lang)"),
                    excel: bool = typer.Option(False, "--excel", help="also write results.xlsx")) -> None:
     """Write RUN_DIR/report.html (self-contained, plots embedded) and RUN_DIR/plots/*.png."""
-    if lang not in ("en", "zh"):
+    if lang not in (None, "en", "zh"):
         fail(f"--lang must be en or zh, got {lang!r}")
     from sim.report import load_run
 
@@ -243,7 +245,8 @@ def report_command(run_dir: Path = typer.Argument(..., help="folder written by '
         if not is_dir:
             raise ScenarioError(f"{run_dir} is not a run folder (not a folder); create one with "
                                 "'acdsim run SCENARIO --out DIR'")
-        load_run(run_dir)                                   # a clear error before taking the lock
+        _, sc, _ = load_run(run_dir)                        # a clear error before taking the lock
+        lang = lang or getattr(sc, "lang", "en")
         with prepare_out_dir(run_dir, "acdsim report", option="RUN_DIR") as od:
             _write_report(run_dir, od.staging, lang)
             if excel:

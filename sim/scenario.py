@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+from typing import Literal
 import math
 from pathlib import Path
 
@@ -42,6 +43,8 @@ class Scenario(Section):
     description: str = ""
     seed: int = Field(default=12345, ge=0, description="random seed (>= 0)")
     replications: int = Field(default=5, ge=1, le=10000, description="independent replications (1..10000)")
+    lang: Literal["en", "zh"] = Field(default="en", description="labels of reports, workbooks and figures: "
+                                                               "en or zh (the CLI's --lang overrides)")
     horizon: Horizon = Field(default_factory=Horizon)
     arrivals: Arrivals
     call_types: dict[str, CallType] = Field(min_length=1)

@@ -320,3 +320,23 @@ def test_tickets_replication_is_selectable_and_report_pools_desk_figures(tmp_pat
 
     page = build_report(out).read_text(encoding="utf-8")
     assert "Front-desk figures pooled over 2 replication(s)" in page
+
+
+def test_scenario_lang_is_the_default_of_report_and_workbook(tmp_path):
+    path = tmp_path / "zh.toml"
+    path.write_text('name = "c"\nlang = "zh"\nseed = 1\nreplications = 2\n[horizon]\ndays = 1\n[arrivals]\n'
+                    'calls_per_hour = 20\n[call_types.call]\nshare = 1.0\ntalk = { family = "exponential", mean = 200 }\n'
+                    '[agents]\nheadcount = 2\n', encoding="utf-8")
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(path), "--out", str(out), "--report", "--excel"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "服务水平" in (out / "report.html").read_text(encoding="utf-8")
+    from openpyxl import load_workbook
+
+    assert load_workbook(out / "results.xlsx").sheetnames[0] == "汇总"
+    result = runner.invoke(app, ["report", str(out), "--lang", "en"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "Service level" in (out / "report.html").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(path.read_text(encoding="utf-8").replace('lang = "zh"', 'lang = "fr"'), encoding="utf-8")
+    result = runner.invoke(app, ["run", str(bad)], env={"COLUMNS": "200"})
+    assert result.exit_code == 2 and "lang" in result.output
