@@ -7,17 +7,12 @@ definitions, and the table of intervals where the observed value falls outside t
 """
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 PLOTTED = ("service_level", "asa", "abandon_rate", "occupancy", "aht", "offered")
 PERCENT = {"service_level", "abandon_rate", "occupancy", "percent_answered"}
@@ -74,12 +69,7 @@ def _fmt(metric: str, v) -> str:
     return f"{100 * v:.1f} %" if metric in PERCENT else f"{v:.1f}"
 
 
-def _img(fig, path: Path) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    path.write_bytes(buf.getvalue())
-    return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}" alt="{path.stem}">'
+from sim.figure import embed_png as _img  # noqa: E402  (one PNG-embedding helper for every HTML page)
 
 
 def write_report(bt, out: Path) -> Path:

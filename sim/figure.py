@@ -33,6 +33,23 @@ class Figure(_MplFigure):
         return buf.getvalue()
 
 
+def embed_png(fig, path) -> str:
+    """Save ``fig`` as PNG at ``path`` and return an ``<img>`` tag with the same picture embedded (so the
+    HTML page can be mailed on its own); a pyplot figure is closed afterwards."""
+    import base64
+    from pathlib import Path
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    if not isinstance(fig, Figure):   # made with pyplot: release it
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    path = Path(path)
+    path.write_bytes(buf.getvalue())
+    return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}" alt="{path.stem}">'
+
+
 def with_cjk_fonts(build):
     """Decorator for functions that build figures: their text may be Chinese (see :mod:`sim.fonts`)."""
     import functools

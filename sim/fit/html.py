@@ -6,16 +6,10 @@ duration. Tables state definitions beside the numbers and name inputs that were 
 """
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 CSS = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
@@ -28,12 +22,7 @@ def _fmt(v, digits: int = 1) -> str:
     return f"{v:.{digits}f}"
 
 
-def _img(fig, path: Path) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    path.write_bytes(buf.getvalue())
-    return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}" alt="{path.stem}">'
+from sim.figure import embed_png as _img  # noqa: E402  (one PNG-embedding helper for every HTML page)
 
 
 def _duration_rows(cal) -> str:

@@ -62,9 +62,6 @@ def write_forecast(fc: pd.DataFrame, out_dir: Path, history: History | None = No
 
 def plot_forecast(fc: pd.DataFrame, recent: pd.Series, path: Path, title: str = "") -> None:
     """Recent actuals, then the forecast's mean and prediction band (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     step = pd.Timedelta(seconds=int(fc.attrs["interval_s"]))
@@ -89,9 +86,6 @@ def plot_forecast(fc: pd.DataFrame, recent: pd.Series, path: Path, title: str = 
 
 def plot_backtest(points: pd.DataFrame, level: float, path: Path, horizon: str = "day-ahead", days: int = 10) -> None:
     """Backtest band vs actuals over the last ``days`` scored days of one horizon (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     part = points[points["horizon"] == horizon]
