@@ -38,7 +38,8 @@ class NightDuty:
                                         log={"night_call_s": round(now), "late_handover": True})
         if ttype == "complaint":          # classified now: ongoing damage cannot wait for the morning
             call.update({k: v for k, v in lay._attrs("complaint", call).items() if k not in call})
-            if call["severity"] == "major" and lay.rng_night.random() < lay.rules.ongoing_damage.night_major_share:
+            damage = lay.rng_night.random() < lay.rules.ongoing_damage.night_major_share   # drawn for every call
+            if call["severity"] == "major" and damage and not call.get("invalid"):   # invalid: explained, closed
                 tk = lay.ticket_from_call(call, now, "night_urgent", log={"ongoing_damage": True})
                 if tk is not None:
                     self.env.process(self.damage_action(tk))
