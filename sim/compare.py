@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim.results import target_status
+from sim.results import mean_ci, target_status
 from sim.scenario import Scenario, ScenarioError
 from sim.sweep import Variant, build_variants, check_sweep_workload, run_variants, summarise
 
@@ -60,16 +59,10 @@ class Comparison:
 
 
 def paired_difference(values: np.ndarray, reference: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t CI of ``values - reference`` over the replications where both are finite."""
-    d = np.asarray(values, float) - np.asarray(reference, float)
-    d = d[np.isfinite(d)]
-    if d.size == 0:
-        return math.nan, math.nan, math.nan
-    m = float(d.mean())
-    if d.size < 2:
-        return m, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size))
-    return m, m - half, m + half
+    """Mean and Student-t CI of ``values - reference`` over the replications where both are finite (a
+    difference has no bounded domain, so the plain t-interval of ``sim.results.mean_ci`` is the right one)."""
+    d, lo, hi, _ = mean_ci(np.asarray(values, float) - np.asarray(reference, float), level)
+    return d, lo, hi
 
 
 def variants_from(scenarios: list[Scenario], labels: list[str] | None = None,

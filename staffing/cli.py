@@ -17,7 +17,6 @@ from pathlib import Path
 
 import typer
 
-_WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _TARGET_HELP = ("target, repeatable: sl=0.8/20 | asa=20 | abandon=0.05 | occupancy=0.9 | blocking=0.01 "
                 "(fractions as 0.8 or 80%)")
 
@@ -78,12 +77,16 @@ def parse_targets(items: list[str]) -> dict:
 def _labels(table, start_weekday: int | None, given=None) -> list[str]:
     if given is not None:
         return [str(v) for v in given]
+    from sim.clock import clock_label
+
     out = []
     for s in table["interval_start_s"].to_numpy():
-        day, rem = divmod(int(round(s)), 86400)
-        hhmm = f"{rem // 3600:02d}:{rem % 3600 // 60:02d}"
-        out.append(f"{_WEEKDAYS[(start_weekday + day) % 7]} {hhmm}" if start_weekday is not None else
-                   (f"d{day} {hhmm}" if day else hhmm))
+        if start_weekday is not None:
+            out.append(clock_label(s, start_weekday))
+            continue
+        day = int(round(s)) // 86400
+        hhmm = clock_label(s, 0, with_weekday=False)
+        out.append(f"d{day} {hhmm}" if day else hhmm)
     return out
 
 
