@@ -17,10 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from sim.labels import (metric_description, metric_group, metric_name, metric_scale, metric_unit, group_name,
-                        word)
+                        percent_metrics, word)
 
-_PERCENT_COLUMNS = ("service_level", "abandon_rate", "occupancy", "percent_answered", "blocked_rate", "fcr",
-                    "transfer_rate", "queue_placement_rate", "adherence", "attendance", "within_rings")
+
 
 
 def write_workbook(path: str | Path, sheets: dict[str, pd.DataFrame], percent_columns=()) -> Path:
@@ -45,7 +44,7 @@ def write_workbook(path: str | Path, sheets: dict[str, pd.DataFrame], percent_co
             letter = get_column_letter(k)
             width = max([len(str(col))] + [len(str(v)) for v in table[col].head(200)])
             ws.column_dimensions[letter].width = min(max(8, width + 2), 60)
-            if col in percent_columns or any(str(col).startswith(p) for p in _PERCENT_COLUMNS):
+            if col in percent_columns or any(str(col).startswith(p) for p in percent_metrics()):
                 for cell in ws[letter][1:]:
                     cell.number_format = "0.0%"
     path = Path(path)

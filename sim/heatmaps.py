@@ -39,25 +39,31 @@ def net_staffing(sc) -> np.ndarray | None:
     return None if req is None else scheduled_agents(sc) - np.asarray(req, float)
 
 
-def heatmap_table(intervals: pd.DataFrame, sc, metric: str) -> pd.DataFrame:
+def _weighted(g: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """``g`` with ``vw`` (value × weight) and ``w`` (the metric's weight; 0 where the value is missing)."""
+    if metric not in g:
+        raise ValueError(f"unknown metric {metric!r} for a heat map")
+    weight = WEIGHTS.get(metric)
+    w = g[weight].to_numpy(float) if weight in g else np.ones(len(g))
+    v = g[metric].to_numpy(float)
+    ok = np.isfinite(v) & (w > 0)
+    return g.assign(vw=np.where(ok, v * w, 0.0), w=np.where(ok, w, 0.0))
+
+
+def heatmap_table(intervals: pd.DataFrame, sc, metric: str, net: np.ndarray | None = None) -> pd.DataFrame:
     """Weekday (rows, 0 = Monday) × minute of day (columns) of ``metric``, pooled as the module says.
 
-    ``intervals``: per replication and interval (``Results.intervals``). Cells with no weight are NaN."""
+    ``intervals``: per replication and interval (``Results.intervals``). Cells with no weight are NaN.
+    ``net``: :func:`net_staffing` of the scenario when the caller has it already."""
     g = _grid(intervals, sc)
     if metric == "net_staffing":
-        net = net_staffing(sc)
+        net = net_staffing(sc) if net is None else net
         if net is None:
             raise ValueError("net staffing needs service targets in the scenario (for the Erlang requirement)")
-        g = g.assign(value=net[g["interval"].to_numpy()], w=1.0)
+        value = net[g["interval"].to_numpy()]
+        g = g.assign(vw=value, w=1.0)
     else:
-        if metric not in g:
-            raise ValueError(f"unknown metric {metric!r} for a heat map")
-        weight = WEIGHTS.get(metric)
-        w = g[weight].to_numpy(float) if weight in g else np.ones(len(g))
-        v = g[metric].to_numpy(float)
-        ok = np.isfinite(v) & (w > 0)
-        g = g.assign(value=np.where(ok, v, 0.0), w=np.where(ok, w, 0.0))
-    g["vw"] = g["value"] * g["w"]
+        g = _weighted(g, metric)
     agg = g.groupby(["weekday", "minute"])[["vw", "w"]].sum()
     cell = (agg["vw"] / agg["w"].where(agg["w"] > 0)).unstack("minute")
     return cell.reindex(index=range(7))
@@ -66,11 +72,12 @@ def heatmap_table(intervals: pd.DataFrame, sc, metric: str) -> pd.DataFrame:
 @with_cjk_fonts
 def plot_heatmaps(intervals: pd.DataFrame, sc, metrics=HEATMAP_METRICS, lang: str = "en") -> Figure:
     """One heat map per metric (weekday rows × clock-time columns); percent for rates."""
-    metrics = [m for m in metrics if m != "net_staffing" or net_staffing(sc) is not None]
+    net = net_staffing(sc) if "net_staffing" in metrics else None   # one Erlang requirement for the figure
+    metrics = [m for m in metrics if m != "net_staffing" or net is not None]
     fig = Figure(figsize=(12, 2.6 * len(metrics) + 0.5))
     axes = np.atleast_1d(fig.subplots(len(metrics), 1))
     for ax, metric in zip(axes, metrics):
-        table = heatmap_table(intervals, sc, metric)
+        table = heatmap_table(intervals, sc, metric, net)
         scale = 1.0 if metric == "net_staffing" else metric_scale(metric)
         data = table.to_numpy(float) * scale
         if metric == "net_staffing":
@@ -97,29 +104,20 @@ def plot_heatmaps(intervals: pd.DataFrame, sc, metrics=HEATMAP_METRICS, lang: st
 
 
 def average_day(intervals: pd.DataFrame, sc, metric: str) -> pd.DataFrame:
-    """Per clock time: pooled mean of ``metric`` over days and replications and a 95 % band.
+    """Per clock time: pooled estimate of ``metric`` over days and replications and a 95 % band.
 
-    The band is the Student-t interval over replications of each replication's pooled value, limited to
-    the metric's range (rates in [0, 1], times ≥ 0); NaN with fewer than 2 replications."""
-    from scipy import stats
+    The same ratio estimator and interval as a run's summary (``sim.confidence.ratio_ci``, replications as
+    the units, inside the metric's domain by construction); NaN with fewer than 2 replications."""
+    from sim.confidence import ratio_ci
+    from sim.metric_domains import domain_of
 
-    g = _grid(intervals, sc)
-    weight = WEIGHTS.get(metric)
-    w = g[weight].to_numpy(float) if weight in g else np.ones(len(g))
-    v = g[metric].to_numpy(float)
-    ok = np.isfinite(v) & (w > 0)
-    g = g.assign(vw=np.where(ok, v * w, 0.0), w=np.where(ok, w, 0.0))
-    per_rep = g.groupby(["minute", "replication"])[["vw", "w"]].sum()
-    per_rep = (per_rep["vw"] / per_rep["w"].where(per_rep["w"] > 0)).unstack("replication")
-    pooled = g.groupby("minute")[["vw", "w"]].sum()
-    mean = pooled["vw"] / pooled["w"].where(pooled["w"] > 0)
-    n = per_rep.notna().sum(axis=1).to_numpy()
-    sd = per_rep.std(axis=1, ddof=1).to_numpy()
-    half = np.where(n >= 2, stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1)), np.nan)
-    upper = 1.0 if metric in ("service_level", "abandon_rate", "occupancy") else np.inf
-    return pd.DataFrame({"minute": mean.index, "mean": mean.to_numpy(),
-                         "ci_low": np.clip(mean.to_numpy() - half, 0.0, upper),
-                         "ci_high": np.clip(mean.to_numpy() + half, 0.0, upper), "replications": n})
+    g = _weighted(_grid(intervals, sc), metric)
+    per_rep = g.groupby(["replication", "minute"])[["vw", "w"]].sum()
+    num = per_rep["vw"].unstack("minute", fill_value=0.0)
+    den = per_rep["w"].unstack("minute", fill_value=0.0)
+    est = ratio_ci(num.to_numpy(), den.to_numpy(), domain_of(metric))
+    return pd.DataFrame({"minute": num.columns.to_numpy(), "mean": est["mean"], "ci_low": est["ci_low"],
+                         "ci_high": est["ci_high"], "replications": est["n"]})
 
 
 @with_cjk_fonts

@@ -28,8 +28,8 @@ METRIC_LABELS: dict[str, tuple[str, str, float, str, str, str]] = {
                          "wait of abandoned callers before hanging up"),
     "percent_answered": ("service", "%", 100, "Percent answered", "接通率", "answered ÷ offered"),
     "avg_rings": ("service", "rings", 1, "Average rings", "平均振铃次数", "rings heard before answer"),
-    "within_rings": ("service", "%", 100, "Answered within N rings", "N声内接听率",
-                     "answered calls picked up within N ring cycles ÷ answered"),
+    "answered_within_rings": ("service", "%", 100, "Answered within N rings", "N声内接听率",
+                              "answered calls picked up within N ring cycles ÷ answered"),
     "avg_queue_time": ("service", "s", 1, "Average queue time", "平均排队时间",
                        "time in queue of calls that had to queue"),
     "queue_placement_rate": ("service", "%", 100, "Queue placement rate", "排队率",
@@ -49,10 +49,16 @@ METRIC_LABELS: dict[str, tuple[str, str, float, str, str, str]] = {
     "attendance": ("staffing", "%", 100, "Attendance", "出勤率", "agents working ÷ agents scheduled"),
     "calls_per_agent_hour": ("staffing", "calls/h", 1, "Calls per agent-hour", "人均每小时处理量",
                              "handled ÷ logged-in agent hours"),
-    "agent_turnover": ("staffing", "%/yr", 100, "Agent turnover", "员工流失率", "annual attrition rate"),
+    "agent_turnover": ("staffing", "%/yr", 100, "Agent turnover", "员工流失率",
+                       "attrition model's expected annual rate (not a measurement)"),
+    "overtime_hours": ("staffing", "h", 1, "Overtime", "加班时长", "ready time outside the schedule, hours"),
+    "expected_leavers": ("staffing", "heads", 1, "Expected leavers", "预计离职人数",
+                         "attrition model's expectation over the horizon (not a measurement)"),
     "agents_ready": ("staffing", "agents", 1, "Agents ready", "就绪座席数", "mean agents logged in and ready"),
     "cost_per_call": ("cost", "CNY", 1, "Cost per call", "单呼成本", "centre cost ÷ calls received"),
     "cost": ("cost", "CNY", 1, "Total cost", "总成本", "paid centre cost over the horizon"),
+    "expected_hiring_cost": ("cost", "CNY", 1, "Expected hiring cost", "预计招聘成本",
+                             "expected leavers × cost to recruit and train one (model expectation)"),
     "total_calls": ("volume", "calls", 1, "Total calls", "总呼叫量", "all call attempts"),
     "offered": ("volume", "calls", 1, "Offered", "进入队列", "calls that reached the agent queue"),
     "answered": ("volume", "calls", 1, "Answered", "接听", "calls answered by an agent"),
@@ -119,6 +125,11 @@ def metric_name(metric: str, lang: str = "en") -> str:
 
 def metric_unit(metric: str) -> str:
     return METRIC_LABELS.get(metric, ("", "", 1))[1]
+
+
+def percent_metrics() -> tuple[str, ...]:
+    """Metrics shown as percentages (fractions in the model)."""
+    return tuple(m for m, info in METRIC_LABELS.items() if info[1] == "%")
 
 
 def metric_scale(metric: str) -> float:

@@ -340,3 +340,16 @@ def test_scenario_lang_is_the_default_of_report_and_workbook(tmp_path):
     bad.write_text(path.read_text(encoding="utf-8").replace('lang = "zh"', 'lang = "fr"'), encoding="utf-8")
     result = runner.invoke(app, ["run", str(bad)], env={"COLUMNS": "200"})
     assert result.exit_code == 2 and "lang" in result.output
+
+
+def test_average_day_band_is_the_run_summary_estimator_inside_the_domain():
+    """The average day uses sim.confidence's ratio estimator: the band contains the estimate and stays in
+    [0, 1] even for intervals with few calls (a plain t-interval leaves it there)."""
+    from sim.heatmaps import average_day
+
+    res = sim.run(small(), replications=4, seed=2)
+    for metric in ("service_level", "abandon_rate", "occupancy"):
+        day = average_day(res.intervals, res.scenario, metric).dropna()
+        assert len(day) == 24
+        assert ((day["ci_low"] >= 0) & (day["ci_high"] <= 1)).all(), metric
+        assert ((day["ci_low"] <= day["mean"]) & (day["mean"] <= day["ci_high"])).all(), metric
