@@ -30,12 +30,13 @@ def _grid(intervals: pd.DataFrame, sc) -> pd.DataFrame:
                             minute=np.round((t - day * 86400.0) / 60.0).astype(int))
 
 
-def net_staffing(sc) -> np.ndarray | None:
-    """Scheduled agents on the phones − Erlang requirement, per interval of the horizon (None: no targets)."""
+def net_staffing(sc, requirement=None) -> np.ndarray | None:
+    """Scheduled agents on the phones − Erlang requirement, per interval of the horizon (None: no targets).
+    ``requirement``: the scenario's Erlang requirement per interval when the caller has it already."""
     from sim.plots import scheduled_agents
     from sim.report import erlang_requirement_agents
 
-    req = erlang_requirement_agents(sc)
+    req = erlang_requirement_agents(sc) if requirement is None else requirement
     return None if req is None else scheduled_agents(sc) - np.asarray(req, float)
 
 
@@ -70,9 +71,11 @@ def heatmap_table(intervals: pd.DataFrame, sc, metric: str, net: np.ndarray | No
 
 
 @with_cjk_fonts
-def plot_heatmaps(intervals: pd.DataFrame, sc, metrics=HEATMAP_METRICS, lang: str = "en") -> Figure:
-    """One heat map per metric (weekday rows × clock-time columns); percent for rates."""
-    net = net_staffing(sc) if "net_staffing" in metrics else None   # one Erlang requirement for the figure
+def plot_heatmaps(intervals: pd.DataFrame, sc, metrics=HEATMAP_METRICS, lang: str = "en",
+                  requirement=None) -> Figure:
+    """One heat map per metric (weekday rows × clock-time columns); percent for rates. ``requirement``: the
+    Erlang requirement per interval if already computed (else computed here, once)."""
+    net = net_staffing(sc, requirement) if "net_staffing" in metrics else None
     metrics = [m for m in metrics if m != "net_staffing" or net is not None]
     fig = Figure(figsize=(12, 2.6 * len(metrics) + 0.5))
     axes = np.atleast_1d(fig.subplots(len(metrics), 1))

@@ -173,20 +173,21 @@ def _build_report(run_dir, extra_sections, out_dir, lang: str) -> Path:
     run_dir = Path(run_dir)
     out_dir = run_dir if out_dir is None else Path(out_dir)
     summary, sc, iv = load_run(run_dir)
+    requirement = erlang_requirement_agents(sc)   # once: the staffing plot and the net-staffing heat map
     figures = {
         "volumes": ("Calls offered, answered and abandoned", plots.plot_volumes(iv, sc, lang=lang)),
         "service": ("Service level and ASA against targets", plots.plot_service(iv, sc, lang=lang)),
         "agents_queue": ("Agents on the phones and queue length", plots.plot_agents_and_queue(iv, sc, lang=lang)),
         "occupancy": ("Occupancy", plots.plot_occupancy(iv, sc, lang=lang)),
         "staffing": ("Staffing requirement vs scheduled",
-                     plots.plot_staffing(iv, sc, erlang_requirement_agents(sc), lang=lang)),
+                     plots.plot_staffing(iv, sc, requirement, lang=lang)),
         "shifts": ("Shifts", plots.plot_shift_gantt(sc, lang=lang)),
     }
     if (run_dir / "intervals.csv").exists():
         per_rep = pd.read_csv(run_dir / "intervals.csv")
         figures["heatmaps"] = (word("service_level_heatmap", lang).split(" by ")[0] + " — weekday × time of day"
                                if lang == "en" else "星期 × 时段热力图",
-                               heatmaps.plot_heatmaps(per_rep, sc, lang=lang))
+                               heatmaps.plot_heatmaps(per_rep, sc, lang=lang, requirement=requirement))
         figures["average_day"] = (word("average_day", lang), heatmaps.plot_average_day(per_rep, sc, lang=lang))
     plot_dir = out_dir / "plots"
     plot_dir.mkdir(exist_ok=True)
