@@ -31,11 +31,6 @@ def compare_command(
     try:
         loaded = [load_scenario(p) for p in scenarios]
         lang = check_lang(lang or loaded[0].lang)
-        if set_:
-            from sim.sweep import build_variants, roster_notes
-
-            for note in roster_notes(loaded[0], build_variants(loaded[0], set_)):
-                console.print(f"note: {note}", highlight=False)
         from sim.outdir import check_out_path
 
         check_out_path(out)   # a bad --out is reported before the simulations run
@@ -59,6 +54,8 @@ def compare_command(
             write_excel(cmp, st / "compare.xlsx", lang)
     written = [out / n for n in ("compare.json", "compare.csv", "compare.html")] + ([out / "compare.xlsx"] if excel
                                                                                      else [])
+    for note in cmp.notes:
+        console.print(f"note: {note}", highlight=False)
     frame = comparison_frame(cmp, lang=lang)
     table = Table(title=f"reference: {cmp.labels[0]} ({cmp.replications} replications, common random numbers)")
     for col in frame.columns:

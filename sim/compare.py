@@ -16,14 +16,14 @@ executor as ``sweep`` (local processes or Dask), so it is the same model as ``ac
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from sim.results import mean_ci, target_status
 from sim.scenario import Scenario, ScenarioError
-from sim.sweep import Variant, build_variants, check_sweep_workload, run_variants, summarise
+from sim.sweep import Variant, build_variants, check_sweep_workload, roster_notes, run_variants, summarise
 
 HEADLINE = ("service_level", "asa", "abandon_rate", "occupancy", "aht", "avg_rings", "cost_per_call", "cost")
 """Metrics shown first; every run metric is in the tables."""
@@ -41,6 +41,7 @@ class Comparison:
     per_replication: pd.DataFrame
     summary: pd.DataFrame
     targets: pd.DataFrame
+    notes: list[str] = field(default_factory=list)   # what a change implies, e.g. agents=N replacing the roster
 
     def table(self, metrics=HEADLINE) -> pd.DataFrame:
         """Wide view: one row per metric, per variant ``mean`` and ``diff [low, high]`` columns."""
@@ -51,7 +52,7 @@ class Comparison:
     def to_dict(self) -> dict:
         clean = lambda v: None if isinstance(v, float) and not math.isfinite(v) else v  # noqa: E731
         return {"reference": self.labels[0], "variants": self.labels, "replications": self.replications,
-                "seed": self.seed,
+                "seed": self.seed, "notes": self.notes,
                 "method": "paired differences variant - reference of per-replication metrics (common random "
                           "numbers), Student-t 95 % CI over replications",
                 "summary": [{k: clean(v) for k, v in row.items()} for row in self.summary.to_dict("records")],
@@ -128,4 +129,5 @@ def compare(scenarios: list[Scenario], *, labels: list[str] | None = None, sets:
                                 "status": target_status(r["ci_low"], r["ci_high"], r["mean"], t.min, t.max)})
     targets = pd.DataFrame(target_rows, columns=["variant", "metric", "min", "max", "mean", "ci_low", "ci_high",
                                                  "status"])
-    return Comparison(names, [v.scenario for v in variants], reps, seed, tidy, summary, targets)
+    notes = roster_notes(scenarios[0], variants[1:]) if sets else []
+    return Comparison(names, [v.scenario for v in variants], reps, seed, tidy, summary, targets, notes)

@@ -353,3 +353,12 @@ def test_average_day_band_is_the_run_summary_estimator_inside_the_domain():
         assert len(day) == 24
         assert ((day["ci_low"] >= 0) & (day["ci_high"] <= 1)).all(), metric
         assert ((day["ci_low"] <= day["mean"]) & (day["mean"] <= day["ci_high"])).all(), metric
+
+
+def test_compare_says_when_agents_replaces_the_roster():
+    from sim.compare import compare
+
+    sc = sim.load_scenario("scenarios/property_centre.toml").with_changes({"horizon.days": 1})
+    cmp = compare([sc], sets=["agents=6"], replications=2, seed=1)
+    assert len(cmp.notes) == 1 and "replaces the scenario's shift roster" in cmp.notes[0]
+    assert cmp.to_dict()["notes"] == cmp.notes
