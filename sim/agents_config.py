@@ -36,6 +36,7 @@ class ShiftSpec(Section):
     day: int | None = Field(default=None, ge=0, description="one horizon day index (0-based) instead of 'days'")
     breaks: list[BreakSpec] = Field(default_factory=list)
     role: Role = "agent"
+    group: str | None = Field(default=None, description="skill group of these agents (routing.groups)")
 
     @field_validator("start", "end")
     @classmethod

@@ -14,7 +14,7 @@ import heapq
 import math
 from functools import partial
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -83,6 +83,7 @@ class ModelOutput:
     outbound: OutboundLog
     instances: list[ShiftInstance]
     agent_roles: list[str]
+    agent_groups: list[str] = field(default_factory=list)   # skill group per agent ([routing]; else empty)
 
 
 class CallCentreModel:
@@ -103,6 +104,11 @@ class CallCentreModel:
             for ct in scenario.call_types.values()]
         priorities = [t.priority for t in self.types]
         self.group = AgentGroup(self.env, priorities, self.ready_log, self.outbound_log)
+        self.router = None
+        if scenario.routing is not None:   # skill groups: the router stands in for the group (sim.routing)
+            from sim.routing import SkillRouter, routed_enqueue
+            self.group = self.router = SkillRouter(self.env, scenario, priorities, self.ready_log, self.outbound_log)
+            self._enqueue = partial(routed_enqueue, self)
         self.tier2 = AgentGroup(self.env, priorities, PeriodLog(), self.outbound_log)
         self.coin = Bernoulli(self.rng["coins"])
         self.patience_clock = PatienceClock(self.env)
@@ -151,7 +157,8 @@ class CallCentreModel:
                 continue
             agent = persons.get((inst.person, inst.role)) if inst.person else None
             if agent is None:
-                agent = Agent(len(self.agents), inst.role, group)
+                agent = Agent(len(self.agents), inst.role, group) if self.router is None else \
+                    self.router.new_agent(len(self.agents), inst.role, inst.group)
                 self.agents.append(agent)
                 if inst.person:
                     persons[inst.person, inst.role] = agent
@@ -399,4 +406,5 @@ class CallCentreModel:
         self.log.forget_after(self.env.now)
         self.group.close(self.agents)
         return ModelOutput(self.log, self.ready_log, self.outbound_log, self.instances,
-                           [a.role for a in self.agents])
+                           [a.role for a in self.agents],
+                           self.router.agent_groups(self.agents) if self.router is not None else [])

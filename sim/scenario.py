@@ -14,6 +14,7 @@ from sim.agents_config import Agents, ShiftSpec, BreakSpec
 from sim.errors import ScenarioError  # noqa: F401 - re-exported (sim.scenario.ScenarioError)
 from sim.inputs import check_file, read_csv, read_toml
 from sim.desk.config import DeskRules
+from sim.skills_config import Routing
 from staffing.shifts.rules import ShiftRules
 from sim.config import (WEEKDAYS, Arrivals, Attrition, Callers, CallType, Costs, Horizon, MetricOptions, Quality,
                         Section, Target, Telephony, Transfers, weekday_index)
@@ -61,6 +62,8 @@ class Scenario(Section):
                                                                      "(acdsim schedule); defaults if absent")
     desk: DeskRules | None = Field(default=None, description="front-desk workflow rules; a [desk] table "
                                                              "(even empty) turns the ticket layer on")
+    routing: Routing | None = Field(default=None, description="skill groups and routes (sim.skills_config); "
+                                                              "none = one agent pool")
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
@@ -108,6 +111,10 @@ class Scenario(Section):
             if missing:
                 raise ValueError("arrivals.weekday_profile lacks " + ", ".join(WEEKDAYS[m] for m in missing)
                                  + " (add them or a 'default' profile)")
+        if self.routing is not None:
+            self.routing.check(self.type_names(), self.agents)
+        elif any(s.group is not None for s in self.agents.shifts or []):
+            raise ValueError("agents.shifts: a shift names a group but the scenario has no [routing] section")
         return self
 
     # ----------------------------------------------------------------------------------------------- derived

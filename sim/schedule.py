@@ -26,6 +26,7 @@ class ShiftInstance:
     absent: bool = False
     aux: list[tuple[float, float]] = field(default_factory=list)  # not-ready episodes (start, duration)
     person: str = ""   # named person (rota input): the model runs one agent per person
+    group: str = ""    # skill group ([routing]); "" = the one agent pool
 
     @property
     def scheduled_ready_s(self) -> float:
@@ -91,7 +92,7 @@ def _shift_instances(sc: Scenario) -> list[ShiftInstance]:
                 breaks = [(max(b, 0.0), dur - (max(b, 0.0) - b), paid) for b, dur, paid in breaks if b + dur > 0]
                 start = 0.0
             for _ in range(spec.count):
-                out.append(ShiftInstance(spec.role, start, end, list(breaks)))
+                out.append(ShiftInstance(spec.role, start, end, list(breaks), group=spec.group or ""))
     return out
 
 
@@ -141,6 +142,9 @@ def expand_schedule(sc: Scenario, rng: np.random.Generator) -> list[ShiftInstanc
             if headcount.size == sc.horizon.intervals_per_day:
                 headcount = np.tile(headcount, sc.horizon.days)
         instances = _headcount_instances(sc, headcount)
+    if sc.routing is not None:
+        from sim.routing import assign_groups
+        instances = assign_groups(sc, instances, _headcount_instances)
     if not instances:
         return instances
     absent = rng.random(len(instances)) < ag.absenteeism
