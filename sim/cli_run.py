@@ -213,6 +213,10 @@ def _print_results(results, sc, reps: int) -> None:
             ci = f"{row['ci_low']:.3g} – {row['ci_high']:.3g}" if math.isfinite(row["ci_low"]) else "–"
             table.add_row(m, f"{row['mean']:.4g}", ci)
         console.print(table)
+    if results.breakdown is not None:   # [routing]: per call type and skill group (sim.group_report)
+        from sim.group_report import breakdown_note, breakdown_table
+        console.print(breakdown_table(results.to_dict()))
+        console.print(breakdown_note(), highlight=False)
     console.print(definitions_note(sc), highlight=False)
     if sc.metrics.exclude_short_abandons:
         console.print(f"Short abandons (<= {sc.metrics.short_abandon_s:g} s) are excluded from the abandonment "

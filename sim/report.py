@@ -203,7 +203,8 @@ def _build_report(run_dir, extra_sections, out_dir, lang: str) -> Path:
             (plot_dir / f"{name}.png").write_bytes(png)
             body += f"<img alt='{name}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
         sections.append(f"<h2>{html.escape(title)}</h2>{body}")
-    for title, body in extra_sections or []:
+    from sim.group_report import breakdown_section
+    for title, body in breakdown_section(summary) + list(extra_sections or []):
         sections.append(f"<h2>{html.escape(title)}</h2>{body}")
     d = summary.get("definitions", {})
     note = (f"Service level = answered within {d.get('service_level_threshold_s', 20):g} s ÷ offered. "

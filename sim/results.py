@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
+from sim.group_metrics import breakdown_dict
 from sim import confidence
 from sim.confidence import den_col, num_col
 from sim.metrics import COUNTS, EXTRA_METRICS, METRICS
@@ -64,6 +65,7 @@ class Results:
     per_replication: pd.DataFrame
     extras: list = field(default_factory=list)
     interval_parts: pd.DataFrame | None = None   # <metric>:num / :den per replication and interval (in memory)
+    breakdown: pd.DataFrame | None = None        # per call type / skill group estimates ([routing]; group_metrics)
 
     @classmethod
     def from_replications(cls, scenario: Scenario, seed: int, reps: list, keep_calls: bool = True) -> "Results":
@@ -82,8 +84,10 @@ class Results:
         calls = tag([(r.calls, r) for r in reps]) if keep_calls else pd.DataFrame()
         ready = tag([(r.ready, r) for r in reps])
         outbound = tag([(r.outbound, r) for r in reps])
+        from sim.group_metrics import summarise_breakdown
+        breakdown = summarise_breakdown([getattr(r, "breakdown", {}) for r in reps])
         return cls(scenario, seed, len(reps), summary, intervals, confidence.interval_summary(intervals, iparts),
-                   calls, ready, outbound, per_rep, [r.extras for r in reps], iparts)
+                   calls, ready, outbound, per_rep, [r.extras for r in reps], iparts, breakdown)
 
     def metric(self, name: str) -> float:
         """Mean of a run metric across replications."""
@@ -118,7 +122,7 @@ class Results:
                         | {"n": int(row["n"]), "method": row["method"]} | ({"note": row["note"]} if row["note"] else {})
                         for name, row in self.summary.iterrows()},
             "targets": [{k: clean(v) for k, v in row.items()} for row in self.check_targets().to_dict("records")],
-        }
+        } | breakdown_dict(self.breakdown)
 
     # -------------------------------------------------------------- plots (matplotlib Figures)
     def plot_volumes(self):

@@ -35,6 +35,7 @@ class Replication:
     extras: dict
     parts: dict = field(default_factory=dict)             # ratio metric -> (numerator, denominator)
     interval_parts: pd.DataFrame | None = None            # <metric>:num / :den per interval
+    breakdown: dict = field(default_factory=dict)         # per call type / skill group parts (sim.group_metrics)
 
 
 def replication_seed(seed: int, index: int) -> np.random.SeedSequence:
@@ -75,10 +76,14 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
         extras = desk.finish(model) or {}
         run.update(extras.get("run_metrics", {}))
     outbound = pd.DataFrame(out.outbound.rows, columns=["kind", "ready", "due", "start", "end", "agent", "caller"])
+    breakdown = {}
+    if scenario.routing is not None:
+        from sim.group_metrics import breakdown_parts
+        breakdown = breakdown_parts(out, scenario, calls)
     if not keep_calls:
         calls = pd.DataFrame()
     return Replication(index, run, intervals, calls, out.ready.frame(), outbound, extras, tables.run_parts,
-                       tables.interval_parts)
+                       tables.interval_parts, breakdown)
 
 
 def worker_init(parent_pid: int) -> None:
