@@ -36,16 +36,17 @@ def _cell(metric: str, entry: dict | None) -> str:
 
 
 def breakdown_table(summary: dict) -> Table | None:
-    """Rich table: one row per call type, then per group; estimate (95 % CI)."""
+    """Concise rich table: one row per call type, then per group; estimates only (CIs: summary.json, report)."""
     if not summary.get("by_group") and not summary.get("by_call_type"):
         return None
-    table = Table(title="by call type and skill group (estimate, 95 % CI)")
+    table = Table(title="by call type and skill group (estimates; 95 % CIs in summary.json and report.html)")
     table.add_column("", justify="left")
     for _, head in _COLUMNS:
         table.add_column(head, justify="right")
     for level, key in (("type", "by_call_type"), ("group", "by_group")):
         for name, metrics in summary.get(key, {}).items():
-            table.add_row(f"{level} {name}", *(_cell(m, metrics.get(m)) for m, _ in _COLUMNS))
+            table.add_row(f"{level} {name}", *(_fmt(m, (metrics.get(m) or {}).get("mean")) if m in metrics else ""
+                                               for m, _ in _COLUMNS))
     return table
 
 

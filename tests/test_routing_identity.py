@@ -26,8 +26,16 @@ def _maker():
 
 
 def _scenario(mk, name):
+    """The stored case; the example's [routing] and shift groups (added with routing) are taken out again."""
     path, changes, _, _ = mk.CASES[name]
-    return load_scenario(ROOT / path).with_changes(changes) if path else validate_scenario(mk.FEATURES)
+    if not path:
+        return validate_scenario(mk.FEATURES)
+    sc = load_scenario(ROOT / path).with_changes(changes)
+    data = json.loads(sc.model_dump_json(exclude_none=True))
+    data.pop("routing", None)
+    for shift in data["agents"].get("shifts") or []:
+        shift.pop("group", None)
+    return validate_scenario(data, base_dir=sc.base_dir)
 
 
 def _same(got: dict, want: dict) -> None:
