@@ -35,6 +35,7 @@ def _register_commands() -> None:
     staffing_cli.register(app)
     cli_schedule.register(app)
     cli_forecast.register(app)
+    __import__("staffing.cli_skills").cli_skills.register(app)   # acdsim skills-staff (issue 16)
 
 
 _register_commands()

@@ -239,7 +239,7 @@ class Scenario(Section):
                 breaks.append(BreakSpec(start=start.strip(), minutes=float(minutes)))
             shifts.append(ShiftSpec(name=str(row.template), start=str(row.start), end=str(row.end),
                                     count=int(row.count), day=int(row.day), breaks=breaks,
-                                    role=getattr(row, "role", "agent")))
+                                    role=getattr(row, "role", "agent"), group=_group_of(row)))
         agents = self.agents.model_copy(update={"shifts": shifts, "headcount": None,
                                                 "headcount_per_interval": None})
         new = self.model_copy(update={"agents": agents})
@@ -298,6 +298,12 @@ class Scenario(Section):
         new = self.model_copy(update=update)
         new._base_dir = base
         return new
+
+
+def _group_of(row) -> str | None:
+    """A roster row's skill group (optional ``group`` column; empty = the routing's default group)."""
+    group = getattr(row, "group", None)
+    return None if group is None or (isinstance(group, float) and math.isnan(group)) or group == "" else str(group)
 
 
 def _list_item(items: list, key: str, path: str) -> dict:
