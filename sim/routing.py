@@ -19,9 +19,13 @@ takes an idle agent at once), so an idle agent may always take outbound work. Ca
 """
 from __future__ import annotations
 
+import heapq
 import itertools
+import math
 from collections import deque
 from functools import partial
+
+import numpy as np
 
 from sim.agents import Agent, AgentGroup, Waiter
 from sim.skills_config import RoutingPlan, routing_plan
@@ -54,12 +58,15 @@ class RoutedWaiter(Waiter):
 def assign_groups(sc, instances: list, headcount_instances) -> list:
     """Shift instances with their skill group: the default group for those naming none, plus each group's
     ``headcount`` agents on duty the whole horizon."""
-    import numpy as np
-
     routing = sc.routing
+    by_person = _rota_groups(sc) if sc.agents.rota is not None else {}
     for inst in instances:
         if not inst.group:
-            inst.group = routing.default_group or ""
+            inst.group = by_person.get(inst.person) or routing.default_group or ""
+        if not inst.group:
+            from sim.errors import ScenarioError
+            raise ScenarioError(f"agents.rota: {inst.person} has no group; add a 'group' column to the rota or set "
+                                "routing.default_group")
     for name, spec in routing.groups.items():
         if spec.headcount:
             extra = headcount_instances(sc, np.full(sc.horizon.n_intervals, spec.headcount, dtype=int))
@@ -67,6 +74,32 @@ def assign_groups(sc, instances: list, headcount_instances) -> list:
                 inst.group = name
             instances = instances + extra
     return instances
+
+
+def _rota_groups(sc) -> dict[str, str]:
+    """Person -> group from the rota CSV's optional ``group`` column (one group per person; empty = default)."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from sim.errors import ScenarioError
+
+    path = Path(sc.agents.rota)
+    path = path if path.is_absolute() else sc.base_dir / path
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "group" not in frame.columns:
+        return {}
+    out: dict[str, str] = {}
+    for person, group in zip(frame["agent"], frame["group"]):
+        if not group:
+            continue
+        if group not in sc.routing.groups:
+            raise ScenarioError(f"agents.rota: {path}: column 'group': unknown group {group!r} for {person} "
+                                f"(groups: {', '.join(sc.routing.groups)})")
+        if out.setdefault(person, group) != group:
+            raise ScenarioError(f"agents.rota: {path}: column 'group': {person} is in {out[person]!r} and "
+                                f"{group!r}; one group per person")
+    return out
 
 
 class SkillRouter(AgentGroup):
@@ -210,8 +243,6 @@ class SkillRouter(AgentGroup):
         super()._start_unavailable(agent, duration)
 
     def _outbound_ready(self, task) -> None:
-        import heapq
-
         heapq.heappush(self.outbound, (task.due_s, next(self._seq), task))
         agent = self.take_idle()   # an idle agent has no eligible call waiting (module invariant)
         if agent is not None:
@@ -220,8 +251,6 @@ class SkillRouter(AgentGroup):
 
 def routed_enqueue(model, cid: int, ctype: int) -> None:
     """``CallCentreModel._enqueue`` with skills-based routing (bound in the model's constructor)."""
-    import math
-
     log = model.log
     enqueue = model.env.now
     log.enqueue[cid] = enqueue

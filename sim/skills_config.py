@@ -18,8 +18,9 @@ A planner writes it like this (times in seconds)::
   call may be answered by a group from ``after_s`` seconds after it joined the queue. A type not listed goes
   to every group with its skill at once, best skill level first (ties: the order of ``routing.groups``).
 - Within a group the longest-idle agent answers.
-- Agents: each ``[[agents.shifts]]`` entry names its ``group``; ``headcount`` / ``headcount_per_interval`` /
-  ``rota`` agents and shifts without a group belong to ``routing.default_group``. A group's own ``headcount``
+- Agents: each ``[[agents.shifts]]`` entry names its ``group``, a ``rota`` CSV may have a ``group`` column (one
+  group per person); ``headcount`` / ``headcount_per_interval`` agents, shifts and people without a group belong
+  to ``routing.default_group``. A group's own ``headcount``
   adds agents on duty the whole horizon.
 
 Without a ``[routing]`` section the model has one agent pool, exactly as before.
@@ -109,11 +110,9 @@ class Routing(Section):
             if shift.group is None and self.default_group is None:
                 raise ValueError(f"agents.shifts[{i}].group: shift '{shift.name}' names no group; give it a group "
                                  f"or set routing.default_group")
-        others = (agents.rota is not None or bool(agents.headcount)
-                  or any(agents.headcount_per_interval or []))
-        if others and self.default_group is None:
-            source = "rota" if agents.rota is not None else (
-                "headcount" if agents.headcount else "headcount_per_interval")
+        others = bool(agents.headcount) or any(agents.headcount_per_interval or [])
+        if others and self.default_group is None:   # a rota's people may name groups in a 'group' column
+            source = "headcount" if agents.headcount else "headcount_per_interval"
             raise ValueError(f"routing.default_group: agents.{source} agents name no group; set "
                              f"routing.default_group (or use agents.headcount = 0 and routing.groups.<g>.headcount)")
 

@@ -147,3 +147,41 @@ def test_outbound_work_goes_to_an_idle_agent_of_any_group():
     model.group.submit(Task())
     model.run()
     assert done and done[0] >= 3600.0
+
+
+ROTA = """agent,date,start,end,role,group
+Ann,2026-03-02,08:00,16:00,agent,senior
+Bo,2026-03-02,08:00,16:00,agent,
+Tom,2026-03-02,16:00,08:00,night_duty,front_desk
+"""
+
+
+def _rota_scenario(tmp_path, rota: str, default_group=None) -> dict:
+    (tmp_path / "rota.csv").write_text(rota)
+    data = base()
+    data["horizon"] = {"days": 1, "start_date": "2026-03-02"}
+    data["agents"] = {"rota": str(tmp_path / "rota.csv")}
+    for g in data["routing"]["groups"].values():
+        g["headcount"] = 0
+    if default_group:
+        data["routing"]["default_group"] = default_group
+    return data
+
+
+def test_rota_people_get_the_group_of_their_group_column(tmp_path):
+    from sim.schedule import expand_schedule
+
+    sc = validate_scenario(_rota_scenario(tmp_path, ROTA, default_group="front_desk"))
+    groups = {inst.person: inst.group for inst in expand_schedule(sc, np.random.default_rng(0))}
+    assert groups == {"Ann": "senior", "Bo": "front_desk", "Tom": "front_desk"}
+
+
+def test_rota_group_errors(tmp_path):
+    from sim.schedule import expand_schedule
+
+    sc = validate_scenario(_rota_scenario(tmp_path, ROTA))      # Bo has no group and there is no default
+    with pytest.raises(ScenarioError, match="Bo has no group"):
+        expand_schedule(sc, np.random.default_rng(0))
+    sc = validate_scenario(_rota_scenario(tmp_path, ROTA.replace("senior", "seniors"), default_group="front_desk"))
+    with pytest.raises(ScenarioError, match="column 'group': unknown group 'seniors'"):
+        expand_schedule(sc, np.random.default_rng(0))
