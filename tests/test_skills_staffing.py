@@ -38,7 +38,7 @@ def test_an_understaffed_start_is_raised(monkeypatch):
 
     monkeypatch.setattr(skills, "erlang_start", lambda sc, cph, primary=None: {"dedicated": 0, "flex": 0})
     sc = nmodel()
-    found = skills.search_groups(sc, 60.0, days=2, replications=2, seed=3)
+    found = skills.search_groups(sc, 60.0, days=1, replications=1, seed=3)
     assert found.met and found.sizes["dedicated"] >= 1 and found.sizes["flex"] >= 1
     assert (found.per_type["service_level"] >= 0.8).all()
 
