@@ -20,13 +20,14 @@ import numpy as np
 import simpy
 
 from sim.agents import Agent, AgentGroup, OutboundLog
+from sim.counter import WalkInCounter, counter_priorities
 from sim.calllog import ABANDONED, BLOCKED, FIRST, HANDLED, IVR, REDIAL, REPEAT, CallLog, PeriodLog
 from sim.distributions import Bernoulli
 from sim.patience import PatienceClock
 from sim.schedule import DRAIN_S, ShiftInstance, expand_schedule
 from sim.scenario import Scenario
 
-STREAMS = ("arrivals", "schedule", "patience", "service", "coins", "redial", "ivr", "tier2", "centre", "desk")
+STREAMS = ("arrivals", "schedule", "patience", "service", "coins", "redial", "ivr", "tier2", "centre", "desk", "counter")
 
 
 def rng_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Generator]:
@@ -83,6 +84,7 @@ class ModelOutput:
     outbound: OutboundLog
     instances: list[ShiftInstance]
     agent_roles: list[str]
+    visits: object = None          # sim.counter.VisitLog with [counter], else None
 
 
 class CallCentreModel:
@@ -102,7 +104,7 @@ class CallCentreModel:
                         ct.repeat_delay.sampler(self.rng["redial"]), ct.ivr_self_service)
             for ct in scenario.call_types.values()]
         priorities = [t.priority for t in self.types]
-        self.group = AgentGroup(self.env, priorities, self.ready_log, self.outbound_log)
+        self.group = AgentGroup(self.env, priorities + counter_priorities(scenario), self.ready_log, self.outbound_log)
         self.tier2 = AgentGroup(self.env, priorities, PeriodLog(), self.outbound_log)
         self.coin = Bernoulli(self.rng["coins"])
         self.patience_clock = PatienceClock(self.env)
@@ -127,6 +129,7 @@ class CallCentreModel:
         self.agents: list[Agent] = []
         self.instances = expand_schedule(scenario, self.rng["schedule"])
         self._next_caller = 0
+        self.counter = WalkInCounter(self, scenario.counter, self.rng["counter"]) if scenario.counter else None
 
     # ------------------------------------------------------------------ set-up
     def _desk_call_backs(self, desk) -> list[bool]:
@@ -395,8 +398,10 @@ class CallCentreModel:
         self._next_caller = 0
         self._schedule_agents()
         self._schedule_arrivals()
+        if self.counter is not None:
+            self.counter.start()
         self.env.run(until=self.horizon_end + DRAIN_S)
         self.log.forget_after(self.env.now)
         self.group.close(self.agents)
         return ModelOutput(self.log, self.ready_log, self.outbound_log, self.instances,
-                           [a.role for a in self.agents])
+                           [a.role for a in self.agents], self.counter.log if self.counter is not None else None)
