@@ -5,8 +5,9 @@ replication's store mode from its file (``auto_mode``: what ``acdsim run`` uses 
 ``factory(scenario, seed_sequence)`` it returns a ``DeskRun`` that the runner ``attach``es to the model (the
 layer then lives in ``model.env``, takes ``scenario.desk`` rules (defaults if absent), the model's 'desk' random
 stream, and sends outbound work to ``model.group.submit``); the model calls ``on_call_handled`` (the walk-in
-counter ``on_visit_served``: a ticket of channel ``counter``); the runner calls ``finish(model)`` which writes the last batch and the pending hand-over items, checks conservation (inside
-the store, and every handled call of the model's call log accounted for: ConservationError otherwise) and returns
+counter ``on_visit_served``: a ticket of channel ``counter``); the runner calls ``finish(model)`` which
+writes the last batch and the pending hand-over items, checks conservation (inside the store, and every
+handled call of the model's call log accounted for: ConservationError otherwise) and returns
 ``{"run_metrics": {desk.* numbers}, "desk_conservation": {...}}``. Store: ``RUN_DIR/tickets.sqlite`` for
 replication 0, ``RUN_DIR/tickets_rep<i>.sqlite`` for replication i > 0 (in memory when ``run_dir`` is None).
 """
