@@ -216,6 +216,13 @@ def test_run_writes_the_counter_beside_the_phone(tmp_path):
     assert "Phone and counter" in page and "counter_tradeoff" in page
 
 
+def test_a_counter_scenario_is_not_split_into_pieces():
+    from sim.split import piece_scenarios
+
+    with pytest.raises(ScenarioError, match=r"\[counter\] cannot be split"):
+        piece_scenarios(centre(2, 5.0, visitors(), days=4), 2, 1)
+
+
 def test_outcome_codes_match_names():
     from sim.counter import OUTCOMES
 
