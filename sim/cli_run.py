@@ -139,7 +139,8 @@ def run_command(
         od.commit()
         shutil.rmtree(od.work, ignore_errors=True)   # the run finished and is in place: nothing to resume
     console.print(f"wrote {out}/summary.json, intervals.csv, interval_summary.csv, calls.csv.gz"
-                  + (", visits.csv.gz" if sc.counter is not None else "") + (", report.html" if report else "") + (", results.xlsx" if excel else ""))
+                  + (", visits.csv.gz" if sc.counter is not None else "") + (", report.html" if report else "")
+                  + (", results.xlsx" if excel else ""))
 
 
 def _simulate(sc, reps, seed, jobs, force, desk_factory=None, checkpoint=None):

@@ -170,6 +170,7 @@ class WalkInCounter:
             return
         if not self.waiting or not self._may_start(len(self.requests)):
             self.group.free(agent)           # not needed (or not allowed) here: back to the phone
+            self._ask_for_staff()            # (and look again later while visitors wait)
             return
         self._serve(agent)
 

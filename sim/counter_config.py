@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from sim.config import Section, weekday_index
+from sim.config import WEEKDAYS, Section, weekday_index
 from sim.desk.config import TICKET_TYPES
 from sim.distributions import Distribution
 
@@ -105,8 +105,8 @@ class Counter(Section):
             have = {weekday_index(k) for k in self.weekday_profile}
             missing = sorted({(horizon.start_weekday + d) % 7 for d in range(horizon.days)} - have)
             if missing:
-                raise ValueError(f"counter.weekday_profile lacks weekday(s) {missing} (0 = Monday; add them or a "
-                                 "'default' profile)")
+                raise ValueError("counter.weekday_profile lacks " + ", ".join(WEEKDAYS[m] for m in missing)
+                                 + " (add them or a 'default' profile)")
 
     def rates(self, horizon) -> np.ndarray:
         """Expected visitors per reporting interval over the horizon."""

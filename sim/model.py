@@ -27,7 +27,8 @@ from sim.patience import PatienceClock
 from sim.schedule import DRAIN_S, ShiftInstance, expand_schedule
 from sim.scenario import Scenario
 
-STREAMS = ("arrivals", "schedule", "patience", "service", "coins", "redial", "ivr", "tier2", "centre", "desk", "counter")
+STREAMS = ("arrivals", "schedule", "patience", "service", "coins", "redial", "ivr", "tier2", "centre", "desk",
+           "counter")   # new streams go at the end: the earlier ones (and results without them) stay the same
 
 
 def rng_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Generator]:

@@ -216,6 +216,14 @@ def test_run_writes_the_counter_beside_the_phone(tmp_path):
     assert "Phone and counter" in page and "counter_tradeoff" in page
 
 
+def test_counter_results_do_not_depend_on_the_number_of_jobs():
+    sc = centre(3, 10.0, visitors(6.0, 600.0, patience=EXP(1800.0)), days=1)
+    one, two = run(sc, replications=2, seed=4), run(sc, replications=2, seed=4, jobs=2)
+    names = [m for m in one.summary.index if m.startswith("counter.")]
+    pd.testing.assert_frame_equal(one.summary.loc[names], two.summary.loc[names])
+    pd.testing.assert_frame_equal(one.visits, two.visits)
+
+
 def test_a_counter_scenario_is_not_split_into_pieces():
     from sim.split import piece_scenarios
 
