@@ -7,6 +7,7 @@ self-service] → queue (priority, FIFO; callers abandon when patience runs out,
 callers call again later (repeat call) — except where the front desk calls them back instead (an inquiry with
 ``[desk]``); transferred calls go to another department or queue for tier 2.
 Only what changes agent availability is an event; hold and ACW components are drawn and recorded.
+With ``[counter]`` walk-in visitors (``sim.counter``) are served by the same agent group.
 """
 from __future__ import annotations
 
