@@ -139,7 +139,8 @@ def run_command(
         od.commit()
         shutil.rmtree(od.work, ignore_errors=True)   # the run finished and is in place: nothing to resume
     console.print(f"wrote {out}/summary.json, intervals.csv, interval_summary.csv, calls.csv.gz"
-                  + (", report.html" if report else "") + (", results.xlsx" if excel else ""))
+                  + (", visits.csv.gz" if sc.counter is not None else "") + (", report.html" if report else "")
+                  + (", results.xlsx" if excel else ""))
 
 
 def _simulate(sc, reps, seed, jobs, force, desk_factory=None, checkpoint=None):
@@ -203,6 +204,10 @@ def _move_stores(od, reps: int) -> None:
 def _print_results(results, sc, reps: int) -> None:
     console.print(metrics_table(results, f"{sc.name}: {reps} replications, seed {results.seed}, "
                                          f"{sc.horizon.days} day(s)"))
+    if sc.counter is not None:
+        from sim.counter_report import rich_table
+
+        console.print(rich_table(results))
     desk_rows = [m for m in results.summary.index if m.startswith("desk.")]
     if desk_rows:
         table = Table(title="front desk (tickets)")

@@ -66,6 +66,23 @@ METRIC_LABELS: dict[str, tuple[str, str, float, str, str, str]] = {
     "handled": ("volume", "calls", 1, "Handled", "处理完成", "calls handled by an agent"),
     "blocked": ("volume", "calls", 1, "Blocked", "占线", "busy signals"),
     "avg_queue_length": ("volume", "callers", 1, "Queue length", "排队长度", "time-average callers waiting"),
+    # the walk-in counter (sim.counter_metrics)
+    "counter.served_within_target": ("service", "%", 100, "Counter: served within N min", "柜台N分钟内接待率",
+                                     "visitors served within the target wait ÷ visitors served or gone"),
+    "counter.wait_mean": ("service", "s", 1, "Counter: mean wait", "柜台平均等待", "arrival to service, served"),
+    "counter.wait_p90": ("service", "s", 1, "Counter: 90th-percentile wait", "柜台90%等待时间",
+                         "per replication, averaged"),
+    "counter.balk_rate": ("service", "%", 100, "Counter: turned away", "柜台见队离开率",
+                          "visitors who did not join the queue ÷ visitors"),
+    "counter.left_rate": ("service", "%", 100, "Counter: left the queue", "柜台排队离开率",
+                          "left before service ÷ visitors served or gone"),
+    "counter.staff_share": ("staffing", "%", 100, "Counter: share of staff time", "柜台占用工时比例",
+                            "staff time at the counter ÷ ready time"),
+    "counter.staff_hours": ("staffing", "h", 1, "Counter: staff hours", "柜台工时", "staff time at the counter"),
+    "counter.visits": ("volume", "visitors", 1, "Counter: visitors", "柜台来访人数", "visitors arrived"),
+    "counter.served": ("volume", "visitors", 1, "Counter: served", "柜台接待人数", "visitors served"),
+    "counter.open": ("volume", "visitors", 1, "Counter: still there at the end", "柜台结束时未完成",
+                     "waiting or in service when the run ended"),
 }
 
 UI = {  # table headers, plot titles and report words

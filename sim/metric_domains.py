@@ -97,6 +97,11 @@ DOMAINS: dict[str, Domain] = {
     "offered": COUNT, "answered": COUNT, "abandoned": COUNT, "short_abandoned": COUNT, "blocked": COUNT,
     "ivr_completed": COUNT, "handled": COUNT, "outbound_calls": COUNT, "agents_ready": NONNEGATIVE,
     "avg_queue_length": NONNEGATIVE, "outbound_share": SHARE_OF_TIME,
+    # the walk-in counter (sim.counter_metrics)
+    "counter.visits": COUNT, "counter.served": COUNT, "counter.open": COUNT, "counter.wait_mean": TIME_PER_CALL,
+    "counter.wait_p90": NONNEGATIVE, "counter.served_within_target": SHARE_OF_COUNTS,
+    "counter.balk_rate": SHARE_OF_COUNTS, "counter.left_rate": SHARE_OF_COUNTS, "counter.staff_hours": NONNEGATIVE,
+    "counter.staff_share": SHARE_OF_TIME,
 }
 
 DESK_PATTERNS: tuple[tuple[str, Domain], ...] = (

@@ -7,6 +7,7 @@ self-service] → queue (priority, FIFO; callers abandon when patience runs out,
 callers call again later (repeat call) — except where the front desk calls them back instead (an inquiry with
 ``[desk]``); transferred calls go to another department or queue for tier 2.
 Only what changes agent availability is an event; hold and ACW components are drawn and recorded.
+With ``[counter]`` walk-in visitors (``sim.counter``) are served by the same agent group.
 """
 from __future__ import annotations
 
@@ -20,13 +21,15 @@ import numpy as np
 import simpy
 
 from sim.agents import Agent, AgentGroup, OutboundLog
+from sim.counter import WalkInCounter, counter_priorities
 from sim.calllog import ABANDONED, BLOCKED, FIRST, HANDLED, IVR, REDIAL, REPEAT, CallLog, PeriodLog
 from sim.distributions import Bernoulli
 from sim.patience import PatienceClock
 from sim.schedule import DRAIN_S, ShiftInstance, expand_schedule
 from sim.scenario import Scenario
 
-STREAMS = ("arrivals", "schedule", "patience", "service", "coins", "redial", "ivr", "tier2", "centre", "desk")
+STREAMS = ("arrivals", "schedule", "patience", "service", "coins", "redial", "ivr", "tier2", "centre", "desk",
+           "counter")   # new streams go at the end: the earlier ones (and results without them) stay the same
 
 
 def rng_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Generator]:
@@ -84,6 +87,7 @@ class ModelOutput:
     instances: list[ShiftInstance]
     agent_roles: list[str]
     agent_groups: list[str] = field(default_factory=list)   # skill group per agent ([routing]; else empty)
+    visits: object = None          # sim.counter.VisitLog with [counter], else None
 
 
 class CallCentreModel:
@@ -103,11 +107,13 @@ class CallCentreModel:
                         ct.repeat_delay.sampler(self.rng["redial"]), ct.ivr_self_service)
             for ct in scenario.call_types.values()]
         priorities = [t.priority for t in self.types]
-        self.group = AgentGroup(self.env, priorities, self.ready_log, self.outbound_log)
+        queue_priorities = priorities + counter_priorities(scenario)   # the counter's visitors queue too
+        self.group = AgentGroup(self.env, queue_priorities, self.ready_log, self.outbound_log)
         self.router = None
         if scenario.routing is not None:   # skill groups: the router stands in for the group (sim.routing)
             from sim.routing import SkillRouter, routed_enqueue
-            self.group = self.router = SkillRouter(self.env, scenario, priorities, self.ready_log, self.outbound_log)
+            self.group = self.router = SkillRouter(self.env, scenario, queue_priorities, self.ready_log,
+                                                   self.outbound_log)
             self._enqueue = partial(routed_enqueue, self)
         self.tier2 = AgentGroup(self.env, priorities, PeriodLog(), self.outbound_log)
         self.coin = Bernoulli(self.rng["coins"])
@@ -133,6 +139,7 @@ class CallCentreModel:
         self.agents: list[Agent] = []
         self.instances = expand_schedule(scenario, self.rng["schedule"])
         self._next_caller = 0
+        self.counter = WalkInCounter(self, scenario.counter, self.rng["counter"]) if scenario.counter else None
 
     # ------------------------------------------------------------------ set-up
     def _desk_call_backs(self, desk) -> list[bool]:
@@ -402,9 +409,12 @@ class CallCentreModel:
         self._next_caller = 0
         self._schedule_agents()
         self._schedule_arrivals()
+        if self.counter is not None:
+            self.counter.start()
         self.env.run(until=self.horizon_end + DRAIN_S)
         self.log.forget_after(self.env.now)
         self.group.close(self.agents)
         return ModelOutput(self.log, self.ready_log, self.outbound_log, self.instances,
                            [a.role for a in self.agents],
-                           self.router.agent_groups(self.agents) if self.router is not None else [])
+                           self.router.agent_groups(self.agents) if self.router is not None else [],
+                           self.counter.log if self.counter is not None else None)

@@ -203,6 +203,14 @@ def _build_report(run_dir, extra_sections, out_dir, lang: str) -> Path:
             (plot_dir / f"{name}.png").write_bytes(png)
             body += f"<img alt='{name}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
         sections.append(f"<h2>{html.escape(title)}</h2>{body}")
+    counter_part = ""   # the phone-vs-counter trade-off, right below the phone metrics
+    from sim.counter_report import html_sections as counter_sections
+
+    for title, body, png in counter_sections(run_dir, summary, sc):
+        if png is not None:
+            (plot_dir / "counter_tradeoff.png").write_bytes(png)
+            body += f"<img alt='counter_tradeoff' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+        counter_part += f"<h2>{html.escape(title)}</h2>{body}"
     from sim.group_report import breakdown_section
     for title, body in breakdown_section(summary) + list(extra_sections or []):
         sections.append(f"<h2>{html.escape(title)}</h2>{body}")
@@ -221,6 +229,7 @@ th.g{{text-align:left;background:#eef}}td.d{{text-align:left;color:#555;font-siz
     f"{summary.get('replications', '?')} replications, seed {summary.get('seed', '?')}"}, {sc.horizon.days} day(s) of
 {sc.horizon.interval_minutes}-min intervals. {html.escape(note)}</p>
 <h2>Metrics (estimate and 95 % confidence interval across replications)</h2>{_metrics_table(summary, lang)}
+{counter_part}
 <h3>Definitions</h3>{_definitions(d)}
 {''.join(sections)}</body></html>"""
     out = out_dir / "report.html"

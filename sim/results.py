@@ -18,6 +18,7 @@ from sim import confidence
 from sim.confidence import den_col, num_col
 from sim.metrics import COUNTS, EXTRA_METRICS, METRICS
 from sim.scenario import Scenario
+from sim.counter_metrics import counter_definitions
 
 
 def mean_ci(values, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -117,6 +118,7 @@ class Results:
                 "answer_within_rings": opts.answer_within_rings,
                 "ring_cycle_s": self.scenario.telephony.ring_cycle_s,
                 "confidence_intervals": CI_STATEMENT,
+                **({"counter": counter_definitions(self.scenario.counter)} if self.scenario.counter else {}),
             },
             "metrics": {name: {k: clean(float(row[k])) for k in ("mean", "ci_low", "ci_high")}
                         | {"n": int(row["n"]), "method": row["method"]} | ({"note": row["note"]} if row["note"] else {})
@@ -179,7 +181,17 @@ class Results:
         with_clock_columns(self.interval_summary, self.scenario).to_csv(out / "interval_summary.csv", index=False)
         if not self.calls.empty:
             self.calls.to_csv(out / "calls.csv.gz", index=False, compression="gzip")
+        if not self.visits.empty:
+            self.visits.to_csv(out / "visits.csv.gz", index=False, compression="gzip")
         return out
+
+    @property
+    def visits(self) -> pd.DataFrame:
+        """The walk-in counter's visit log of every replication (``[counter]``; empty without it or when the
+        run kept no per-call tables): arrive, start, end (s), purpose, agent, outcome, replication."""
+        frames = [e["counter_visits"].assign(replication=i) for i, e in enumerate(self.extras)
+                  if isinstance(e, dict) and e.get("counter_visits") is not None]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def replication_parts(reps) -> pd.DataFrame | None:

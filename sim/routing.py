@@ -30,7 +30,8 @@ import numpy as np
 from sim.agents import Agent, AgentGroup, Waiter
 from sim.skills_config import RoutingPlan, routing_plan
 
-GENERIC_PRIORITIES = range(10)   # CallType.priority 0..9: untyped waiters get a pseudo type per priority
+GENERIC_PRIORITIES = range(-1, 11)   # CallType.priority 0..9 and the counter's one below / above (sim.counter):
+#                                     untyped waiters get a pseudo type per priority
 
 
 class SkilledAgent(Agent):
@@ -110,7 +111,7 @@ class SkillRouter(AgentGroup):
         plan: RoutingPlan = routing_plan(scenario.routing, scenario.type_names())
         self.plan = plan
         n_types = len(plan.route)
-        self.type_priority = [-p for p in priorities] + [-p for p in GENERIC_PRIORITIES]
+        self.type_priority = [-p for p in priorities[:n_types]] + [-p for p in GENERIC_PRIORITIES]
         self.generic_type = {p: n_types + i for i, p in enumerate(GENERIC_PRIORITIES)}
         self.pool_idle: list[deque] = [deque() for _ in plan.groups]
         self.pool_n_idle = [0] * len(plan.groups)

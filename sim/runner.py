@@ -75,6 +75,13 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
     if desk is not None and hasattr(desk, "finish"):
         extras = desk.finish(model) or {}
         run.update(extras.get("run_metrics", {}))
+    if out.visits is not None:   # the walk-in counter: its metrics beside the phone's, its visit log
+        from sim.counter_metrics import counter_metric_parts
+
+        counter_run, counter_parts = counter_metric_parts(out.visits, out.ready.frame(), scenario)
+        run.update(counter_run)
+        tables.run_parts.update(counter_parts)
+        extras["counter_visits"] = out.visits.frame(list(scenario.counter.purposes)) if keep_calls else None
     outbound = pd.DataFrame(out.outbound.rows, columns=["kind", "ready", "due", "start", "end", "agent", "caller"])
     breakdown = {}
     if scenario.routing is not None:

@@ -15,6 +15,7 @@ from sim.errors import ScenarioError  # noqa: F401 - re-exported (sim.scenario.S
 from sim.inputs import check_file, read_csv, read_toml
 from sim.desk.config import DeskRules
 from sim.skills_config import Routing
+from sim.counter_config import Counter
 from staffing.shifts.rules import ShiftRules
 from sim.config import (WEEKDAYS, Arrivals, Attrition, Callers, CallType, Costs, Horizon, MetricOptions, Quality,
                         Section, Target, Telephony, Transfers, weekday_index)
@@ -64,6 +65,8 @@ class Scenario(Section):
                                                              "(even empty) turns the ticket layer on")
     routing: Routing | None = Field(default=None, description="skill groups and routes (sim.skills_config); "
                                                               "none = one agent pool")
+    counter: Counter | None = Field(default=None, description="walk-in visitors served by the phone staff "
+                                                              "(sim.counter_config)")
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
@@ -104,6 +107,8 @@ class Scenario(Section):
         for day, values in (self.arrivals.weekday_profile or {}).items():
             if len(values) != n:
                 raise ValueError(f"arrivals.weekday_profile.{day} has {len(values)} values; expected {n}")
+        if self.counter is not None:
+            self.counter.check_horizon(self.horizon)
         if self.arrivals.weekday_profile is not None and "default" not in self.arrivals.weekday_profile:
             have = {weekday_index(k) for k in self.arrivals.weekday_profile}
             days = {(self.horizon.start_weekday + d) % 7 for d in range(self.horizon.days)}
@@ -292,6 +297,8 @@ class Scenario(Section):
             "redial_delay": self.callers.redial_delay.resolved(base),
             "patience": self.callers.patience.resolved(base) if self.callers.patience else None})
         update = {"call_types": types, "callers": callers}
+        if self.counter is not None:
+            update["counter"] = self.counter.resolved(base)
         if self.arrivals.csv is not None:  # read volumes now: a saved scenario then needs no file beside it
             update["arrivals"] = self.arrivals.model_copy(update={
                 "csv": None, "calls_per_interval": self._read_csv_volumes().tolist()})

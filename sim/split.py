@@ -41,6 +41,9 @@ def piece_scenarios(sc: Scenario, piece_days: int, warmup_days: int) -> list[tup
         raise ScenarioError(f"warmup_days must be an integer in 0..366, got {warmup_days!r}")
     if sc.desk_enabled:
         raise ScenarioError("a scenario with [desk] cannot be split: front-desk tickets live across pieces")
+    if sc.counter is not None:
+        raise ScenarioError("a scenario with [counter] cannot be split: the counter's wait percentiles and visit "
+                            "counts are not combined across pieces (run it whole)")
     data = json.loads(sc.model_dump_json(exclude_none=True))
     n_day = h.intervals_per_day
     arrivals = data["arrivals"]

@@ -4,9 +4,10 @@
 replication's store mode from its file (``auto_mode``: what ``acdsim run`` uses for resumable runs). Called as
 ``factory(scenario, seed_sequence)`` it returns a ``DeskRun`` that the runner ``attach``es to the model (the
 layer then lives in ``model.env``, takes ``scenario.desk`` rules (defaults if absent), the model's 'desk' random
-stream, and sends outbound work to ``model.group.submit``); the model calls ``on_call_handled``; the runner
-calls ``finish(model)`` which writes the last batch and the pending hand-over items, checks conservation (inside
-the store, and every handled call of the model's call log accounted for: ConservationError otherwise) and returns
+stream, and sends outbound work to ``model.group.submit``); the model calls ``on_call_handled`` (the walk-in
+counter ``on_visit_served``: a ticket of channel ``counter``); the runner calls ``finish(model)`` which
+writes the last batch and the pending hand-over items, checks conservation (inside the store, and every
+handled call of the model's call log accounted for: ConservationError otherwise) and returns
 ``{"run_metrics": {desk.* numbers}, "desk_conservation": {...}}``. Store: ``RUN_DIR/tickets.sqlite`` for
 replication 0, ``RUN_DIR/tickets_rep<i>.sqlite`` for replication i > 0 (in memory when ``run_dir`` is None).
 """
@@ -69,6 +70,12 @@ class DeskRun:
             return self.layer.on_call_handled(call)
         return None
 
+    def on_visit_served(self, visit: dict):
+        """A visitor served at the walk-in counter (``sim.counter``) becomes a ticket of channel ``counter``."""
+        if self.layer is not None:
+            return self.layer.on_visit_served(visit)
+        return None
+
     def finish(self, model=None) -> dict:
         if self.layer is None:
             return {}
@@ -76,6 +83,9 @@ class DeskRun:
         frame = summary_frame(self.store.conn)
         self.store.close()
         metrics = {k: float(v) for k, v in frame["value"].items()}
+        if getattr(model, "counter", None) is not None:   # tickets that came in over the counter
+            metrics["desk.tickets.from_counter"] = float(rep.get("counter_visits", 0)
+                                                         - self.layer.visit_duplicates)
         return {"run_metrics": metrics, "desk_conservation": rep}
 
 

@@ -62,6 +62,7 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
         self._problem_of: dict[int, int] = {}
         self.duplicates = 0
         self.calls_received: list[int] = []
+        self.visits_received = self.visit_duplicates = 0    # walk-in counter visits (on_visit_served)
         self._resolved_events: dict[int, simpy.Event] = {}
         self.do_not_visit: set[int] = set()            # caller ids of residents who refused return visits
         self.night = NightDuty(self)
@@ -168,6 +169,12 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
             rep["calls_unaccounted"] = acc["unaccounted"]
             rep["calls_handled"] = acc["handled_calls"]
         rep["pending_handover"] = len(self.night.held)
+        if self.visits_received:
+            counter_tickets = sum(t.source == "counter" for t in self.tickets.values())
+            if counter_tickets + self.visit_duplicates != self.visits_received:
+                raise ConservationError(f"{self.visits_received} counter visits served but {counter_tickets} "
+                                        f"counter tickets and {self.visit_duplicates} duplicate contacts")
+            rep["counter_visits"] = self.visits_received
         return rep
 
     # ---- draws --------------------------------------------------------------------------------------------
@@ -209,6 +216,17 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
         if night:
             return self.night.on_call(call)
         return self.ticket_from_call(call, self.env.now, "call")
+
+    def on_visit_served(self, visit: dict) -> Ticket | None:
+        """A resident was served at the walk-in counter (``sim.counter``; keys as a call's, ``call_id`` None,
+        plus ``visit_id``): a ticket with channel (source) ``counter``, made like a call's ticket."""
+        if not self.rules.enabled:
+            return None
+        self.visits_received += 1
+        tk = self.ticket_from_call(visit, self.env.now, "counter", log={"visit_id": int(visit["visit_id"])})
+        if tk is None:
+            self.visit_duplicates += 1
+        return tk
 
     def ticket_type_of(self, call: dict) -> str:
         """Ticket type of a call, drawn once (``call_type_split``) and kept in the call record."""

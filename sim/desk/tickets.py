@@ -44,7 +44,7 @@ class Ticket:
     id: int
     type: str
     created_s: float
-    source: str = "call"           # call | night_urgent | night_handover | online | billing | backlog
+    source: str = "call"           # call | counter | night_urgent | night_handover | online | billing | backlog
     call_id: int | None = None
     caller_id: int | None = None
     complaint_class: int | None = None
