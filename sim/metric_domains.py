@@ -97,6 +97,11 @@ DOMAINS: dict[str, Domain] = {
     "offered": COUNT, "answered": COUNT, "abandoned": COUNT, "short_abandoned": COUNT, "blocked": COUNT,
     "ivr_completed": COUNT, "handled": COUNT, "outbound_calls": COUNT, "agents_ready": NONNEGATIVE,
     "avg_queue_length": NONNEGATIVE, "outbound_share": SHARE_OF_TIME,
+    # call-backs / virtual hold (sim.callbacks_metrics)
+    "callback_share": SHARE_OF_COUNTS, "callback_accept_rate": SHARE_OF_COUNTS, "callback_success": SHARE_OF_COUNTS,
+    "callback_within_deadline": SHARE_OF_COUNTS, "callback_delay": TIME_PER_CALL, "callback_delay_p90": NONNEGATIVE,
+    "callback_attempts": AMOUNT_PER_UNIT, "callbacks_offered": COUNT, "callbacks_accepted": COUNT,
+    "callbacks_connected": COUNT,
 }
 
 DESK_PATTERNS: tuple[tuple[str, Domain], ...] = (

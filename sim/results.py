@@ -15,6 +15,7 @@ from scipy.special import stdtrit
 
 from sim import confidence
 from sim.confidence import den_col, num_col
+from sim.callbacks_metrics import DEFINITION as CALLBACK_DEFINITION
 from sim.metrics import COUNTS, EXTRA_METRICS, METRICS
 from sim.scenario import Scenario
 
@@ -113,6 +114,7 @@ class Results:
                 "answer_within_rings": opts.answer_within_rings,
                 "ring_cycle_s": self.scenario.telephony.ring_cycle_s,
                 "confidence_intervals": CI_STATEMENT,
+                **({"callbacks": CALLBACK_DEFINITION} if self.scenario.callbacks is not None else {}),
             },
             "metrics": {name: {k: clean(float(row[k])) for k in ("mean", "ci_low", "ci_high")}
                         | {"n": int(row["n"]), "method": row["method"]} | ({"note": row["note"]} if row["note"] else {})
