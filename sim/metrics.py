@@ -187,8 +187,8 @@ def compute_metric_tables(out: ModelOutput, sc: Scenario, rng: np.random.Generat
     if sc.callbacks is not None:
         per.update(cbm.interval_sums(calls, offered, sc.callbacks.deadline_s, s, c))
     lo = h.warmup_s
-    wait_end = np.where(np.isfinite(answer), answer, np.where(np.isfinite(abandon), abandon,
-                                                              np.where(np.isfinite(cb_request), cb_request, h.length_s)))
+    wait_end = np.where(np.isfinite(answer), answer, np.where(
+        np.isfinite(abandon), abandon, np.where(np.isfinite(cb_request), cb_request, h.length_s)))
     per["waiting_s"] = time_per_interval(np.clip(enqueue, lo, h.length_s), np.clip(wait_end, lo, h.length_s), I, n)
     centre = _centre_models(out, sc, rng, per["handled"])
     per.update(qa_n=centre["qa_n"], qa_sum=centre["qa_sum"])
