@@ -15,8 +15,8 @@ The procedure (scenario ``[callbacks]``, ``sim.callbacks_config``; seconds):
 4. An agent dials: the resident answers with ``answer_prob`` (then ``cb_connect`` = start + ``dial_s``; the
    agent's time is dial + talk + hold + ACW drawn as for an inbound call of the same type) or not (the agent
    spends ``no_answer_s``; the next attempt is ready ``retry_delay_s`` later, same due time), at most
-   ``attempts`` dial attempts. ``cb_done`` = end of the connected call or of the last attempt; ``cb_attempts``
-   counts the attempts. Each attempt is a row of the outbound log (kind ``virtual_hold``).
+   ``attempts`` dial attempts. ``cb_attempts`` counts the attempts; each attempt is a row of the outbound log
+   (kind ``virtual_hold``, with the agent's start and end).
 
 Every draw comes from the model's own ``callbacks`` stream (the last of ``sim.model.STREAMS``), so scenarios
 without ``[callbacks]`` are bit-identical to the model without this module. A connected call-back does not
@@ -134,5 +134,3 @@ class VirtualHold:
             log.cb_connect[cid] = end - task.talk_s + self.cfg.dial_s
         elif task.attempt < self.cfg.attempts:
             self._submit(cid, ctype, task.attempt + 1, end + self.cfg.retry_delay_s, task.due_s)
-            return
-        log.cb_done[cid] = end

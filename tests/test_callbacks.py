@@ -54,7 +54,7 @@ def test_offer_accept_call_back_by_hand():
     _, out, calls, m = simulate(tiny(CB), [(1, 0), (10, 0)])
     b = calls.iloc[1]
     assert list(calls["outcome"]) == ["handled", "callback"]
-    assert b["cb_offered"] and b["cb_request"] == 40 and b["cb_connect"] == 111 and b["cb_done"] == 211
+    assert b["cb_offered"] and b["cb_request"] == 40 and b["cb_connect"] == 111
     assert b["cb_attempts"] == 1 and math.isnan(b["answer"]) and math.isnan(b["abandon"])
     assert out.outbound.rows == [("virtual_hold", 40.0, 3640.0, 101.0, 211.0, 0, 2)]
     assert m["callback_share"] == 0.5 and m["callback_accept_rate"] == 1.0 and m["callback_success"] == 1.0
@@ -75,7 +75,7 @@ def test_unanswered_attempts_are_retried_then_given_up():
     cb = CB | {"answer_prob": 0.0, "attempts": 2, "retry_delay_s": 50, "no_answer_s": 30}
     _, out, calls, m = simulate(tiny(cb), [(1, 0), (10, 0)])
     b = calls.iloc[1]
-    assert b["outcome"] == "callback" and b["cb_attempts"] == 2 and b["cb_done"] == 211
+    assert b["outcome"] == "callback" and b["cb_attempts"] == 2
     assert math.isnan(b["cb_connect"])
     assert [(r[3], r[4]) for r in out.outbound.rows] == [(101.0, 131.0), (181.0, 211.0)]
     assert m["callback_success"] == 0 and m["callback_attempts"] == 2 and math.isnan(m["callback_delay"])
