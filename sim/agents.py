@@ -54,7 +54,8 @@ class OutboundLog:
 
 
 class AgentGroup:
-    """Agents sharing one queue. Inbound calls always before outbound tasks (earliest deadline first)."""
+    """Agents sharing one queue. Inbound calls before outbound tasks (earliest deadline first) — except, with
+    ``urgent_outbound``, an outbound task whose ``urgent_s`` has come (a call-back near its deadline)."""
 
     def __init__(self, env: simpy.Environment, priorities: list[int], ready_log: PeriodLog,
                  outbound_log: OutboundLog):
@@ -68,6 +69,7 @@ class AgentGroup:
         self._seq = itertools.count()
         self.ready_log = ready_log
         self.outbound_log = outbound_log
+        self.urgent_outbound = False   # True: an outbound task past its ``urgent_s`` goes before waiting callers
 
     # ------------------------------------------------------------------ inbound
     def take_idle(self) -> Agent | None:
@@ -100,6 +102,15 @@ class AgentGroup:
         waiter.on_agent(None)
         return True
 
+    def withdraw(self, waiter: "Waiter") -> bool:
+        """Take a waiting caller out of the queue without calling its next step (it accepted a call-back,
+        ``sim.callbacks``); False if an agent already took the call."""
+        if not waiter.waiting:
+            return False
+        waiter.waiting = False
+        self.n_waiting -= 1
+        return True
+
     def _next_waiting(self) -> "Waiter | None":
         if not self.n_waiting:
             return None
@@ -123,6 +134,10 @@ class AgentGroup:
             if agent.unavailable:
                 agent.busy = False
                 return
+        if self.urgent_outbound and self.outbound and getattr(self.outbound[0][2], "urgent_s", None) is not None \
+                and self.outbound[0][2].urgent_s <= self.env.now:   # a call-back near its deadline goes first
+            self._serve_outbound(agent)
+            return
         waiter = self._next_waiting()
         if waiter is not None:
             agent.busy = True

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sim.cli_errors import fail, user_errors  # noqa: F401 - fail re-exported for the other CLI modules
+from sim.callbacks_metrics import CALLBACK_LABELS, CALLBACK_METRICS, DEFINITION as CALLBACK_DEFINITION
 from sim.metrics import EXTRA_METRICS, METRICS
 from sim.outdir import prepare_out_dir
 from sim.scenario import ScenarioError, load_scenario
@@ -25,6 +26,8 @@ UNITS = {"avg_acw": "s", "avg_abandon_time": "s", "aht": "s", "avg_hold_time": "
          "asa": "s", "avg_talk_time": "s", "avg_rings": "rings", "calls_per_agent_hour": "calls/h",
          "total_calls": "calls", "qa_score": "/100", "cost_per_call": "", "overtime_hours": "h",
          "expected_leavers": "heads", "agent_turnover": "/yr (model)"}
+PERCENT |= {m for m, info in CALLBACK_LABELS.items() if info[1] == "%"}
+UNITS |= {m: info[1] for m, info in CALLBACK_LABELS.items() if info[1] != "%"}
 CURRENCY_METRICS = ("cost_per_call", "expected_hiring_cost")
 
 
@@ -33,7 +36,8 @@ def format_value(metric: str, value: float) -> str:
         return "–"
     if metric in PERCENT:
         return f"{100 * value:.1f} %"
-    if metric == "total_calls" or metric in ("offered", "answered", "abandoned", "handled", "blocked"):
+    if metric == "total_calls" or metric in ("offered", "answered", "abandoned", "handled", "blocked",
+                                             "callbacks_offered", "callbacks_accepted", "callbacks_connected"):
         return f"{value:,.0f}"
     return f"{value:.2f}"
 
@@ -53,7 +57,7 @@ def metrics_table(results, title: str) -> Table:
         table.add_column(col, justify=justify)
     targets = {row["metric"]: row for row in results.check_targets().to_dict("records")}
     currency = results.scenario.costs.currency
-    for name in (*METRICS, *EXTRA_METRICS):
+    for name in (*METRICS, *EXTRA_METRICS, *(m for m in CALLBACK_METRICS if m in results.summary.index)):
         row = results.summary.loc[name]
         ci = f"{format_value(name, row['ci_low'])} – {format_value(name, row['ci_high'])}" \
             if math.isfinite(row["ci_low"]) else "–"
@@ -77,7 +81,8 @@ def definitions_note(sc) -> str:
             f"measured from the call log. adherence: ready inside the schedule (<= 100 %); ready time outside "
             f"it is overtime_hours. answered_within_rings: picked up within {m.answer_within_rings} rings of "
             f"{sc.telephony.ring_cycle_s:g} s. agent_turnover, expected_leavers, expected_hiring_cost: the "
-            f"attrition model's expectation (input), not measured.")
+            f"attrition model's expectation (input), not measured."
+            + (f" Call-backs: {CALLBACK_DEFINITION}." if getattr(sc, "callbacks", None) is not None else ""))
 
 
 def run_command(

@@ -85,6 +85,11 @@ METRIC_LABELS: dict[str, tuple[str, str, float, str, str, str]] = {
                      "waiting or in service when the run ended"),
 }
 
+from sim.callbacks_metrics import CALLBACK_GROUP, CALLBACK_LABELS  # noqa: E402 - their labels live with them
+
+GROUPS |= CALLBACK_GROUP
+METRIC_LABELS |= CALLBACK_LABELS
+
 UI = {  # table headers, plot titles and report words
     "metric": ("metric", "指标"), "mean": ("mean", "均值"), "ci": ("95 % CI", "95% 置信区间"),
     "unit": ("unit", "单位"), "target": ("target", "目标"), "status": ("status", "状态"),

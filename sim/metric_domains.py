@@ -102,6 +102,12 @@ DOMAINS: dict[str, Domain] = {
     "counter.wait_p90": NONNEGATIVE, "counter.served_within_target": SHARE_OF_COUNTS,
     "counter.balk_rate": SHARE_OF_COUNTS, "counter.left_rate": SHARE_OF_COUNTS, "counter.staff_hours": NONNEGATIVE,
     "counter.staff_share": SHARE_OF_TIME,
+
+    # call-backs / virtual hold (sim.callbacks_metrics)
+    "callback_share": SHARE_OF_COUNTS, "callback_accept_rate": SHARE_OF_COUNTS, "callback_success": SHARE_OF_COUNTS,
+    "callback_within_deadline": SHARE_OF_COUNTS, "callback_delay": TIME_PER_CALL, "callback_delay_p90": NONNEGATIVE,
+    "callback_attempts": AMOUNT_PER_UNIT, "callbacks_offered": COUNT, "callbacks_accepted": COUNT,
+    "callbacks_connected": COUNT,
 }
 
 DESK_PATTERNS: tuple[tuple[str, Domain], ...] = (

@@ -24,7 +24,9 @@ Definitions (where the spec leaves room, the choice is stated here and in the re
 - *fcr*: handled calls with no repeat contact (same caller and call type again, or an agent call-back) within
   ``repeat_window_days``, measured from the call log (``sim.fcr``) — never the simulator's resolution coin;
 - *answered_within_rings*: share of calls picked up (agent or IVR) within ``answer_within_rings`` ring cycles;
-- *qa_score*: mean score of calls sampled for monitoring (``monitored_per_agent_month`` per agent).
+- *qa_score*: mean score of calls sampled for monitoring (``monitored_per_agent_month`` per agent);
+- call-backs (``[callbacks]``, virtual hold): offered, neither answered nor abandoned; their wait until
+  acceptance counts in avg_queue_time; the call-back metrics and how they count: ``sim.callbacks_metrics``.
 
 Ratio metrics come with their numerator and denominator (``compute_metric_tables``) so that replications
 are pooled as ratio estimators (``sim.confidence``).
@@ -36,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim import callbacks_metrics as cbm
 from sim.confidence import den_col, num_col
 from sim.fcr import resolved_first_contact
 from sim.model import ModelOutput
@@ -131,7 +134,7 @@ def _ratio_parts(p: dict) -> dict:
         "service_level": (p["answered_in_time"], p["offered"] - p["short"]),
         "answered_within_rings": (p["within_rings"], p["picked"]),
         "outbound_share": (_part_of(p["outbound_busy_s"], p["busy_s"]), p["busy_s"]),
-    }
+    } | (cbm.ratio_parts(p) if "cb_accepted" in p else {})
 
 
 def compute_metric_tables(out: ModelOutput, sc: Scenario, rng: np.random.Generator,
@@ -153,14 +156,17 @@ def compute_metric_tables(out: ModelOutput, sc: Scenario, rng: np.random.Generat
     abandoned = offered & np.isfinite(abandon)
     # Waits are differences of time stamps; rounded to the microsecond so that float round-off (up to ~1e-7 s
     # on a 10-year horizon) cannot move a wait of exactly the SL threshold or short-abandon limit across it.
-    wait = np.round(np.where(answered, answer - enqueue, np.where(abandoned, abandon - enqueue, np.nan)), 6)
+    cb_request = calls["cb_request"].to_numpy() if "cb_request" in calls else np.full(len(calls), np.nan)
+    called_back = offered & np.isfinite(cb_request)   # left the queue for a call-back: waited until accepting
+    wait = np.round(np.where(answered, answer - enqueue, np.where(
+        abandoned, abandon - enqueue, np.where(called_back, cb_request - enqueue, np.nan))), 6)
     short = abandoned & (wait <= opts.short_abandon_s) if opts.exclude_short_abandons else np.zeros_like(offered)
     served = np.isfinite(answer) & np.isfinite(calls["acw_end"].to_numpy())   # any arrival time
     handled = answered & served
     talk, hold, acw = (calls[c].to_numpy() for c in ("talk", "hold", "acw"))
     rings = calls["rings"].to_numpy().astype(float)
     picked = report & (np.isfinite(calls["ivr_end"].to_numpy()) | np.isfinite(answer))
-    queued = offered & calls["queued"].to_numpy() & (answered | abandoned)
+    queued = offered & calls["queued"].to_numpy() & (answered | abandoned | called_back)
     blocked = report & (outcome == 1)
     ivr_done = report & (outcome == 2)
     resolved = resolved_first_contact(calls, handled, opts.repeat_window_days * 86400.0, _callbacks(out, calls))
@@ -178,8 +184,11 @@ def compute_metric_tables(out: ModelOutput, sc: Scenario, rng: np.random.Generat
         "transferred": c(handled & calls["transferred"].to_numpy()),
     }
     per.update(_agent_time(out, sc, calls, served))
+    if sc.callbacks is not None:
+        per.update(cbm.interval_sums(calls, offered, sc.callbacks.deadline_s, s, c))
     lo = h.warmup_s
-    wait_end = np.where(np.isfinite(answer), answer, np.where(np.isfinite(abandon), abandon, h.length_s))
+    wait_end = np.where(np.isfinite(answer), answer, np.where(
+        np.isfinite(abandon), abandon, np.where(np.isfinite(cb_request), cb_request, h.length_s)))
     per["waiting_s"] = time_per_interval(np.clip(enqueue, lo, h.length_s), np.clip(wait_end, lo, h.length_s), I, n)
     centre = _centre_models(out, sc, rng, per["handled"])
     per.update(qa_n=centre["qa_n"], qa_sum=centre["qa_sum"])
@@ -198,11 +207,11 @@ def compute_metric_tables(out: ModelOutput, sc: Scenario, rng: np.random.Generat
             "agents_ready": p["ready_s"] / span,
             "avg_queue_length": p["waiting_s"] / span,
             "outbound_share": _ratio(*parts["outbound_share"]),
-        }
+        } | (cbm.counts(p) if "cb_accepted" in p else {})
         return values, parts
 
     values, parts = metrics_from(per)
-    order = [m for m in (*METRICS, *EXTRA_METRICS, *COUNTS) if m in values]
+    order = [m for m in (*METRICS, *EXTRA_METRICS, *COUNTS, *cbm.CALLBACK_METRICS) if m in values]
     intervals = pd.DataFrame({m: values[m] for m in order})
     interval_parts = pd.DataFrame({col: np.asarray(part, dtype=float) for m, (num, den) in parts.items()
                                    for col, part in ((num_col(m), num), (den_col(m), den))})
@@ -216,7 +225,9 @@ def compute_metric_tables(out: ModelOutput, sc: Scenario, rng: np.random.Generat
     run_values, run_parts = metrics_from(totals)
     run = {k: float(run_values[k]) for k in order}
     run |= {k: centre[k] for k in CENTRE_LEVEL}
-    run = {k: run[k] for k in (*METRICS, *EXTRA_METRICS, *COUNTS) if k in run}
+    if sc.callbacks is not None:
+        run |= cbm.run_only(calls, offered)
+    run = {k: run[k] for k in (*METRICS, *EXTRA_METRICS, *COUNTS, *cbm.CALLBACK_METRICS) if k in run}
     run_parts = {k: (float(num), float(den)) for k, (num, den) in run_parts.items()}
     return MetricTables(run, intervals, run_parts, interval_parts)
 

@@ -5,7 +5,8 @@ Flow of a call (seconds): arrival → trunk (all busy: busy signal, maybe redial
 self-service] → queue (priority, FIFO; callers abandon when patience runs out, maybe redial) → agent
 (longest idle) → talk + hold (+ consult if transferred) → caller leaves → ACW → agent free. Unresolved
 callers call again later (repeat call) — except where the front desk calls them back instead (an inquiry with
-``[desk]``); transferred calls go to another department or queue for tier 2.
+``[desk]``); transferred calls go to another department or queue for tier 2. With ``[callbacks]`` a queued
+caller may accept a call-back instead of waiting (virtual hold, ``sim.callbacks``).
 Only what changes agent availability is an event; hold and ACW components are drawn and recorded.
 With ``[counter]`` walk-in visitors (``sim.counter``) are served by the same agent group.
 """
@@ -22,6 +23,7 @@ import simpy
 
 from sim.agents import Agent, AgentGroup, OutboundLog
 from sim.counter import WalkInCounter, counter_priorities
+from sim.callbacks import VirtualHold
 from sim.calllog import ABANDONED, BLOCKED, FIRST, HANDLED, IVR, REDIAL, REPEAT, CallLog, PeriodLog
 from sim.distributions import Bernoulli
 from sim.patience import PatienceClock
@@ -29,7 +31,7 @@ from sim.schedule import DRAIN_S, ShiftInstance, expand_schedule
 from sim.scenario import Scenario
 
 STREAMS = ("arrivals", "schedule", "patience", "service", "coins", "redial", "ivr", "tier2", "centre", "desk",
-           "counter")   # new streams go at the end: the earlier ones (and results without them) stay the same
+           "counter", "callbacks")   # new streams go at the end: the earlier ones (and results without them) stay the same
 
 
 def rng_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Generator]:
@@ -140,6 +142,8 @@ class CallCentreModel:
         self.instances = expand_schedule(scenario, self.rng["schedule"])
         self._next_caller = 0
         self.counter = WalkInCounter(self, scenario.counter, self.rng["counter"]) if scenario.counter else None
+
+        self.virtual_hold = VirtualHold(self, scenario.callbacks) if scenario.callbacks is not None else None
 
     # ------------------------------------------------------------------ set-up
     def _desk_call_backs(self, desk) -> list[bool]:
@@ -267,6 +271,8 @@ class CallCentreModel:
         log.queued[cid] = 1
         waiter = self.group.wait(self.types[ctype].priority,
                                  lambda agent: self._connect(cid, ctype, agent, enqueue, patience, earliest))
+        if self.virtual_hold is not None and self.virtual_hold.on_queued(cid, ctype, waiter):
+            return   # accepted a call-back on entry (sim.callbacks): left the queue
         if patience < math.inf:
             self.patience_clock.add(enqueue + patience, waiter, self.group)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim import plots
+from sim.callbacks_metrics import CALLBACK_METRICS
 from sim.metrics import EXTRA_METRICS, METRICS
 from sim.scenario import Scenario, ScenarioError
 
@@ -51,7 +52,7 @@ def _metrics_table(summary: dict, lang: str = "en") -> str:
                      ("metric", "unit", "mean", "ci", "target", "status", "description"))
     header += "<th>how estimated</th>"
     rows_by_group: dict[str, list[str]] = {}
-    for name in (*METRICS, *EXTRA_METRICS):
+    for name in (*METRICS, *EXTRA_METRICS, *CALLBACK_METRICS):   # call-backs: only runs with [callbacks]
         m = summary["metrics"].get(name)
         if m is None:
             continue
@@ -81,7 +82,8 @@ def _metrics_table(summary: dict, lang: str = "en") -> str:
 def _definitions(d: dict) -> str:
     """Definitions shown beside the numbers (from summary.json)."""
     items = [f"<li><b>{html.escape(k)}</b>: {html.escape(str(d[k]))}</li>" for k in
-             ("fcr", "adherence", "occupancy", "answered_within_rings", "agent_turnover", "confidence_intervals")
+             ("fcr", "adherence", "occupancy", "answered_within_rings", "agent_turnover", "callbacks",
+              "confidence_intervals")
              if k in d]
     if "fcr_repeat_window_days" in d:
         items.append(f"<li>FCR repeat window {d['fcr_repeat_window_days']:g} days; 'within N rings' with N = "

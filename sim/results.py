@@ -16,6 +16,7 @@ from scipy.special import stdtrit
 from sim.group_metrics import breakdown_dict
 from sim import confidence
 from sim.confidence import den_col, num_col
+from sim.callbacks_metrics import DEFINITION as CALLBACK_DEFINITION
 from sim.metrics import COUNTS, EXTRA_METRICS, METRICS
 from sim.scenario import Scenario
 from sim.counter_metrics import counter_definitions
@@ -119,6 +120,8 @@ class Results:
                 "ring_cycle_s": self.scenario.telephony.ring_cycle_s,
                 "confidence_intervals": CI_STATEMENT,
                 **({"counter": counter_definitions(self.scenario.counter)} if self.scenario.counter else {}),
+
+                **({"callbacks": CALLBACK_DEFINITION} if self.scenario.callbacks is not None else {}),
             },
             "metrics": {name: {k: clean(float(row[k])) for k in ("mean", "ci_low", "ci_high")}
                         | {"n": int(row["n"]), "method": row["method"]} | ({"note": row["note"]} if row["note"] else {})

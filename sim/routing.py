@@ -224,6 +224,10 @@ class SkillRouter(AgentGroup):
             if agent.unavailable:
                 agent.busy = False
                 return
+        if self.urgent_outbound and self.outbound and getattr(self.outbound[0][2], "urgent_s", None) is not None \
+                and self.outbound[0][2].urgent_s <= self.env.now:   # a call-back near its deadline goes first
+            self._serve_outbound(agent)
+            return
         waiter = self._next_for(agent.pool)
         if waiter is not None:
             agent.busy = True
@@ -266,5 +270,7 @@ def routed_enqueue(model, cid: int, ctype: int) -> None:
         on_agent(got)
         return
     log.queued[cid] = 1
+    if model.virtual_hold is not None and model.virtual_hold.on_queued(cid, ctype, got):
+        return   # accepted a call-back on entry (sim.callbacks): left the queue
     if patience < math.inf:
         model.patience_clock.add(enqueue + patience, got, model.router)

@@ -11,6 +11,7 @@ import pandas as pd
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from sim.agents_config import Agents, ShiftSpec, BreakSpec
+from sim.callbacks_config import Callbacks
 from sim.errors import ScenarioError  # noqa: F401 - re-exported (sim.scenario.ScenarioError)
 from sim.inputs import check_file, read_csv, read_toml
 from sim.desk.config import DeskRules
@@ -67,6 +68,9 @@ class Scenario(Section):
                                                               "none = one agent pool")
     counter: Counter | None = Field(default=None, description="walk-in visitors served by the phone staff "
                                                               "(sim.counter_config)")
+
+    callbacks: Callbacks | None = Field(default=None, description="virtual hold: call-back offers to queued "
+                                                                  "callers (sim.callbacks_config)")
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
