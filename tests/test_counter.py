@@ -73,11 +73,16 @@ def test_without_counter_the_summary_is_bit_identical_to_main():
     """The counter's stream is appended at the end of STREAMS and its queue priority exists only with
     [counter]: every number of a run without it equals the summary stored from main (commit in the file)."""
     base = json.loads(BASELINE.read_text(encoding="utf-8"))
-    sc = load_scenario(ROOT / "scenarios" / "property_centre.toml").model_copy(update={"counter": None})
-    sc = sc.with_changes({"horizon.days": 2})
+    sc = load_scenario(ROOT / "scenarios" / "property_centre.toml").with_changes({"horizon.days": 2})
+    data = json.loads(sc.model_dump_json(exclude_none=True))
+    for key in ("counter", "routing"):   # the example gained both after the baseline was stored
+        data.pop(key, None)
+    for shift in data["agents"].get("shifts") or []:
+        shift.pop("group", None)
+    sc = validate_scenario(data, base_dir=sc.base_dir)
     got = run(sc, replications=2, seed=7).to_dict()["metrics"]
     assert got == base["metrics"]
-    assert STREAMS[-1] == "counter"
+    assert "counter" in STREAMS[10:], "appended after the streams the baseline used"
 
 
 # ---------------------------------------------------------------- policies
