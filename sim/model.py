@@ -86,13 +86,17 @@ class ModelOutput:
 
 
 class CallCentreModel:
-    """Build with a validated scenario and a seed; ``run()`` returns the event logs."""
+    """Build with a validated scenario and a seed; ``run()`` returns the event logs. ``call_log``: where call
+    attempts are written (default a ``CallLog`` holding every attempt; ``sim.streaming.StreamingCallLog`` folds
+    finished calls into the metrics' sums instead)."""
 
-    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, desk=None):
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, desk=None,
+                 call_log: CallLog | None = None):
         self.sc = scenario
         self.rng = rng_streams(seed)
         self.env = simpy.Environment()
-        self.log = CallLog(capacity=max(1024, int(scenario.arrival_rates().sum() * 1.05)))   # first attempts + 5 %
+        self.log = call_log if call_log is not None else CallLog(
+            capacity=max(1024, int(scenario.arrival_rates().sum() * 1.05)))   # first attempts + 5 %
         self.ready_log = PeriodLog()
         self.outbound_log = OutboundLog()
         svc = self.rng["service"]
