@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from operator import attrgetter
 from pathlib import Path
 
 SCHEMA_VERSION = "1"
@@ -62,12 +63,12 @@ class ConservationError(AssertionError):
     """Ticket conservation violated (created != closed + open, orphan events, ...)."""
 
 
+_ticket_values = attrgetter(*TICKET_COLS)
+_outbound_row = attrgetter(*OUTBOUND_COLS)
+
+
 def _ticket_row(t) -> tuple:
-    return tuple(int(v) if isinstance(v, bool) else v for v in (getattr(t, c) for c in TICKET_COLS))
-
-
-def _outbound_row(o) -> tuple:
-    return tuple(getattr(o, c) for c in OUTBOUND_COLS)
+    return tuple([int(v) if v.__class__ is bool else v for v in _ticket_values(t)])
 
 
 class TicketStore:
