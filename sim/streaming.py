@@ -30,9 +30,10 @@ from sim.calllog import (ABANDONED, BLOCKED, FIRST, FLOAT_COLUMNS, HANDLED, INT_
 from sim.fcr import _next_contact_after
 from sim.scenario import Scenario
 
-SLOTS = 32768
-"""Default number of row slots (about 3.6 MB): folds happen when they are all taken, so each fold handles
-thousands of calls (a fold costs O(slots + intervals of the horizon))."""
+SLOTS = 8192
+"""Default number of row slots (about 0.9 MB; they grow when a fold frees fewer than a quarter): folds happen
+when they are all taken, so each fold handles thousands of calls (a fold costs O(slots + intervals of the
+horizon), its temporary arrays a few MB)."""
 
 
 SETTLE_ROWS = 65536
@@ -154,7 +155,7 @@ class StreamingCallLog(CallLog):
                    & np.isfinite(answer) & np.isfinite(batch["acw_end"]))
         if handled.any():
             end = np.where(np.isfinite(end), end, answer)[handled]
-            self._pending.append({"caller": batch["caller"][handled].astype(np.int64),
+            self._pending.append({"caller": batch["caller"][handled],   # int32
                                   "call_type": batch["call_type"][handled], "t": end,
                                   "idx": np.floor(arrive[handled] / float(h.interval_s)).astype(np.int32)})
 
