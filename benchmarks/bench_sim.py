@@ -232,14 +232,27 @@ def main() -> None:
     import pickle
 
     from sim.runner import run, run_replication
-    days = 60 if not args.quick else 30   # about 5 s per replication on an idle core: the target is for >= 10 s
+    days = 90 if not args.quick else 30   # full: about 6 s per replication on an idle core (target: runs >= 10 s)
     sc = validate_scenario(scenario_mmcm(12, 200.0, days, talk, patience))
     load = os.getloadavg()[0]
-    _, t1 = timed(lambda: run(sc, replications=2, seed=3, jobs=1, keep_calls=False))
-    _, t2 = timed(lambda: run(sc, replications=2, seed=3, jobs=2, keep_calls=False))
-    print(f"2 replications of {days} days (12 agents, keep_calls=False): jobs=1 {t1:.2f} s, jobs=2 {t2:.2f} s, "
-          f"speed-up {t1 / t2:.2f}x (target >= 1.8 for runs >= 10 s; needs 2 idle cores: load average when "
-          f"started {load:.1f} on {os.cpu_count()} cores)")
+
+    def measured(jobs: int) -> tuple[float, float, float]:
+        """(wall s, CPU s of this process, CPU s of its worker processes) of the 2 replications."""
+        import resource
+
+        children = lambda: sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])  # noqa: E731 - user + system
+        k0, c0, w0 = children(), time.process_time(), time.perf_counter()
+        run(sc, replications=2, seed=3, jobs=jobs, keep_calls=False)
+        return time.perf_counter() - w0, time.process_time() - c0, children() - k0
+
+    (w1, c1, _), (w2, c2, k2) = measured(1), measured(2)
+    print(f"2 replications of {days} days (12 agents, keep_calls=False): jobs=1 {w1:.2f} s wall ({c1:.2f} s CPU), "
+          f"jobs=2 {w2:.2f} s wall ({c2:.2f} s CPU in the parent + {k2:.2f} s in the 2 workers): measured speed-up "
+          f"{w1 / w2:.2f}x (target >= 1.8 for runs >= 10 s; load average when started {load:.1f} on "
+          f"{os.cpu_count()} cores)")
+    print(f"  CPU cost of going parallel: {(c2 + k2) / c1:.2f}x the CPU of jobs=1 (start-up, pickling); on 2 idle "
+          f"cores the speed-up would be about {c1 / (k2 / 2 + c2):.2f}x (jobs=1 CPU / (half the workers' CPU + the "
+          f"parent's)) — an estimate from CPU times, for when the machine is shared")
     small = validate_scenario(scenario_mmcm(12, 200.0, 7, talk, patience))
     sizes = {keep: len(pickle.dumps(run_replication(small, 3, 0, keep_calls=keep))) for keep in (False, True)}
     print(f"  what a worker sends back for one week of 12 agents: {sizes[False] / 1024:.0f} KiB of metrics "
