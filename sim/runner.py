@@ -142,7 +142,8 @@ def run(scenario: Scenario | dict | str | Path, replications: int | None = None,
     if not force:
         from sim.workload import check_workload
 
-        check_workload(scenario, reps, jobs=min(jobs, reps))
+        check_workload(scenario, reps, jobs=min(jobs, reps),
+                       streaming=not keep_calls and desk_factory is None and not scenario.desk_enabled)
     done: list[Replication] = list((checkpoint.load(range(reps)) if checkpoint is not None else {}).values())
     todo = [i for i in range(reps) if i not in {r.index for r in done}]
     if progress and done:

@@ -93,3 +93,13 @@ def test_no_call_table():
     log = StreamingCallLog(validate_scenario(scenario_mmcm(2, 10.0, 1, 180.0, 120.0)))
     with pytest.raises(ValueError, match="keep_calls=True"):
         log.frame(["call"])
+
+
+def test_workload_check_counts_the_streaming_log():
+    """A year of a 1000-agent centre (~30 M calls) fits in 2 GiB without the call table, not with it."""
+    from sim.workload import check_workload
+
+    year = validate_scenario(scenario_mmcm(1000, 3500.0, 365, 180.0, 120.0))
+    assert check_workload(year, 1, memory=2 << 30, streaming=True) == pytest.approx(3500 * 24 * 365)
+    with pytest.raises(Exception, match="calls per replication"):
+        check_workload(year, 1, memory=2 << 30)
