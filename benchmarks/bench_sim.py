@@ -4,8 +4,10 @@ Run: ``python benchmarks/bench_sim.py`` (add ``--quick`` for a shorter run). Pri
 model configured as M/M/c+M, of the full model with every feature switched on (no ``[desk]``), and of the
 baseline, best of ``--repeat`` runs, with their ratios (targets: >= 3 for M/M/c+M, >= 1.5 with every
 feature), the log's bytes per call, peak memory per million calls without the call table and the
-extrapolated peak of a year of a 1000-agent centre, the speed-up of 2 replications with jobs=2 over jobs=1,
-and the example scenario's 10-replication time with one replication's cost by phase.
+extrapolated peak of a year of a 1000-agent centre, the speed-up of 2 replications with jobs=2 over jobs=1
+(and what a worker sends back), and the example scenario's 10-replication time with jobs=1 and 2 and one
+replication's CPU time by phase. The machine may be shared: ratios measured in the same run are the figures to
+read; absolute seconds depend on the load (printed).
 """
 from __future__ import annotations
 
@@ -127,7 +129,7 @@ def memory_for_calls(days: float, agents: int = 1400, rate: float = 20000.0) -> 
 
 
 def example_fixed_cost() -> None:
-    """The example scenario: 10 replications, and where one replication's time goes."""
+    """The example scenario: 10 replications with jobs=1 and jobs=2, and one replication's CPU time by phase."""
     from sim.metrics import compute_metric_tables
     from sim.runner import default_desk_factory, replication_seed, run
     from sim.scenario import load_scenario
@@ -136,24 +138,34 @@ def example_fixed_cost() -> None:
     t0 = time.perf_counter()
     sc = load_scenario(root / "scenarios" / "property_centre.toml").resolved()
     t_load = time.perf_counter() - t0
-    _, t_run = timed(lambda: run(sc, keep_calls=False), 1)
-    print(f"example (property_centre, 10 replications, keep_calls=False): load {t_load:.2f} s, run {t_run:.2f} s "
-          f"(target < 2 s)")
-    ss = replication_seed(sc.seed, 0)
-    model_seed, metrics_seed = ss.spawn(2)
-    t0 = time.perf_counter()
-    desk = default_desk_factory(sc)(sc, ss)
-    model = CallCentreModel(sc, model_seed, desk=desk)
-    desk.attach(model)
-    t1 = time.perf_counter()
-    out = model.run()
-    t2 = time.perf_counter()
-    compute_metric_tables(out, sc, np.random.default_rng(metrics_seed))
-    t3 = time.perf_counter()
-    desk.finish(model)
-    t4 = time.perf_counter()
-    print(f"  one replication ({out.calls.n} call attempts): set-up (model + desk) {t1 - t0:.3f} s, simulation "
-          f"(calls + desk tickets) {t2 - t1:.3f} s, call metrics {t3 - t2:.3f} s, desk metrics {t4 - t3:.3f} s")
+    c0 = time.process_time()
+    _, t_run1 = timed(lambda: run(sc, keep_calls=False, jobs=1), 1)
+    cpu1 = time.process_time() - c0
+    _, t_run2 = timed(lambda: run(sc, keep_calls=False, jobs=2), 1)
+    print(f"example (property_centre, 10 replications with its [desk] layer, keep_calls=False): load {t_load:.2f} s, "
+          f"jobs=1 {t_run1:.2f} s ({cpu1:.2f} s CPU), jobs=2 {t_run2:.2f} s (target < 2 s on 2 cores; CPU / 2 = "
+          f"{cpu1 / 2:.2f} s is what 2 idle cores would need)")
+    phases = np.zeros(4)
+    reps = 3
+    for i in range(reps):
+        ss = replication_seed(sc.seed, i)
+        model_seed, metrics_seed = ss.spawn(2)
+        c = [time.process_time()]
+        desk = default_desk_factory(sc)(sc, ss)
+        model = CallCentreModel(sc, model_seed, desk=desk)
+        desk.attach(model)
+        c.append(time.process_time())
+        out = model.run()
+        c.append(time.process_time())
+        compute_metric_tables(out, sc, np.random.default_rng(metrics_seed))
+        c.append(time.process_time())
+        desk.finish(model)
+        c.append(time.process_time())
+        phases += np.diff(c)
+    setup, sim, metrics, desk_s = phases / reps
+    print(f"  one replication ({out.calls.n} call attempts), CPU s (mean of {reps}): set-up (model + desk) {setup:.3f}, "
+          f"simulation (calls + desk tickets) {sim:.3f}, call metrics {metrics:.3f}, desk checks and metrics "
+          f"{desk_s:.3f}")
 
 
 def main() -> None:
@@ -197,23 +209,54 @@ def main() -> None:
     out = CallCentreModel(validate_scenario(scenario_mmcm(2, 10.0, 1, talk, patience)), 1).run()
     print(f"call log: {out.calls.bytes_per_row()} bytes per call attempt -> "
           f"{out.calls.bytes_per_row() * 1e6 / 2**20:.0f} MiB per million call attempts")
-    n_calls, base_mib, peak_mib = memory_for_calls(1, *((350, 5000.0) if args.quick else (1400, 20000.0)))
-    per_million = (peak_mib - base_mib) / n_calls * 1e6
-    print(f"one replication of {n_calls:,} calls without the call table (model, log, metrics): peak RSS "
-          f"{peak_mib:.0f} MiB ({base_mib:.0f} MiB after imports) -> {per_million:.0f} MiB per million calls "
-          f"(target <= 50)")
-    month = 30e6 / 12
-    print(f"a year of a 1000-agent centre (~30 M calls): in one piece ~{base_mib + per_million * 30:.0f} MiB "
-          f"(extrapolated); as 12 monthly pieces (sim.split, one at a time) ~{base_mib + per_million * month / 1e6:.0f}"
-          f" MiB peak (extrapolated from the per-million slope above; target < 2048)")
+    mem_agents, mem_rate = (350, 5000.0) if args.quick else (1000, 14000.0)
+    short_days, long_days = (1, 5) if args.quick else (1, 10)
+    n1, base1, peak1 = memory_for_calls(short_days, mem_agents, mem_rate)
+    n2, base2, peak2 = memory_for_calls(long_days, mem_agents, mem_rate)
+    per_million = (peak2 - base2) / n2 * 1e6
+    slope = (peak2 - peak1) / (n2 - n1) * 1e6
+    print(f"memory without the call table (keep_calls=False: streaming log, metrics folded in as calls finish), "
+          f"{mem_agents} agents, {mem_rate:.0f} calls/h, fresh process, peak RSS over the RSS after imports:")
+    print(f"  {short_days} day(s): {n1:,} call attempts, peak {peak1:.0f} MiB ({base1:.0f} after imports); "
+          f"{long_days} days: {n2:,} attempts, peak {peak2:.0f} MiB ({base2:.0f} after imports)")
+    print(f"  -> {per_million:.1f} MiB per million calls over the {long_days}-day run, {slope:.1f} MiB per million "
+          f"between the two runs (target <= 50)")
+    year = base2 + (peak2 - base2) * 30e6 / n2
+    print(f"  a year of a 1000-agent centre (~30 M calls) in one process: <= {year:.0f} MiB (linear extrapolation of "
+          f"the {long_days}-day peak, an upper bound: first-call resolution holds only the last repeat window of "
+          f"calls, so memory stops growing after it; target < 2048)")
+    print(f"  the full call log (keep_calls=True) holds {out.calls.bytes_per_row()} bytes per attempt: a year "
+          f"~{out.calls.bytes_per_row() * 30e6 / 2**20:.0f} MiB before any table is built")
 
-    from sim.runner import run
-    days = 60   # about 5 s per replication on an idle core: the target is for runs of >= 10 s
+    import os
+    import pickle
+
+    from sim.runner import run, run_replication
+    days = 90 if not args.quick else 30   # full: about 6 s per replication on an idle core (target: runs >= 10 s)
     sc = validate_scenario(scenario_mmcm(12, 200.0, days, talk, patience))
-    _, t1 = timed(lambda: run(sc, replications=2, seed=3, jobs=1, keep_calls=False))
-    _, t2 = timed(lambda: run(sc, replications=2, seed=3, jobs=2, keep_calls=False))
-    print(f"2 replications of {days} days (12 agents): jobs=1 {t1:.2f} s, jobs=2 {t2:.2f} s, speed-up "
-          f"{t1 / t2:.2f}x (target >= 1.8 for runs >= 10 s; needs 2 idle cores)")
+    load = os.getloadavg()[0]
+
+    def measured(jobs: int) -> tuple[float, float, float]:
+        """(wall s, CPU s of this process, CPU s of its worker processes) of the 2 replications."""
+        import resource
+
+        children = lambda: sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2])  # noqa: E731 - user + system
+        k0, c0, w0 = children(), time.process_time(), time.perf_counter()
+        run(sc, replications=2, seed=3, jobs=jobs, keep_calls=False)
+        return time.perf_counter() - w0, time.process_time() - c0, children() - k0
+
+    (w1, c1, _), (w2, c2, k2) = measured(1), measured(2)
+    print(f"2 replications of {days} days (12 agents, keep_calls=False): jobs=1 {w1:.2f} s wall ({c1:.2f} s CPU), "
+          f"jobs=2 {w2:.2f} s wall ({c2:.2f} s CPU in the parent + {k2:.2f} s in the 2 workers): measured speed-up "
+          f"{w1 / w2:.2f}x (target >= 1.8 for runs >= 10 s; load average when started {load:.1f} on "
+          f"{os.cpu_count()} cores)")
+    print(f"  CPU cost of going parallel: {(c2 + k2) / c1:.2f}x the CPU of jobs=1 (start-up, pickling); on 2 idle "
+          f"cores the speed-up would be about {c1 / (k2 / 2 + c2):.2f}x (jobs=1 CPU / (half the workers' CPU + the "
+          f"parent's)) — an estimate from CPU times, for when the machine is shared")
+    small = validate_scenario(scenario_mmcm(12, 200.0, 7, talk, patience))
+    sizes = {keep: len(pickle.dumps(run_replication(small, 3, 0, keep_calls=keep))) for keep in (False, True)}
+    print(f"  what a worker sends back for one week of 12 agents: {sizes[False] / 1024:.0f} KiB of metrics "
+          f"(keep_calls=False) vs {sizes[True] / 1024:.0f} KiB with the call table")
     example_fixed_cost()
 
 

@@ -65,19 +65,19 @@ DEFINITION = ("a call-back (virtual hold) is offered but neither answered nor ab
 
 def accepted_mask(calls: pd.DataFrame, offered: np.ndarray) -> np.ndarray:
     """Offered attempts whose caller accepted a call-back."""
-    return offered & np.isfinite(calls["cb_request"].to_numpy())
+    return offered & np.isfinite(np.asarray(calls["cb_request"]))
 
 
 def interval_sums(calls: pd.DataFrame, offered: np.ndarray, deadline_s: float, s, c) -> dict:
     """Per-interval sums behind the call-back metrics (``s(values, mask)``, ``c(mask)``: the caller's sums)."""
-    request = calls["cb_request"].to_numpy()
-    connect = calls["cb_connect"].to_numpy()
+    request = np.asarray(calls["cb_request"])
+    connect = np.asarray(calls["cb_connect"])
     accepted = accepted_mask(calls, offered)
     connected = accepted & np.isfinite(connect)
     delay = np.round(connect - request, 6)   # microseconds: round-off cannot cross the deadline
-    return {"cb_offered": c(offered & calls["cb_offered"].to_numpy()), "cb_accepted": c(accepted),
+    return {"cb_offered": c(offered & np.asarray(calls["cb_offered"]).astype(bool)), "cb_accepted": c(accepted),
             "cb_connected": c(connected), "cb_in_deadline": c(connected & (delay <= deadline_s)),
-            "cb_delay": s(delay, connected), "cb_attempts": s(calls["cb_attempts"].to_numpy(), accepted)}
+            "cb_delay": s(delay, connected), "cb_attempts": s(np.asarray(calls["cb_attempts"]), accepted)}
 
 
 def ratio_parts(p: dict) -> dict:
@@ -98,6 +98,6 @@ def counts(p: dict) -> dict:
 def run_only(calls: pd.DataFrame, offered: np.ndarray) -> dict:
     """Run-level call-back metrics that are no ratio of sums (90th percentile of the delay; NaN if none)."""
     accepted = accepted_mask(calls, offered)
-    delay = (calls["cb_connect"].to_numpy() - calls["cb_request"].to_numpy())[accepted]
+    delay = (np.asarray(calls["cb_connect"]) - np.asarray(calls["cb_request"]))[accepted]
     delay = delay[np.isfinite(delay)]
     return {"callback_delay_p90": float(np.percentile(delay, 90)) if delay.size else float("nan")}

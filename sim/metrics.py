@@ -140,36 +140,63 @@ def _ratio_parts(p: dict) -> dict:
 def compute_metric_tables(out: ModelOutput, sc: Scenario, rng: np.random.Generator,
                           calls: pd.DataFrame | None = None) -> MetricTables:
     """Run and per-interval metrics of one replication, with the parts of the ratio metrics."""
+    if calls is None and hasattr(out.calls, "interval_sums"):   # a streaming log (sim.streaming): sums only
+        return metric_tables_from_sums(out, sc, rng, out.calls.interval_sums(_callbacks(out)))
+    calls = calls if calls is not None else out.calls.frame(sc.type_names())
+    tables = metric_tables_from_sums(out, sc, rng, call_interval_sums(calls, sc, _callbacks(out)))
+    if sc.callbacks is not None:   # the delay's 90th percentile is no sum: from the rows (never streamed)
+        h = sc.horizon
+        arrive = np.asarray(calls["arrive"])
+        offered = (arrive >= h.warmup_s) & (arrive < h.length_s) & np.isfinite(np.asarray(calls["enqueue"]))
+        tables.run.update(cbm.run_only(calls, offered))
+        tables.run = {k: tables.run[k] for k in (*METRICS, *EXTRA_METRICS, *COUNTS, *cbm.CALLBACK_METRICS,
+                                                 *CENTRE_LEVEL) if k in tables.run}
+    return tables
+
+
+def _codes(values) -> np.ndarray:
+    values = values.cat.codes if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype) else values
+    return np.asarray(values)
+
+
+def call_interval_sums(calls, sc: Scenario, callbacks: pd.DataFrame | None = None,
+                       resolved: np.ndarray | None = None) -> dict:
+    """Per-interval sums over the call attempts ``calls`` (a DataFrame, or a mapping of numpy columns with
+    numeric codes): counts, waits, talk/hold/ACW, rings, resolved (FCR, from the rows themselves unless
+    ``resolved`` — per row — is given), and seconds of agent busy time (``busy_calls_s``) and of callers
+    waiting (``waiting_s``) by when they happen. Additive: the sums over parts of a log add up to the sums
+    over the whole log (``sim.streaming`` folds finished calls in batches)."""
     h, opts = sc.horizon, sc.metrics
     I, n = float(h.interval_s), h.n_intervals
-    calls = calls if calls is not None else out.calls.frame(sc.type_names())
-    arrive = calls["arrive"].to_numpy()
+    col = lambda name: np.asarray(calls[name])  # noqa: E731
+    arrive = col("arrive")
     report = (arrive >= h.warmup_s) & (arrive < h.length_s)
     idx = np.where(report, np.floor(arrive / I), 0).astype(np.int64)
 
-    outcome = calls["outcome"].cat.codes.to_numpy()
-    enqueue = calls["enqueue"].to_numpy()
-    answer = calls["answer"].to_numpy()
-    abandon = calls["abandon"].to_numpy()
+    outcome = _codes(calls["outcome"])
+    enqueue = col("enqueue")
+    answer = col("answer")
+    abandon = col("abandon")
     offered = report & np.isfinite(enqueue)
     answered = offered & np.isfinite(answer)
     abandoned = offered & np.isfinite(abandon)
     # Waits are differences of time stamps; rounded to the microsecond so that float round-off (up to ~1e-7 s
     # on a 10-year horizon) cannot move a wait of exactly the SL threshold or short-abandon limit across it.
-    cb_request = calls["cb_request"].to_numpy() if "cb_request" in calls else np.full(len(calls), np.nan)
+    cb_request = col("cb_request") if "cb_request" in calls else np.full(len(arrive), np.nan)
     called_back = offered & np.isfinite(cb_request)   # left the queue for a call-back: waited until accepting
     wait = np.round(np.where(answered, answer - enqueue, np.where(
         abandoned, abandon - enqueue, np.where(called_back, cb_request - enqueue, np.nan))), 6)
     short = abandoned & (wait <= opts.short_abandon_s) if opts.exclude_short_abandons else np.zeros_like(offered)
-    served = np.isfinite(answer) & np.isfinite(calls["acw_end"].to_numpy())   # any arrival time
+    served = np.isfinite(answer) & np.isfinite(col("acw_end"))   # any arrival time
     handled = answered & served
-    talk, hold, acw = (calls[c].to_numpy() for c in ("talk", "hold", "acw"))
-    rings = calls["rings"].to_numpy().astype(float)
-    picked = report & (np.isfinite(calls["ivr_end"].to_numpy()) | np.isfinite(answer))
-    queued = offered & calls["queued"].to_numpy() & (answered | abandoned | called_back)
+    talk, hold, acw = (col(c) for c in ("talk", "hold", "acw"))
+    rings = col("rings").astype(float)
+    picked = report & (np.isfinite(col("ivr_end")) | np.isfinite(answer))
+    queued = offered & col("queued").astype(bool) & (answered | abandoned | called_back)
     blocked = report & (outcome == 1)
     ivr_done = report & (outcome == 2)
-    resolved = resolved_first_contact(calls, handled, opts.repeat_window_days * 86400.0, _callbacks(out, calls))
+    if resolved is None:
+        resolved = resolved_first_contact(calls, handled, opts.repeat_window_days * 86400.0, callbacks)
 
     s = lambda values, mask: _sum(idx, values, mask, n)  # noqa: E731
     c = lambda mask: _sum(idx, 1.0, mask, n)  # noqa: E731
@@ -181,15 +208,25 @@ def compute_metric_tables(out: ModelOutput, sc: Scenario, rng: np.random.Generat
         "wait_answered": s(wait, answered), "wait_abandoned": s(wait, abandoned), "wait_queued": s(wait, queued),
         "talk": s(talk, handled), "hold": s(hold, handled), "acw": s(acw, handled), "rings": s(rings, picked),
         "resolved": c(resolved),
-        "transferred": c(handled & calls["transferred"].to_numpy()),
+        "transferred": c(handled & col("transferred").astype(bool)),
     }
-    per.update(_agent_time(out, sc, calls, served))
     if sc.callbacks is not None:
         per.update(cbm.interval_sums(calls, offered, sc.callbacks.deadline_s, s, c))
     lo = h.warmup_s
+    clip = lambda a: np.clip(a, lo, h.length_s)  # noqa: E731 - only time inside the reported horizon
+    per["busy_calls_s"] = time_per_interval(clip(answer[served]), clip(col("acw_end")[served]), I, n)
     wait_end = np.where(np.isfinite(answer), answer, np.where(
         np.isfinite(abandon), abandon, np.where(np.isfinite(cb_request), cb_request, h.length_s)))
-    per["waiting_s"] = time_per_interval(np.clip(enqueue, lo, h.length_s), np.clip(wait_end, lo, h.length_s), I, n)
+    per["waiting_s"] = time_per_interval(clip(enqueue), clip(wait_end), I, n)
+    return per
+
+
+def metric_tables_from_sums(out: ModelOutput, sc: Scenario, rng: np.random.Generator, per: dict) -> MetricTables:
+    """The metric tables from the per-interval call sums (``call_interval_sums``) and the agent logs."""
+    h = sc.horizon
+    I, n = float(h.interval_s), h.n_intervals
+    per = dict(per)
+    per.update(_agent_time(out, sc, per.pop("busy_calls_s")))
     centre = _centre_models(out, sc, rng, per["handled"])
     per.update(qa_n=centre["qa_n"], qa_sum=centre["qa_sum"])
     per["cost"] = per["cost"] + centre["recruit"]
@@ -225,14 +262,12 @@ def compute_metric_tables(out: ModelOutput, sc: Scenario, rng: np.random.Generat
     run_values, run_parts = metrics_from(totals)
     run = {k: float(run_values[k]) for k in order}
     run |= {k: centre[k] for k in CENTRE_LEVEL}
-    if sc.callbacks is not None:
-        run |= cbm.run_only(calls, offered)
     run = {k: run[k] for k in (*METRICS, *EXTRA_METRICS, *COUNTS, *cbm.CALLBACK_METRICS) if k in run}
     run_parts = {k: (float(num), float(den)) for k, (num, den) in run_parts.items()}
     return MetricTables(run, intervals, run_parts, interval_parts)
 
 
-def _callbacks(out: ModelOutput, calls: pd.DataFrame) -> pd.DataFrame:
+def _callbacks(out: ModelOutput) -> pd.DataFrame:
     """Agent call-backs of the outbound log (kind 'callback'): caller and start time (s)."""
     rows = [(r[6], r[3]) for r in out.outbound.rows if r[0] == "callback" and len(r) > 6 and r[6] is not None]
     return pd.DataFrame(rows, columns=["caller", "start"])
@@ -253,10 +288,10 @@ def _ready_within_schedule(ready: pd.DataFrame, instances) -> tuple[np.ndarray, 
     return start[keep], end[keep]
 
 
-def _agent_time(out: ModelOutput, sc: Scenario, calls: pd.DataFrame, served: np.ndarray) -> dict:
-    """Per-interval agent seconds: ready (all, and inside the schedule), busy, logged in, scheduled ready;
-    attendance counts; cost. Time counts in the interval where it happens (``served``: calls an agent
-    finished, whenever they arrived)."""
+def _agent_time(out: ModelOutput, sc: Scenario, busy_calls: np.ndarray) -> dict:
+    """Per-interval agent seconds: ready (all, and inside the schedule), busy (``busy_calls``: seconds on calls
+    per interval, from ``call_interval_sums``; plus outbound work), logged in, scheduled ready; attendance
+    counts; cost. Time counts in the interval where it happens."""
     h = sc.horizon
     I, n = float(h.interval_s), h.n_intervals
     lo = h.warmup_s
@@ -265,8 +300,6 @@ def _agent_time(out: ModelOutput, sc: Scenario, calls: pd.DataFrame, served: np.
     ready_s = time_per_interval(clip(ready["start"]), clip(ready["end"]), I, n)
     in_start, in_end = _ready_within_schedule(ready, out.instances)
     ready_in_schedule = time_per_interval(clip(in_start), clip(in_end), I, n)
-    busy_calls = time_per_interval(clip(calls["answer"].to_numpy()[served]),
-                                   clip(calls["acw_end"].to_numpy()[served]), I, n)
     ob = np.array([(r[3], r[4]) for r in out.outbound.rows], dtype=float).reshape(-1, 2)
     outbound_busy = time_per_interval(clip(ob[:, 0]), clip(ob[:, 1]), I, n)
     outbound_n = np.bincount(np.floor(ob[:, 0] / I).astype(int)[(ob[:, 0] >= lo) & (ob[:, 0] < h.length_s)],

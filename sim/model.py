@@ -93,13 +93,17 @@ class ModelOutput:
 
 
 class CallCentreModel:
-    """Build with a validated scenario and a seed; ``run()`` returns the event logs."""
+    """Build with a validated scenario and a seed; ``run()`` returns the event logs. ``call_log``: where call
+    attempts are written (default a ``CallLog`` holding every attempt; ``sim.streaming.StreamingCallLog`` folds
+    finished calls into the metrics' sums instead)."""
 
-    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, desk=None):
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence, desk=None,
+                 call_log: CallLog | None = None):
         self.sc = scenario
         self.rng = rng_streams(seed)
         self.env = simpy.Environment()
-        self.log = CallLog(capacity=max(1024, int(scenario.arrival_rates().sum() * 1.05)))   # first attempts + 5 %
+        self.log = call_log if call_log is not None else CallLog(
+            capacity=max(1024, int(scenario.arrival_rates().sum() * 1.05)))   # first attempts + 5 %
         self.ready_log = PeriodLog()
         self.outbound_log = OutboundLog()
         svc = self.rng["service"]
@@ -183,9 +187,14 @@ class CallCentreModel:
             self.tier2.end_unavailable(agent)
 
     def _schedule_arrivals(self) -> None:
-        """First attempts, one day at a time: each arrival's callback schedules the next (no process per call
-        and no generator; at most one day of arrival times is held in memory)."""
-        days = iter(arrival_days(self.sc, self.rng["arrivals"]))
+        """First attempts, one day at a time: each arrival's callback schedules the next (no process per call;
+        at most one day of arrival times is held, as numpy arrays, and 4096 of them as Python floats)."""
+        def slices():   # Python lists of 4096 arrivals at a time (a day as lists would cost ~32 bytes a call)
+            for day_times, day_types in arrival_days(self.sc, self.rng["arrivals"]):
+                for k in range(0, day_times.size, 4096):
+                    yield day_times[k:k + 4096], day_types[k:k + 4096]
+
+        days = slices()
         env, start_call = self.env, self._start_call
         times: list[float] = []
         types: list[int] = []

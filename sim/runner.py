@@ -20,6 +20,7 @@ from sim.metrics import compute_metric_tables
 from sim.model import CallCentreModel
 from sim.results import Results
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+from sim.streaming import StreamingCallLog
 
 
 @dataclass
@@ -58,17 +59,23 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
 
     ``desk_factory``: where the ``[desk]`` layer keeps its tickets (default: in memory when the scenario has
     a ``[desk]`` section). ``keep_calls=False``: the per-call table is dropped once the metrics are computed
-    (``calls`` is empty), so a worker sends back metrics only."""
+    (``calls`` is empty), so a worker sends back metrics only; without a ``[desk]`` layer (whose tickets carry
+    call ids) the calls are then not even kept during the run: finished calls are folded into the metrics'
+    sums as the run goes (``sim.streaming``), so memory does not grow with the number of calls."""
     if desk_factory is None:
         desk_factory = default_desk_factory(scenario)
     ss = replication_seed(seed, index)
     model_seed, metrics_seed = ss.spawn(2)
     desk = desk_factory(scenario, ss) if desk_factory is not None else None
-    model = CallCentreModel(scenario, model_seed, desk=desk)
+    # the streaming log keeps sums only; the desk's tickets (call ids), the per-group breakdown ([routing]) and the
+    # call-back delay percentile ([callbacks]) need the rows
+    rows_needed = desk is not None or scenario.routing is not None or scenario.callbacks is not None
+    streaming = StreamingCallLog(scenario) if not keep_calls and not rows_needed else None
+    model = CallCentreModel(scenario, model_seed, desk=desk, call_log=streaming)
     if desk is not None and hasattr(desk, "attach"):
         desk.attach(model)
     out = model.run()
-    calls = out.calls.frame(scenario.type_names())
+    calls = out.calls.frame(scenario.type_names()) if streaming is None else None
     tables = compute_metric_tables(out, scenario, np.random.default_rng(metrics_seed), calls=calls)
     run, intervals = tables.run, tables.intervals
     extras = {}
@@ -150,7 +157,9 @@ def run(scenario: Scenario | dict | str | Path, replications: int | None = None,
     if not force:
         from sim.workload import check_workload
 
-        check_workload(scenario, reps, jobs=min(jobs, reps))
+        check_workload(scenario, reps, jobs=min(jobs, reps),
+                       streaming=not keep_calls and desk_factory is None and not scenario.desk_enabled
+                       and scenario.routing is None and scenario.callbacks is None)
     done: list[Replication] = list((checkpoint.load(range(reps)) if checkpoint is not None else {}).values())
     todo = [i for i in range(reps) if i not in {r.index for r in done}]
     if progress and done:

@@ -12,7 +12,8 @@ def _covered_until(t: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nd
     ce = np.concatenate([[0.0], np.cumsum(e)])
     ns = np.searchsorted(s, t, side="right")
     ne = np.searchsorted(e, t, side="right")
-    return (ns * t - cs[ns]) - (ne * t - ce[ne])
+    # (open segments) x t - (starts - ends of the segments begun): exactly constant where no segment is open
+    return (ns - ne) * t - (cs[ns] - ce[ne])
 
 
 def time_per_interval(starts, ends, interval_s: float, n_intervals: int) -> np.ndarray:

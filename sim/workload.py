@@ -3,7 +3,9 @@
 ``expected_calls(scenario)`` is the first-attempt calls of one replication from the arrival rates × horizon
 (redials and repeat calls add to it; ``CALL_GROWTH`` allows for them). A replication being simulated holds
 every call of its horizon (``BYTES_IN_FLIGHT`` per call: events, call records, metric arrays), and the results
-keep each replication's call log (``BYTES_KEPT`` per call). ``check_workload`` raises ScenarioError, naming the
+keep each replication's call log (``BYTES_KEPT`` per call). Without a call table (``keep_calls=False``, no
+``[desk]``) finished calls are folded into the metrics as the run goes (``sim.streaming``): ``BYTES_STREAMING``
+per call attempt at most, and nothing kept. ``check_workload`` raises ScenarioError, naming the
 number of calls, when that estimate exceeds the memory available (``MemAvailable``); callers offer a way to
 go ahead anyway (``acdsim run --force``, ``sim.run(force=True)``).
 """
@@ -18,6 +20,8 @@ from sim.errors import ScenarioError
 CALL_GROWTH = 1.5        # redials, repeat calls and transfers per first attempt (generous; 1.02 measured above)
 BYTES_IN_FLIGHT = 500    # per call attempt of a replication being simulated
 BYTES_KEPT = 200         # per call attempt kept in the results (call log row, intervals)
+BYTES_STREAMING = 40     # per call attempt with the streaming log: benchmarks/bench_sim.py measures <= 38 MiB
+                         # per million attempts over 5-10 days, and growth stops after the FCR repeat window
 
 
 def expected_calls(scenario) -> float:
@@ -40,16 +44,20 @@ def available_memory() -> int:
         return 8 << 30
 
 
-def estimated_bytes(calls_per_replication: float, replications: int, jobs: int = 1) -> float:
+def estimated_bytes(calls_per_replication: float, replications: int, jobs: int = 1,
+                    streaming: bool = False) -> float:
     attempts = calls_per_replication * CALL_GROWTH
+    if streaming:
+        return attempts * BYTES_STREAMING * max(1, jobs)
     return attempts * (BYTES_IN_FLIGHT * max(1, jobs) + BYTES_KEPT * replications)
 
 
-def check_workload(scenario, replications: int, jobs: int = 1, memory: int | None = None) -> float:
+def check_workload(scenario, replications: int, jobs: int = 1, memory: int | None = None,
+                   streaming: bool = False) -> float:
     """Expected calls per replication; ScenarioError when the run cannot fit in ``memory`` (default: what is
-    available now)."""
+    available now). ``streaming``: no call table is kept (``keep_calls=False`` without ``[desk]``)."""
     calls = expected_calls(scenario)
-    need = estimated_bytes(calls, replications, jobs)
+    need = estimated_bytes(calls, replications, jobs, streaming)
     have = available_memory() if memory is None else memory
     if need > have:
         raise ScenarioError(

@@ -133,7 +133,11 @@ def test_without_callbacks_results_are_bit_identical_to_main(name):
     assert hashlib.sha256(res.outbound.to_csv(index=False).encode()).hexdigest() == base["outbound_sha256"]
     per = {str(i): {k: (None if v != v else float(v)) for k, v in row.items()}
            for i, row in res.per_replication.iterrows()}
-    assert per == base["per_replication"]
+    # issue 15's additive sums (sim.metrics.call_interval_sums) add busy seconds in another order: occupancy
+    # may differ in the last bit (1e-16 relative); the call and outbound logs above are compared bit for bit
+    assert per.keys() == base["per_replication"].keys()
+    for i, row in per.items():
+        assert row == pytest.approx(base["per_replication"][i], rel=1e-12, nan_ok=True)
     assert not res.calls["cb_offered"].any() and res.calls["cb_request"].isna().all()
 
 

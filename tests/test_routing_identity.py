@@ -26,13 +26,14 @@ def _maker():
 
 
 def _scenario(mk, name):
-    """The stored case; the example's [routing] and shift groups (added with routing) are taken out again."""
+    """The stored case; the example's [routing], shift groups and [counter] (added since) are taken out again."""
     path, changes, _, _ = mk.CASES[name]
     if not path:
         return validate_scenario(mk.FEATURES)
     sc = load_scenario(ROOT / path).with_changes(changes)
     data = json.loads(sc.model_dump_json(exclude_none=True))
     data.pop("routing", None)
+    data.pop("counter", None)   # the example's walk-in counter came with the same round (tests/test_counter.py)
     for shift in data["agents"].get("shifts") or []:
         shift.pop("group", None)
     return validate_scenario(data, base_dir=sc.base_dir)
@@ -44,7 +45,9 @@ def _same(got: dict, want: dict) -> None:
         if isinstance(value, float) and math.isnan(value):
             assert math.isnan(got[key]), key
         else:
-            assert got[key] == value, key
+            # bit for bit when stored; issue 15's additive per-interval sums (merged later) add busy seconds
+            # in another order, which moves time ratios in the last bits (~1e-15 relative)
+            assert got[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
 
 
 @pytest.mark.parametrize("name", ["property_centre", "mmcm_erlang_a", "features"])

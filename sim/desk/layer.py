@@ -65,6 +65,12 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
         self.visits_received = self.visit_duplicates = 0    # walk-in counter visits (on_visit_served)
         self._resolved_events: dict[int, simpy.Event] = {}
         self.do_not_visit: set[int] = set()            # caller ids of residents who refused return visits
+        # category probabilities as float arrays once (Generator.choice converts a list on every draw; the
+        # draws are the same)
+        self._p = {"class": np.asarray(rules.complaints.class_probs, dtype=float),
+                   "severity": np.asarray(rules.complaints.severity_probs, dtype=float),
+                   "repair_kinds": list(rules.repairs.repair_kind_probs),
+                   "repair": np.asarray(list(rules.repairs.repair_kind_probs.values()), dtype=float)}
         self.night = NightDuty(self)
         self.dunning = Dunning(self)
         self.scheduled = ScheduledWork(self)
@@ -187,8 +193,8 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
         a: dict = {}
         if ttype == "complaint":
             cr = c.complaints
-            a["complaint_class"] = int(call.get("complaint_class") or 1 + r.choice(3, p=cr.class_probs))
-            a["severity"] = call.get("severity") or SEVERITIES[r.choice(3, p=cr.severity_probs)]
+            a["complaint_class"] = int(call.get("complaint_class") or 1 + r.choice(3, p=self._p["class"]))
+            a["severity"] = call.get("severity") or SEVERITIES[r.choice(3, p=self._p["severity"])]
             a["anonymous"] = bool(call.get("anonymous", r.random() < cr.anonymous_share))
             a["sensitive"] = bool(call.get("sensitive", r.random() < cr.sensitive_share))
             a["online"] = bool(call.get("online", False))
@@ -200,9 +206,8 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
             a["on_spot"] = (bool(call.get("resolved", False)) and a["severity"] == "minor"
                             and a["complaint_class"] != 2 and not a["invalid"])
         elif ttype == "repair":
-            kinds = list(c.repairs.repair_kind_probs)
-            a["repair_kind"] = call.get("repair_kind") or kinds[r.choice(len(kinds),
-                                                                          p=list(c.repairs.repair_kind_probs.values()))]
+            kinds = self._p["repair_kinds"]
+            a["repair_kind"] = call.get("repair_kind") or kinds[r.choice(len(kinds), p=self._p["repair"])]
         return a
 
     # ---- entry point from the call model ---------------------------------------------------------------------

@@ -7,7 +7,10 @@ calls still waiting for the morning hand-over when the run ended, written by ``f
 sim time, digest) and ``meta`` (status 'running' | 'complete', fingerprint). Times are simulated seconds.
 
 A batch (tickets touched + their new events + deadlines + outbound rows) is written in ONE transaction, so a
-killed run leaves the state of its last committed batch: no half-written ticket. Opening an existing store:
+killed run leaves the state of its last committed batch: no half-written ticket. An in-memory store
+(':memory:', nothing to resume) merges the batches instead and writes them in one transaction when it is next
+read (``conn``) or finished: the same final tables, without a transaction and a digest per batch (its
+``batches`` rows carry no digest). Opening an existing store:
 mode 'new' refuses (clear message), 'overwrite' discards it, 'resume' replays: the (deterministic) run is
 simulated again, already-committed batches are verified against their digests instead of written, and
 writing continues after the last one.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from operator import attrgetter
 from pathlib import Path
 
 SCHEMA_VERSION = "1"
@@ -59,12 +63,12 @@ class ConservationError(AssertionError):
     """Ticket conservation violated (created != closed + open, orphan events, ...)."""
 
 
+_ticket_values = attrgetter(*TICKET_COLS)
+_outbound_row = attrgetter(*OUTBOUND_COLS)
+
+
 def _ticket_row(t) -> tuple:
-    return tuple(int(v) if isinstance(v, bool) else v for v in (getattr(t, c) for c in TICKET_COLS))
-
-
-def _outbound_row(o) -> tuple:
-    return tuple(getattr(o, c) for c in OUTBOUND_COLS)
+    return tuple([int(v) if v.__class__ is bool else v for v in _ticket_values(t)])
 
 
 class TicketStore:
@@ -101,17 +105,25 @@ class TicketStore:
             self.replay_until = last
         if not memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript(SCHEMA)
+        self.deferred = memory
+        self._held: dict = {"tickets": {}, "events": [], "deadlines": {}, "outbound": {}, "batches": []}
+        self._conn = sqlite3.connect(self.path, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(SCHEMA)
         if not exists:
             self._tx([("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                        [("schema", SCHEMA_VERSION), ("status", "running"), ("fingerprint", fingerprint),
                         ("last_batch", "0"), ("last_t_s", "0")])])
 
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection, with every batch written."""
+        self._write_held()
+        return self._conn
+
     def _tx(self, statements: list[tuple[str, list]]) -> None:
-        cur = self.conn.cursor()
+        cur = self._conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
             for sql, rows in statements:
@@ -136,6 +148,9 @@ class TicketStore:
         if not (trows or erows or orows):
             return
         self.batch_no += 1
+        if self.deferred:
+            self._hold(t_s, trows, erows, drows, orows)
+            return
         digest = hashlib.sha256(repr((trows, erows, drows, orows)).encode()).hexdigest()
         if self.batch_no <= self.replay_until:
             row = self.conn.execute("SELECT digest FROM batches WHERE batch_no=?", (self.batch_no,)).fetchone()
@@ -143,19 +158,45 @@ class TicketStore:
                 raise StoreError(f"{self.path}: replay diverged from the stored run at batch {self.batch_no}; "
                                  "the store was written by a different run")
             return
+        self._write(trows, erows, drows, orows, [(self.batch_no, float(t_s), len(trows) + len(erows) + len(orows),
+                                                   digest)], t_s)
+
+    def _hold(self, t_s: float, trows: list, erows: list, drows: list, orows: list) -> None:
+        """Merge a batch into the held rows: the latest row per ticket / deadline / outbound task (a replaced
+        deadline row moves to the end, as ``INSERT OR REPLACE`` gives it a new rowid), events appended."""
+        held = self._held
+        held["tickets"].update((row[0], row) for row in trows)
+        held["events"].extend(erows)
+        deadlines = held["deadlines"]
+        for row in drows:
+            deadlines.pop(row[:2], None)
+            deadlines[row[:2]] = row
+        held["outbound"].update((row[0], row) for row in orows)
+        held["batches"].append((self.batch_no, float(t_s), len(trows) + len(erows) + len(orows), None))
+        held["t_s"] = t_s
+
+    def _write_held(self) -> None:
+        held = self._held
+        if not held["batches"]:
+            return
+        self._held = {"tickets": {}, "events": [], "deadlines": {}, "outbound": {}, "batches": []}
+        self._write(list(held["tickets"].values()), held["events"], list(held["deadlines"].values()),
+                    list(held["outbound"].values()), held["batches"], held["t_s"])
+
+    def _write(self, trows: list, erows: list, drows: list, orows: list, batches: list, t_s: float) -> None:
         self._tx([
             (f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * len(TICKET_COLS))})", trows),
             ("INSERT INTO events VALUES (?,?,?,?,?,?,?)", erows),
             ("INSERT OR REPLACE INTO deadlines VALUES (?,?,?,?)", drows),
             (f"INSERT OR REPLACE INTO outbound VALUES ({','.join('?' * len(OUTBOUND_COLS))})", orows),
-            ("INSERT INTO batches VALUES (?,?,?,?)",
-             [(self.batch_no, float(t_s), len(trows) + len(erows) + len(orows), digest)]),
+            ("INSERT INTO batches VALUES (?,?,?,?)", batches),
             ("INSERT OR REPLACE INTO meta VALUES (?, ?)",
              [("last_batch", str(self.batch_no)), ("last_t_s", repr(float(t_s)))]),
         ])
 
     def write_pending(self, rows: list[tuple]) -> None:
         """Replace the ``pending_handover`` rows: (call_id, caller_id, call_type, logged_s) per held night call."""
+        self._write_held()
         self._tx([("DELETE FROM pending_handover WHERE 1=?", [(1,)]),
                   ("INSERT INTO pending_handover VALUES (?,?,?,?)", rows)])
 
@@ -164,13 +205,14 @@ class TicketStore:
         if self.batch_no < self.replay_until:
             raise StoreError(f"{self.path}: the replay ended after {self.batch_no} batches but the store has "
                              f"{self.replay_until}; it was written by a different run")
-        report = check_conservation(self.conn) if check else {}
+        self._write_held()
+        report = check_conservation(self._conn) if check else {}
         self._tx([("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                    [("status", "complete"), ("end_t_s", repr(float(t_s)))])])
         return report
 
     def close(self) -> None:
-        self.conn.close()
+        self._conn.close()
 
 
 def describe(path: str | os.PathLike) -> tuple[str, str, int]:
