@@ -104,7 +104,9 @@ def rules(Y, F, Y5, test, train_days):
 
     def five_min_feature(d, past):
         blk = Y5[past].reshape(len(past), S, -1)
-        share = np.nanmean(blk / blk.sum(axis=2, keepdims=True), axis=0)
+        with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # closed intervals: no share (NaN), not used
+            share = np.nanmean(blk / blk.sum(axis=2, keepdims=True), axis=0)
         f5 = (F[d][:, None] * share).reshape(-1)
         last = np.arange(NOON_SLOT * share.shape[1] - share.shape[1], NOON_SLOT * share.shape[1])
         return _ratio(Y5[d, last], f5[last])
@@ -169,9 +171,7 @@ def main(argv=None) -> int:
     with_f = np.flatnonzero(~np.isnan(F).all(axis=1))
     first = dates[-1].normalize() - pd.Timedelta(days=7 * args.weeks - 1)
     test = with_f[dates[with_f] >= first]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        preds, mi, ai = rules(Y, F, Y5, test, with_f)
+    preds, mi, ai = rules(Y, F, Y5, test, with_f)
     print(f"{args.data.name}: {test.size} days scored (afternoon = 12:00 to close, 30 min), rules trained on "
           f"the {with_f.size - test.size}+ earlier days with an evening forecast ({time.perf_counter() - t0:.0f} s)")
     rows = []
