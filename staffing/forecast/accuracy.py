@@ -13,6 +13,9 @@ Measures (over intervals where the actual and every method have a value):
 WAPE = Σ|actual − forecast| / Σ actual; MASE = mean |actual − forecast| / mean |actual − seasonal naive|
 in the history before the first origin (in-sample one-week naive error); coverage = share of actuals inside
 the forecast's prediction interval (the baselines have none).
+
+``intraday_ceiling`` sets the intraday reforecast beside look-ahead oracles (the true day or rest-of-day total
+spread by the evening forecast's shape): the most any update of the day's level could gain on that backtest.
 """
 from __future__ import annotations
 
