@@ -52,7 +52,7 @@ def main(argv=None) -> int:
     print(bt.summary())
     ceiling = intraday_ceiling(bt.points)
     print("\nafternoon (12:00 to close): what a noon update can gain -- oracles use the day's actuals "
-          "(look-ahead), they bound any rule; reduction = 1 - WAPE / evening-before WAPE; 90 % CI: bootstrap "
+          "(look-ahead) and bound any update of the level; reduction = 1 - WAPE / evening-before WAPE; 90 % CI: bootstrap "
           "over days")
     print(ceiling.to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep=""))
     w = table.set_index(["horizon", "method"])["wape"]
