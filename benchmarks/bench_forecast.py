@@ -9,8 +9,9 @@ before) and, for the afternoon, again at 12:00 with the morning's calls (``staff
 Baselines, computed in the same run from the same history: *seasonal naive* (the same interval on the last
 earlier same weekday present in the data — the bank data has weekdays only and misses holidays) and *mean of
 the last 4 same weekdays*.  For the afternoon, ``intraday_ceiling`` adds look-ahead oracles (the true day or
-afternoon total spread by the evening forecast's shape) that bound what any noon update can gain, and a day
-bootstrap interval of the measured reduction.  No public-holiday calendar is used (``country=None``): the data are not Chinese.
+afternoon total spread by the evening forecast's shape) that bound what a noon update of the level can gain,
+and a day bootstrap interval of the measured reduction.  No public-holiday calendar is used
+(``country=None``): the data are not Chinese.
 
 Goals (issue 10): day-ahead WAPE at least 10 % below both baselines; 80 % intervals covering 75-85 % of the
 actual intervals; the noon reforecast's afternoon WAPE at least 20 % below the evening-before forecast's.
@@ -52,8 +53,8 @@ def main(argv=None) -> int:
     print(bt.summary())
     ceiling = intraday_ceiling(bt.points)
     print("\nafternoon (12:00 to close): what a noon update can gain -- oracles use the day's actuals "
-          "(look-ahead) and bound any update of the level; reduction = 1 - WAPE / evening-before WAPE; 90 % CI: bootstrap "
-          "over days")
+          "(look-ahead) and bound any update of the level; reduction = 1 - WAPE / evening-before WAPE; "
+          "90 % CI: bootstrap over days")
     print(ceiling.to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep=""))
     w = table.set_index(["horizon", "method"])["wape"]
     cover = table.set_index(["horizon", "method"]).loc[("day-ahead", "forecast"), "coverage"]
