@@ -13,6 +13,9 @@ Measures (over intervals where the actual and every method have a value):
 WAPE = Σ|actual − forecast| / Σ actual; MASE = mean |actual − forecast| / mean |actual − seasonal naive|
 in the history before the first origin (in-sample one-week naive error); coverage = share of actuals inside
 the forecast's prediction interval (the baselines have none).
+
+``intraday_ceiling`` sets the intraday reforecast beside look-ahead oracles (the true day or rest-of-day total
+spread by the evening forecast's shape): the most any update of the day's level could gain on that backtest.
 """
 from __future__ import annotations
 
@@ -160,3 +163,54 @@ def _as_series(hist: History) -> pd.Series:
     day, slot = np.nonzero(~np.isnan(hist.counts))
     idx = hist.dates[day] + pd.to_timedelta(slot * hist.interval_s, unit="s")
     return pd.Series(hist.counts[day, slot], index=idx)
+
+
+def intraday_ceiling(points: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """How much any rest-of-day update could gain: the reforecast next to look-ahead oracles, per backtest.
+
+    From a backtest's ``points`` (``intraday_at`` given), over the rest-of-day intervals of every origin day:
+
+    * ``evening before`` — the day-ahead forecast (made before the day's midnight), the reference;
+    * ``intraday reforecast`` — the forecast made at ``intraday_at`` with the day's actuals so far;
+    * ``oracle: true day total`` — the evening forecast rescaled so that the whole day's total is the actual
+      total (a perfect update of the day's level, the evening's time-of-day shape kept);
+    * ``oracle: true rest-of-day total`` — rescaled to the actual total of the rest of the day (a perfect
+      level for exactly the hours scored; no update of the level alone can do better on average);
+    * ``Poisson floor (approx.)`` — Σ sqrt(2·y/π) / Σ y, the WAPE of a forecast equal to each interval's
+      true expected calls when counts are Poisson (with the actual y standing in for the rate).
+
+    Oracles use the day's actuals (look-ahead): they bound what a rule could reach, they are not forecasts.
+    Columns: ``method``, ``wape``, ``reduction`` (1 − WAPE / evening-before WAPE) and, for the reforecast,
+    ``ci_lo``/``ci_hi``: a 90 % bootstrap interval of its reduction over days (``n_boot`` resamples, seeded).
+    """
+    rest = points[points["horizon"] == "rest of day"].dropna(subset=["actual", "model", "reforecast"])
+    if rest.empty:
+        raise ValueError("points hold no rest-of-day rows: run the backtest with intraday_at set")
+    whole = points[(points["horizon"] == "day-ahead") & points["origin"].isin(rest["origin"].unique())]
+    whole = whole.dropna(subset=["actual", "model"]).groupby("origin")[["actual", "model"]].sum()
+    part = rest.groupby("origin")[["actual", "model"]].transform("sum")
+    day_ratio = (whole["actual"] / whole["model"]).reindex(rest["origin"]).to_numpy()
+    preds = {
+        "evening before": rest["model"].to_numpy(),
+        "intraday reforecast": rest["reforecast"].to_numpy(),
+        "oracle: true day total": rest["model"].to_numpy() * day_ratio,
+        "oracle: true rest-of-day total": (rest["model"] * part["actual"] / part["model"]).to_numpy(),
+    }
+    y = rest["actual"].to_numpy()
+    wape = {k: np.abs(y - p).sum() / y.sum() for k, p in preds.items()}
+    wape["Poisson floor (approx.)"] = np.sqrt(2 * y / np.pi).sum() / y.sum()
+    base = wape["evening before"]
+    table = pd.DataFrame({"method": list(wape), "wape": list(wape.values()),
+                          "reduction": [1 - w / base for w in wape.values()], "ci_lo": np.nan, "ci_hi": np.nan})
+    # day bootstrap of the reforecast's reduction: resample whole days (errors within a day are correlated)
+    err = pd.DataFrame({"origin": rest["origin"].to_numpy(), "e": np.abs(y - preds["evening before"]),
+                        "n": np.abs(y - preds["intraday reforecast"])}).groupby("origin").sum()
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(err), (n_boot, len(err)))
+    e_sum = err["e"].to_numpy()[pick].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a resample of error-free days has no reduction
+        red = np.where(e_sum > 0, 1 - err["n"].to_numpy()[pick].sum(axis=1) / e_sum, np.nan)
+    row = table.index[table["method"] == "intraday reforecast"][0]
+    if np.isfinite(red).any():
+        table.loc[row, ["ci_lo", "ci_hi"]] = np.nanquantile(red, [0.05, 0.95])
+    return table
