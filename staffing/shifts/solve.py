@@ -28,6 +28,9 @@ HIGHS_OPTIONS = {"presolve": "off"}
 """HiGHS's presolve substitutes the break-link equalities into the coverage rows (back to the dense explicit-
 template form), which made root cut separation 3-5x slower on weekly instances; off by default."""
 
+LNS_SHARE = 0.5
+"""warm_start="lns": share of the time limit spent building the starting roster (staffing/shifts/lns.py)."""
+
 WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -179,7 +182,11 @@ def _solve(bm: BuiltModel, time_limit_s: float, mip_rel_gap: float, threads: int
     if warm_start:
         from staffing.shifts.warmstart import WarmHighs, lp_rounding_start
         solver = WarmHighs()
-        solver.warm = lp_rounding_start(bm, time_limit_s=max(1.0, time_limit_s / 3), threads=threads)
+        if warm_start == "lns":
+            from staffing.shifts.lns import lns_start
+            solver.warm, _ = lns_start(bm, time_budget_s=time_limit_s * LNS_SHARE, threads=threads)
+        else:
+            solver.warm = lp_rounding_start(bm, time_limit_s=max(1.0, time_limit_s / 3), threads=threads)
         time_limit_s = max(1.0, time_limit_s - (time.perf_counter() - t0))
     opts = dict(time_limit=float(time_limit_s), rel_gap=float(mip_rel_gap), tee=tee,
                 raise_exception_on_nonoptimal_result=False, load_solutions=False,
@@ -219,13 +226,14 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
              time_limit_s: float = 60.0, mip_rel_gap: float = 0.005, threads: int | None = None,
              start_weekday: int | None = None, tee: bool = False,
              highs_options: dict | None = None, breaks: str = "aykin",
-             warm_start: bool = False) -> ScheduleResult:
+             warm_start: bool | str = False) -> ScheduleResult:
     """Cheapest roster covering ``requirement`` (agents on the phones per interval of ``interval_s`` seconds,
     whole days; fractional values are rounded up) under ``rules`` (default: the customer's centre).
 
     ``breaks``: "aykin" (break-option variables) or "bj" (Bechtold-Jacobs break starts); ``warm_start``: hand
-    HiGHS a starting roster first: the rounded, repaired and pruned LP solution (:mod:`staffing.shifts.warmstart`;
-    the LP time counts in solve_time_s).
+    HiGHS a starting roster first: True/"lp": the rounded, repaired and pruned LP solution
+    (:mod:`staffing.shifts.warmstart`); "lns": an LP dive plus fix-and-optimise windows for half the time limit
+    (:mod:`staffing.shifts.lns`). The time spent on the start counts in solve_time_s.
 
     Coverage is required in every slot of an interval (slot = the model's time step, see templates.py), and a
     person counts only while on the phones (not during a break or the hand-over).
@@ -233,6 +241,8 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     rules = ShiftRules.model_validate(rules) if isinstance(rules, dict) else (rules or ShiftRules())
     if not (isinstance(time_limit_s, (int, float)) and time_limit_s > 0):
         raise ValueError(f"time_limit_s must be > 0 seconds, got {time_limit_s!r}")
+    if warm_start not in (False, True, "lp", "lns"):
+        raise ValueError(f"warm_start must be False, True, 'lp' or 'lns', got {warm_start!r}")
     if not (isinstance(mip_rel_gap, (int, float)) and 0 <= mip_rel_gap < 1):
         raise ValueError(f"mip_rel_gap must be in [0, 1), got {mip_rel_gap!r}")
     req_slot, n_days, ts = requirement_to_slots(requirement, interval_s, rules, start_weekday)
