@@ -184,7 +184,8 @@ def _solve(bm: BuiltModel, time_limit_s: float, mip_rel_gap: float, threads: int
         solver = WarmHighs()
         if warm_start == "lns":
             from staffing.shifts.lns import lns_start
-            solver.warm, _ = lns_start(bm, time_budget_s=time_limit_s * LNS_SHARE, threads=threads)
+            solver.warm, _ = lns_start(bm, time_budget_s=time_limit_s * LNS_SHARE, threads=threads,
+                                       rel_gap=mip_rel_gap)
         else:
             solver.warm = lp_rounding_start(bm, time_limit_s=max(1.0, time_limit_s / 3), threads=threads)
         time_limit_s = max(1.0, time_limit_s - (time.perf_counter() - t0))
