@@ -25,11 +25,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from staffing.shifts import BreakRule, ShiftRules, ShiftType, schedule
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))      # run as a script from any directory
+
+from staffing.shifts import BreakRule, ShiftRules, ShiftType, schedule  # noqa: E402
 
 TARGET_S = 60.0
 TARGET_GAP = 0.005
