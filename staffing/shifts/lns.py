@@ -36,7 +36,8 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from staffing.shifts.model import BuiltModel
 
 DIVE_SHARE = 0.02
-"""Share of the still-fractional shift columns rounded up per dive step (at least one)."""
+"""Share of the still-fractional shift columns rounded up per dive step (at least one); past the deadline all
+of them at once (a worse but immediate roster)."""
 
 
 RF_SHARE = 0.6
@@ -97,9 +98,8 @@ def _dive(lp: _Lp, deadline: float) -> np.ndarray | None:
             frac = np.flatnonzero(fr > 1e-6)
             if not len(frac):
                 break
-            if time.perf_counter() > deadline:
-                return None
-            pick = frac[np.argsort(-fr[frac], kind="stable")[:max(1, int(len(frac) * DIVE_SHARE))]]
+            share = DIVE_SHARE if time.perf_counter() < deadline else 1.0    # late: round up all at once
+            pick = frac[np.argsort(-fr[frac], kind="stable")[:max(1, int(len(frac) * share))]]
             h.changeColsBounds(len(pick), cols[pick], np.ceil(v[pick] - 1e-6), lp.hi0[cols[pick]])
             h.run()
             if not lp.status_ok():
