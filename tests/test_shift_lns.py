@@ -65,3 +65,13 @@ def test_unknown_warm_start_is_one_clear_error():
     slots, _, ts = requirement_to_slots(_day_requirement(), 1800, ShiftRules(days_off=None))
     with pytest.raises(ValueError, match="start must be"):
         lns_start(build_model(ts, slots), 5.0, start="magic")
+
+
+def test_a_spent_budget_still_gives_a_start():
+    """Past the deadline the dive rounds every fractional column up at once instead of returning no start."""
+    slots, _, ts = requirement_to_slots(_day_requirement(), 1800, ShiftRules(days_off=None))
+    bm = build_model(ts, slots)
+    values, info = lns_start(bm, time_budget_s=1e-3)
+    assert values is not None
+    assert _violated(bm.model, values) == []
+    assert info["dive"] == info["lns"]          # no time left for fix-and-optimise
