@@ -12,6 +12,8 @@ side (``--synthetic``; target: gap <= 0.5 % within 30 s on 2 cores):
   aykin       one integer variable per (shift column, break option)   -- the current formulation
   aykin+warm  the same, started from the rounded/repaired LP solution -- staffing/shifts/warmstart.py
   aykin+lns   the same, started from an LP dive + fix-and-optimise windows (half the time) -- shifts/lns.py
+  aykin+rb    break variables continuous in the search, made integer at the end -- shifts/relaxed_breaks.py
+              (suffixes combine: aykin+lns+rb)
   bj          Bechtold-Jacobs break-start variables per break class   -- staffing/shifts/breaks_bj.py
 
 Measured 2026-11-25 on the shared 2-core machine (load average 10-15, so ~5-10 s of CPU per 30 s of wall time):
@@ -86,10 +88,11 @@ def synthetic_rules() -> ShiftRules:
 
 
 def run(rules: ShiftRules, time_limit: float, highs_options: dict | None = None, breaks: str = "aykin",
-        threads: int | None = None, warm_start: bool = False):
+        threads: int | None = None, warm_start: bool | str = False, integer_breaks_in_search: bool = True):
     t0 = time.perf_counter()
     res = schedule(weekly_requirement(), 900, rules, time_limit_s=time_limit, mip_rel_gap=TARGET_GAP,
-                   highs_options=highs_options, breaks=breaks, threads=threads, warm_start=warm_start)
+                   highs_options=highs_options, breaks=breaks, threads=threads, warm_start=warm_start,
+                   integer_breaks_in_search=integer_breaks_in_search)
     return res, time.perf_counter() - t0
 
 
@@ -97,10 +100,11 @@ def synthetic(time_limit: float, formulations: list[str]) -> None:
     """The synthetic week with each break formulation, side by side (same requirement, same time limit)."""
     for name in formulations:
         try:
-            breaks, _, warm = name.partition("+")
+            breaks, *extra = name.split("+")
+            warm = "lns" if "lns" in extra else "warm" in extra
             c0 = time.process_time()
-            res, wall = run(synthetic_rules(), time_limit, breaks=breaks, threads=2,
-                            warm_start={"": False, "warm": True, "lns": "lns"}[warm])
+            res, wall = run(synthetic_rules(), time_limit, breaks=breaks, threads=2, warm_start=warm,
+                            integer_breaks_in_search="rb" not in extra)
             cpu_s = time.process_time() - c0
         except Exception as err:     # e.g. no feasible roster within the limit: report it, go on
             print(f"[synthetic week, {name}] no result: {err}")
@@ -136,7 +140,7 @@ def main() -> None:
     ap.add_argument("--no-baseline", action="store_true", help="skip the HiGHS-defaults baseline run")
     ap.add_argument("--no-hard", action="store_true", help="skip the two-break variant")
     ap.add_argument("--synthetic", action="store_true", help="only the synthetic week (issue 13), per formulation")
-    ap.add_argument("--formulations", default="aykin,aykin+warm,aykin+lns,bj",
+    ap.add_argument("--formulations", default="aykin,aykin+warm,aykin+lns,aykin+rb,aykin+lns+rb,bj",
                     help="--synthetic: comma-separated break formulations")
     args = ap.parse_args()
     if args.synthetic:

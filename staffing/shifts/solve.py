@@ -20,6 +20,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from staffing.timeofday import check_divides_day
 from staffing.shifts.model import BuiltModel, _masks, build_model, duty_rows, on_phone_by_slot, on_site_by_slot
+from staffing.shifts.relaxed_breaks import integer_breaks, relax_breaks
 from staffing.shifts.roster import roster_from_solution
 from staffing.shifts.rules import ShiftRules, hhmm
 from staffing.shifts.templates import TemplateSet, generate_templates
@@ -227,7 +228,7 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
              time_limit_s: float = 60.0, mip_rel_gap: float = 0.005, threads: int | None = None,
              start_weekday: int | None = None, tee: bool = False,
              highs_options: dict | None = None, breaks: str = "aykin",
-             warm_start: bool | str = False) -> ScheduleResult:
+             warm_start: bool | str = False, integer_breaks_in_search: bool = True) -> ScheduleResult:
     """Cheapest roster covering ``requirement`` (agents on the phones per interval of ``interval_s`` seconds,
     whole days; fractional values are rounded up) under ``rules`` (default: the customer's centre).
 
@@ -235,6 +236,8 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     HiGHS a starting roster first: True/"lp": the rounded, repaired and pruned LP solution
     (:mod:`staffing.shifts.warmstart`); "lns": an LP dive plus fix-and-optimise windows for half the time limit
     (:mod:`staffing.shifts.lns`). The time spent on the start counts in solve_time_s.
+    ``integer_breaks_in_search=False``: HiGHS searches with continuous break variables, then the breaks are
+    made integer at the found shift counts (:mod:`staffing.shifts.relaxed_breaks`; the bound stays valid).
 
     Coverage is required in every slot of an interval (slot = the model's time step, see templates.py), and a
     person counts only while on the phones (not during a break or the hand-over).
@@ -252,6 +255,8 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     pen = rules.understaffing_penalty * ts.slot_s / interval_s
     bm = build_model(ts, req_slot, soft=soft, penalty_per_slot=pen,
                      over_penalty_per_slot=rules.overstaffing_penalty * ts.slot_s / interval_s, breaks=breaks)
+    if not integer_breaks_in_search:
+        relax_breaks(bm)
     res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee, highs_options, warm_start)
     tc = res.termination_condition
     if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
@@ -261,6 +266,12 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
                                  "allow more time (time_limit_s) or relax the rules")
     res.solution_loader.load_vars()
     x = np.rint(_values(bm.model.x))
+    if not integer_breaks_in_search:
+        t1 = time.perf_counter()
+        if not integer_breaks(bm, x, max(1.0, time_limit_s - elapsed), threads):
+            raise ScheduleSolveError("the shift counts found with relaxed breaks admit no integer break "
+                                     "placement; solve with integer_breaks_in_search=True")
+        elapsed += time.perf_counter() - t1
     b = bm.break_options(x, np.rint(_values(bm.model.b)))
     _fill_idle(bm, x, b, req_slot)
     obj = float(res.incumbent_objective)

@@ -1,0 +1,34 @@
+"""Continuous break variables in the search, integer breaks at the end (staffing/shifts/relaxed_breaks.py)."""
+import numpy as np
+import pyomo.environ as pe
+import pytest
+
+from staffing.shifts import ShiftRules, schedule
+from staffing.shifts.model import build_model
+from staffing.shifts.relaxed_breaks import integer_breaks, relax_breaks
+from staffing.shifts.solve import requirement_to_slots
+
+
+def _day_requirement() -> np.ndarray:
+    t = np.arange(48) / 2
+    return np.round(1 + 5.5 * np.exp(-((t - 10.5) / 2.5) ** 2) + 3.5 * np.exp(-((t - 15) / 2.5) ** 2))
+
+
+@pytest.mark.parametrize("rules", [ShiftRules(days_off=None), ShiftRules(days_off=None, start_granularity_minutes=15)])
+def test_relaxed_breaks_keep_the_optimum_and_give_integer_breaks(rules):
+    req = _day_requirement()
+    full = schedule(req, 1800, rules, mip_rel_gap=0.0)
+    relaxed = schedule(req, 1800, rules, mip_rel_gap=0.0, integer_breaks_in_search=False)
+    assert relaxed.cost == pytest.approx(full.cost)
+    assert relaxed.under_agent_intervals == 0              # coverage recomputed from the integer roster
+    assert (relaxed.roster["count"] == relaxed.roster["count"].round()).all()
+
+
+def test_integer_breaks_reports_an_x_without_a_break_placement():
+    slots, _, ts = requirement_to_slots(_day_requirement(), 1800, ShiftRules(days_off=None))
+    bm = build_model(ts, slots)
+    relax_breaks(bm)
+    assert not any(v.is_integer() for v in bm.model.b.values())
+    assert not integer_breaks(bm, np.zeros(ts.n_cols), 5.0, None)      # nobody works: no roster at all
+    assert all(v.is_integer() for v in bm.model.b.values())
+    assert not any(bm.model.x[i].fixed for i in bm.model.x)
