@@ -16,9 +16,11 @@ side (``--synthetic``; target: gap <= 0.5 % within 30 s on 2 cores):
               (suffixes combine: aykin+lns+rb)
   bj          Bechtold-Jacobs break-start variables per break class   -- staffing/shifts/breaks_bj.py
 
-Measured 2026-11-25 on the shared 2-core machine (load average 10-15, so ~5-10 s of CPU per 30 s of wall time):
-aykin 30 s: 45.6 % gap; aykin 240 s: 1.00 %; aykin+warm 30 s: 3.40 % (the start itself is 3.5 % above the LP
-bound), 240 s: 3.40 %; bj 30 s: no feasible roster. The 0.5 %-in-30-s goal is not met.
+Measured 2026-11-25 on the shared 2-core machine (load average 9-15, so 4-40 s of CPU per run): the LP bound
+(67 658, the same for aykin and bj) is what HiGHS proves; the gap is the incumbent's. Best roster known 67 854
+(0.29 % above the bound, aykin+rb after ~190 s CPU). 120-s limit: aykin 9.4 %, aykin+lns 2.1 %, aykin+rb 1.2 %,
+aykin+lns+rb 1.1 %; the 30-s table is in the README ("Shift solver on the synthetic week"). The 0.5 %-in-30-s
+goal is not met on this machine.
 
     python benchmarks/bench_shifts.py [--time-limit 60] [--no-baseline] [--no-hard]
     python benchmarks/bench_shifts.py --synthetic [--time-limit 30] [--formulations aykin,aykin+warm,bj]
