@@ -29,6 +29,9 @@ HIGHS_OPTIONS = {"presolve": "off"}
 """HiGHS's presolve substitutes the break-link equalities into the coverage rows (back to the dense explicit-
 template form), which made root cut separation 3-5x slower on weekly instances; off by default."""
 
+LARGE_MODEL_INTEGERS = 4000
+"""Above this many integer variables the defaults are warm_start="lns" and continuous breaks in the search."""
+
 LNS_SHARE = 0.5
 """warm_start="lns": share of the time limit spent building the starting roster (staffing/shifts/lns.py)."""
 
@@ -228,7 +231,8 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
              time_limit_s: float = 60.0, mip_rel_gap: float = 0.005, threads: int | None = None,
              start_weekday: int | None = None, tee: bool = False,
              highs_options: dict | None = None, breaks: str = "aykin",
-             warm_start: bool | str = False, integer_breaks_in_search: bool = True) -> ScheduleResult:
+             warm_start: bool | str | None = None,
+             integer_breaks_in_search: bool | None = None) -> ScheduleResult:
     """Cheapest roster covering ``requirement`` (agents on the phones per interval of ``interval_s`` seconds,
     whole days; fractional values are rounded up) under ``rules`` (default: the customer's centre).
 
@@ -238,6 +242,8 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     (:mod:`staffing.shifts.lns`). The time spent on the start counts in solve_time_s.
     ``integer_breaks_in_search=False``: HiGHS searches with continuous break variables, then the breaks are
     made integer at the found shift counts (:mod:`staffing.shifts.relaxed_breaks`; the bound stays valid).
+    None (default) for either: "lns" and False for models with more than ``LARGE_MODEL_INTEGERS`` integer
+    variables (measured at least as good on every large benchmark instance), else False and True.
 
     Coverage is required in every slot of an interval (slot = the model's time step, see templates.py), and a
     person counts only while on the phones (not during a break or the hand-over).
@@ -245,8 +251,8 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     rules = ShiftRules.model_validate(rules) if isinstance(rules, dict) else (rules or ShiftRules())
     if not (isinstance(time_limit_s, (int, float)) and time_limit_s > 0):
         raise ValueError(f"time_limit_s must be > 0 seconds, got {time_limit_s!r}")
-    if warm_start not in (False, True, "lp", "lns"):
-        raise ValueError(f"warm_start must be False, True, 'lp' or 'lns', got {warm_start!r}")
+    if warm_start not in (None, False, True, "lp", "lns"):
+        raise ValueError(f"warm_start must be None, False, True, 'lp' or 'lns', got {warm_start!r}")
     if not (isinstance(mip_rel_gap, (int, float)) and 0 <= mip_rel_gap < 1):
         raise ValueError(f"mip_rel_gap must be in [0, 1), got {mip_rel_gap!r}")
     req_slot, n_days, ts = requirement_to_slots(requirement, interval_s, rules, start_weekday)
@@ -255,6 +261,10 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     pen = rules.understaffing_penalty * ts.slot_s / interval_s
     bm = build_model(ts, req_slot, soft=soft, penalty_per_slot=pen,
                      over_penalty_per_slot=rules.overstaffing_penalty * ts.slot_s / interval_s, breaks=breaks)
+    large = bm.size["integer_variables"] > LARGE_MODEL_INTEGERS
+    warm_start = ("lns" if large else False) if warm_start is None else warm_start
+    auto_rb = integer_breaks_in_search is None and large
+    integer_breaks_in_search = not large if integer_breaks_in_search is None else integer_breaks_in_search
     if not integer_breaks_in_search:
         relax_breaks(bm)
     res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee, highs_options, warm_start)
@@ -269,8 +279,14 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     if not integer_breaks_in_search:
         t1 = time.perf_counter()
         if not integer_breaks(bm, x, max(1.0, time_limit_s - elapsed), threads):
-            raise ScheduleSolveError("the shift counts found with relaxed breaks admit no integer break "
-                                     "placement; solve with integer_breaks_in_search=True")
+            if not auto_rb:
+                raise ScheduleSolveError("the shift counts found with relaxed breaks admit no integer break "
+                                         "placement; solve with integer_breaks_in_search=True")
+            res, _ = _solve(bm, max(1.0, time_limit_s - elapsed), mip_rel_gap, threads, tee, highs_options)
+            if res.incumbent_objective is None:       # fallback: the full integer model in the time left
+                raise ScheduleSolveError("no roster with integer breaks within the time limit")
+            res.solution_loader.load_vars()
+            tc, x = res.termination_condition, np.rint(_values(bm.model.x))
         elapsed += time.perf_counter() - t1
     b = bm.break_options(x, np.rint(_values(bm.model.b)))
     _fill_idle(bm, x, b, req_slot)
