@@ -20,6 +20,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from staffing.timeofday import check_divides_day
 from staffing.shifts.model import BuiltModel, _masks, build_model, duty_rows, on_phone_by_slot, on_site_by_slot
+from staffing.shifts.relaxed_breaks import integer_breaks, relax_breaks
 from staffing.shifts.roster import roster_from_solution
 from staffing.shifts.rules import ShiftRules, hhmm
 from staffing.shifts.templates import TemplateSet, generate_templates
@@ -27,6 +28,12 @@ from staffing.shifts.templates import TemplateSet, generate_templates
 HIGHS_OPTIONS = {"presolve": "off"}
 """HiGHS's presolve substitutes the break-link equalities into the coverage rows (back to the dense explicit-
 template form), which made root cut separation 3-5x slower on weekly instances; off by default."""
+
+LARGE_MODEL_INTEGERS = 4000
+"""Above this many integer variables the defaults are warm_start="lns" and continuous breaks in the search."""
+
+LNS_SHARE = 0.5
+"""warm_start="lns": share of the time limit spent building the starting roster (staffing/shifts/lns.py)."""
 
 WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -179,7 +186,12 @@ def _solve(bm: BuiltModel, time_limit_s: float, mip_rel_gap: float, threads: int
     if warm_start:
         from staffing.shifts.warmstart import WarmHighs, lp_rounding_start
         solver = WarmHighs()
-        solver.warm = lp_rounding_start(bm, time_limit_s=max(1.0, time_limit_s / 3), threads=threads)
+        if warm_start == "lns":
+            from staffing.shifts.lns import lns_start
+            solver.warm, _ = lns_start(bm, time_budget_s=time_limit_s * LNS_SHARE, threads=threads,
+                                       rel_gap=mip_rel_gap)
+        else:
+            solver.warm = lp_rounding_start(bm, time_limit_s=max(1.0, time_limit_s / 3), threads=threads)
         time_limit_s = max(1.0, time_limit_s - (time.perf_counter() - t0))
     opts = dict(time_limit=float(time_limit_s), rel_gap=float(mip_rel_gap), tee=tee,
                 raise_exception_on_nonoptimal_result=False, load_solutions=False,
@@ -219,13 +231,19 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
              time_limit_s: float = 60.0, mip_rel_gap: float = 0.005, threads: int | None = None,
              start_weekday: int | None = None, tee: bool = False,
              highs_options: dict | None = None, breaks: str = "aykin",
-             warm_start: bool = False) -> ScheduleResult:
+             warm_start: bool | str | None = None,
+             integer_breaks_in_search: bool | None = None) -> ScheduleResult:
     """Cheapest roster covering ``requirement`` (agents on the phones per interval of ``interval_s`` seconds,
     whole days; fractional values are rounded up) under ``rules`` (default: the customer's centre).
 
     ``breaks``: "aykin" (break-option variables) or "bj" (Bechtold-Jacobs break starts); ``warm_start``: hand
-    HiGHS a starting roster first: the rounded, repaired and pruned LP solution (:mod:`staffing.shifts.warmstart`;
-    the LP time counts in solve_time_s).
+    HiGHS a starting roster first: True/"lp": the rounded, repaired and pruned LP solution
+    (:mod:`staffing.shifts.warmstart`); "lns": an LP dive plus fix-and-optimise windows for half the time limit
+    (:mod:`staffing.shifts.lns`). The time spent on the start counts in solve_time_s.
+    ``integer_breaks_in_search=False``: HiGHS searches with continuous break variables, then the breaks are
+    made integer at the found shift counts (:mod:`staffing.shifts.relaxed_breaks`; the bound stays valid).
+    None (default) for either: "lns" and False for models with more than ``LARGE_MODEL_INTEGERS`` integer
+    variables (measured at least as good on every large benchmark instance), else False and True.
 
     Coverage is required in every slot of an interval (slot = the model's time step, see templates.py), and a
     person counts only while on the phones (not during a break or the hand-over).
@@ -233,6 +251,8 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     rules = ShiftRules.model_validate(rules) if isinstance(rules, dict) else (rules or ShiftRules())
     if not (isinstance(time_limit_s, (int, float)) and time_limit_s > 0):
         raise ValueError(f"time_limit_s must be > 0 seconds, got {time_limit_s!r}")
+    if warm_start not in (None, False, True, "lp", "lns"):
+        raise ValueError(f"warm_start must be None, False, True, 'lp' or 'lns', got {warm_start!r}")
     if not (isinstance(mip_rel_gap, (int, float)) and 0 <= mip_rel_gap < 1):
         raise ValueError(f"mip_rel_gap must be in [0, 1), got {mip_rel_gap!r}")
     req_slot, n_days, ts = requirement_to_slots(requirement, interval_s, rules, start_weekday)
@@ -241,6 +261,12 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     pen = rules.understaffing_penalty * ts.slot_s / interval_s
     bm = build_model(ts, req_slot, soft=soft, penalty_per_slot=pen,
                      over_penalty_per_slot=rules.overstaffing_penalty * ts.slot_s / interval_s, breaks=breaks)
+    large = bm.size["integer_variables"] > LARGE_MODEL_INTEGERS
+    warm_start = ("lns" if large else False) if warm_start is None else warm_start
+    auto_rb = integer_breaks_in_search is None and large
+    integer_breaks_in_search = not large if integer_breaks_in_search is None else integer_breaks_in_search
+    if not integer_breaks_in_search:
+        relax_breaks(bm)
     res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee, highs_options, warm_start)
     tc = res.termination_condition
     if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
@@ -250,6 +276,18 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
                                  "allow more time (time_limit_s) or relax the rules")
     res.solution_loader.load_vars()
     x = np.rint(_values(bm.model.x))
+    if not integer_breaks_in_search:
+        t1 = time.perf_counter()
+        if not integer_breaks(bm, x, max(1.0, time_limit_s - elapsed), threads):
+            if not auto_rb:
+                raise ScheduleSolveError("the shift counts found with relaxed breaks admit no integer break "
+                                         "placement; solve with integer_breaks_in_search=True")
+            res, _ = _solve(bm, max(1.0, time_limit_s - elapsed), mip_rel_gap, threads, tee, highs_options)
+            if res.incumbent_objective is None:       # fallback: the full integer model in the time left
+                raise ScheduleSolveError("no roster with integer breaks within the time limit")
+            res.solution_loader.load_vars()
+            tc, x = res.termination_condition, np.rint(_values(bm.model.x))
+        elapsed += time.perf_counter() - t1
     b = bm.break_options(x, np.rint(_values(bm.model.b)))
     _fill_idle(bm, x, b, req_slot)
     obj = float(res.incumbent_objective)
