@@ -111,6 +111,11 @@ class AgentGroup:
         self.n_waiting -= 1
         return True
 
+    def urgent_task_due(self) -> bool:
+        """The first outbound task has an ``urgent_s`` (a call-back, ``sim.callbacks``) that has come."""
+        urgent = getattr(self.outbound[0][2], "urgent_s", None) if self.outbound else None
+        return urgent is not None and urgent <= self.env.now
+
     def _next_waiting(self) -> "Waiter | None":
         if not self.n_waiting:
             return None
@@ -134,8 +139,7 @@ class AgentGroup:
             if agent.unavailable:
                 agent.busy = False
                 return
-        if self.urgent_outbound and self.outbound and getattr(self.outbound[0][2], "urgent_s", None) is not None \
-                and self.outbound[0][2].urgent_s <= self.env.now:   # a call-back near its deadline goes first
+        if self.urgent_outbound and self.urgent_task_due():   # a call-back near its deadline goes first
             self._serve_outbound(agent)
             return
         waiter = self._next_waiting()

@@ -224,8 +224,7 @@ class SkillRouter(AgentGroup):
             if agent.unavailable:
                 agent.busy = False
                 return
-        if self.urgent_outbound and self.outbound and getattr(self.outbound[0][2], "urgent_s", None) is not None \
-                and self.outbound[0][2].urgent_s <= self.env.now:   # a call-back near its deadline goes first
+        if self.urgent_outbound and self.urgent_task_due():   # a call-back near its deadline goes first
             self._serve_outbound(agent)
             return
         waiter = self._next_for(agent.pool)
