@@ -256,3 +256,27 @@ def test_tends_to_erlang_c_as_patience_grows(traffic, extra, aht, t):
     # Erlang C's ASA averages over all calls; Erlang A's over answered ones -> equal in the limit
     assert m["asa_s"] == pytest.approx(asa_c, rel=1e-5, abs=1e-9)
     assert m["abandon_probability"] < 1e-6
+
+
+# ------------------------------------------------ service level at t = 0 and t -> 0 (issue 18's mutation run)
+LOW_SL_CASES = [  # (traffic E, agents, aht s, patience s, t s): SL < 0.5, where the positive form is used
+    (20.0, 10, 180.0, 60.0, 0.0),      # overloaded, y_t >= x + 1: upper incomplete-gamma tails
+    (0.9, 1, 180.0, 180.0, 0.0),       # y_t < x + 1: lower incomplete gamma
+    (4.0, 1, 60.0, 30.0, 1e-14),       # t -> 0: the tails' difference rounds to <= 0 (upper side)
+    (2.0, 2, 60.0, 180.0, 1e-14),      # ... and on the lower side
+    (8.0, 2, 60.0, 180.0, 1e-14),      # the difference underflows to exactly 0 with t > 0
+    (1.0, 1, 180.0, 180.0, 1e-14),
+]
+
+
+@pytest.mark.parametrize("case", LOW_SL_CASES)
+def test_low_service_level_near_t_zero_matches_the_chain_without_warnings(case):
+    """The rounding of a vanishing incomplete-gamma difference must neither leak a RuntimeWarning nor a nan:
+    the chain's SL at t (continuous in t) is the reference; tolerance as in the CTMC test above."""
+    import warnings
+    ref = ctmc_reference(*case)["service_level"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = erlang_a_service_level(*case)
+    assert np.isfinite(got)
+    assert got == pytest.approx(ref, rel=1e-8, abs=1e-14)
