@@ -14,7 +14,7 @@ from scipy import stats
 
 import sim
 from sim.agents import OutboundLog
-from sim.calllog import HANDLED, CallLog, PeriodLog
+from sim.calllog import ABANDONED, BLOCKED, HANDLED, CallLog, PeriodLog
 from sim.metrics import SECONDS_PER_MONTH, _part_of, _ratio_parts, compute_metric_tables
 from sim.model import ModelOutput
 from sim.schedule import ShiftInstance
@@ -78,9 +78,28 @@ def rings_log() -> ModelOutput:
         log.talk[i], log.hold[i], log.acw[i] = 10.0, 0.0, 0.0
         log.talk_end[i] = log.acw_end[i] = t + 10.0
         log.resolved[i] = 1
+    # never picked up (0 rings each): an abandoned and a blocked call; and a 0-ring pick-up in the warm-up
+    i = log.new(caller=10, attempt=0, origin=0, call_type=0, arrive=8000.0)
+    log.outcome[i], log.enqueue[i], log.abandon[i], log.queued[i] = ABANDONED, 8000.0, 8030.0, 1
+    i = log.new(caller=11, attempt=0, origin=0, call_type=0, arrive=8100.0)
+    log.outcome[i] = BLOCKED
+    add_handled(log, caller=12, t=1800.0)
     ready = PeriodLog()
     ready.add(0, 0.0, DAY)
     return ModelOutput(log, ready, OutboundLog(), [ShiftInstance("agent", 0.0, DAY)], ["agent"])
+
+
+def add_handled(log: CallLog, caller: int, t: float, wait: float = 0.0, talk: float = 10.0) -> int:
+    i = log.new(caller=caller, attempt=0, origin=0, call_type=0, arrive=t)
+    log.outcome[i] = HANDLED
+    log.enqueue[i] = t
+    log.answer[i] = t + wait
+    log.queued[i] = int(wait > 0)
+    log.agent[i] = 0
+    log.talk[i], log.hold[i], log.acw[i] = talk, 0.0, 0.0
+    log.talk_end[i] = log.acw_end[i] = t + wait + talk
+    log.resolved[i] = 1
+    return i
 
 
 def day_scenario(**changes) -> sim.Scenario:
@@ -228,3 +247,50 @@ def test_centre_models_do_not_touch_intervals_when_nothing_is_handled():
     assert t.run_parts["qa_score"] == (0.0, 0.0)
     assert t.run["handled"] == 0.0
 
+
+
+# ------------------------------------------------------------------------------- first-call resolution
+def test_fcr_repeat_window_edges_and_agent_call_backs():
+    """metrics.md / sim.fcr: a handled call is resolved unless the same caller calls again (same type) or gets
+    an agent call-back within the repeat window after the call ended (talk_end)."""
+    log = CallLog()
+    add_handled(log, caller=1, t=3600.0, talk=60.0)                   # ends 3660
+    add_handled(log, caller=1, t=3660.0 + DAY + 0.5, talk=60.0)       # half a second after the 1-day window
+    add_handled(log, caller=2, t=7200.0, talk=60.0)                   # ends 7260
+    add_handled(log, caller=2, t=7260.0 + DAY - 0.5, talk=60.0)       # half a second inside the window
+    add_handled(log, caller=3, t=10800.0, talk=60.0)                  # ends 10 860; called back an hour later
+    ready = PeriodLog()
+    ready.add(0, 0.0, WEEK)
+    outbound = OutboundLog()
+    outbound.add("callback", 10860.0, 10860.0 + DAY, 10860.0 + 3600.0, 10860.0 + 3700.0, 0, 3)
+    out = ModelOutput(log, ready, outbound, [ShiftInstance("agent", 0.0, WEEK)], ["agent"])
+    t = compute_metric_tables(out, week_scenario(**{"metrics.repeat_window_days": 1}), np.random.default_rng(0))
+    assert t.run["handled"] == 5
+    # resolved: caller 1's first call (repeat too late) and both last calls; not: caller 2's first, caller 3's
+    assert t.run_parts["fcr"] == (3.0, 5.0)
+
+
+# ------------------------------------------------------------------------------- waits late in a long horizon
+def test_a_wait_of_exactly_the_threshold_stays_within_it_nine_years_in():
+    """Time stamps near 2.9e8 s carry round-off of ~6e-8 s: a wait of 20 s read as 20.00000006 s is 20 s
+    (waits are rounded to the microsecond, ``sim/metrics.py``), within the SL threshold and a short abandon."""
+    e = 2.9e8
+    late = float(np.nextafter(e + 20.0, np.inf))          # 20 s plus one unit of round-off
+    assert late - e > 20.0 + 5e-8
+    log = CallLog()
+    i = add_handled(log, caller=1, t=e)
+    log.answer[i] = late
+    log.talk_end[i] = log.acw_end[i] = late + 10.0
+    j = log.new(caller=2, attempt=0, origin=0, call_type=0, arrive=e + 100.0)
+    log.outcome[j], log.enqueue[j], log.queued[j] = ABANDONED, e + 100.0, 1
+    log.abandon[j] = float(np.nextafter(e + 120.0, np.inf))
+    days = 3400
+    ready = PeriodLog()
+    ready.add(0, 0.0, days * DAY)
+    out = ModelOutput(log, ready, OutboundLog(), [ShiftInstance("agent", 0.0, days * DAY)], ["agent"])
+    sc = week_scenario(**{"horizon.days": days, "horizon.interval_minutes": 1440,
+                          "metrics.service_level_threshold_s": 20, "metrics.short_abandon_s": 20,
+                          "metrics.exclude_short_abandons": True})
+    t = compute_metric_tables(out, sc, np.random.default_rng(0))
+    assert t.run["short_abandoned"] == 1
+    assert t.run["service_level"] == 1.0
