@@ -294,3 +294,21 @@ def test_a_wait_of_exactly_the_threshold_stays_within_it_nine_years_in():
     t = compute_metric_tables(out, sc, np.random.default_rng(0))
     assert t.run["short_abandoned"] == 1
     assert t.run["service_level"] == 1.0
+
+
+# ------------------------------------------------------------------------------- overtime and adherence
+def test_ready_time_outside_the_schedule_is_overtime_not_adherence():
+    """metrics.md: adherence = ready time inside the scheduled ready time / scheduled ready time; ready time
+    outside it (here: 30 min after the 08:00-16:00 shift, finishing work) is overtime_hours, reported apart."""
+    log = CallLog()
+    add_handled(log, caller=1, t=9 * 3600.0)
+    ready = PeriodLog()
+    ready.add(0, 8 * 3600.0, 16.5 * 3600.0)
+    out = ModelOutput(log, ready, OutboundLog(), [ShiftInstance("agent", 8 * 3600.0, 16 * 3600.0)], ["agent"])
+    t = compute_metric_tables(out, day_scenario(), np.random.default_rng(0))
+    assert t.run["overtime_hours"] == pytest.approx(0.5, rel=1e-12)
+    assert t.run["adherence"] == pytest.approx(1.0, rel=1e-12)
+    by_start = t.intervals.set_index("interval_start_s")
+    assert by_start.loc[16 * 3600.0, "overtime_hours"] == pytest.approx(0.5, rel=1e-12)
+    assert by_start.loc[15 * 3600.0, "overtime_hours"] == 0.0
+    assert by_start["overtime_hours"].sum() == pytest.approx(0.5, rel=1e-12)
