@@ -280,3 +280,29 @@ def test_low_service_level_near_t_zero_matches_the_chain_without_warnings(case):
         got = erlang_a_service_level(*case)
     assert np.isfinite(got)
     assert got == pytest.approx(ref, rel=1e-8, abs=1e-14)
+
+
+@pytest.mark.parametrize("t", [np.inf, 1e7])   # t = inf, and a t whose exp(-t / patience) underflows to 0
+def test_a_threshold_beyond_every_wait(t):
+    """Every offered call has stopped waiting by t: the answered within t are all the answered, nobody's offered
+    wait exceeds t, and the abandons within t are all the abandons (the chain's values at t = inf)."""
+    ref = ctmc_reference(10.0, 8, 180.0, 120.0, 0.0)
+    got = erlang_a_metrics(10.0, 8, 180.0, 120.0, t)
+    assert got["offered_wait_exceeds"] == 0.0 and got["answered_after"] == 0.0
+    assert got["wait_within"] == 1.0
+    assert got["service_level"] == pytest.approx(1.0 - ref["abandon_probability"], rel=1e-8)
+    assert got["abandon_within"] == pytest.approx(ref["abandon_probability"], rel=1e-8)
+
+
+@pytest.mark.parametrize("bad,message", [
+    ({"traffic": -1.0}, "traffic must be >= 0"),
+    ({"agents": 1.5}, "agents must be whole numbers"),
+    ({"aht_s": 0.0}, "aht_s must be > 0"),
+    ({"patience_mean_s": -1.0}, "patience_mean_s must be > 0"),
+    ({"t_s": -2.0}, "t_s must be >= 0"),
+])
+def test_error_message_starts_with_the_argument_name(bad, message):
+    args = {"traffic": 10.0, "agents": 8, "aht_s": 180.0, "patience_mean_s": 120.0, "t_s": 20.0} | bad
+    with pytest.raises(ValueError) as err:
+        erlang_a_metrics(**args)
+    assert str(err.value).startswith(message)
