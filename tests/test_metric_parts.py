@@ -258,11 +258,14 @@ def test_fcr_repeat_window_edges_and_agent_call_backs():
     add_handled(log, caller=1, t=3660.0 + DAY + 0.5, talk=60.0)       # half a second after the 1-day window
     add_handled(log, caller=2, t=7200.0, talk=60.0)                   # ends 7260
     add_handled(log, caller=2, t=7260.0 + DAY - 0.5, talk=60.0)       # half a second inside the window
-    add_handled(log, caller=3, t=10800.0, talk=60.0)                  # ends 10 860; called back an hour later
+    add_handled(log, caller=3, t=10800.0, talk=60.0)                  # ends 10 860; called back (see below)
     ready = PeriodLog()
     ready.add(0, 0.0, WEEK)
     outbound = OutboundLog()
-    outbound.add("callback", 10860.0, 10860.0 + DAY, 10860.0 + 3600.0, 10860.0 + 3700.0, 0, 3)
+    # the call-back starts 50 s before caller 3's window closes (and ends after it): a repeat contact
+    outbound.add("callback", 10860.0, 10860.0 + DAY, 10860.0 + DAY - 50.0, 10860.0 + DAY + 50.0, 0, 3)
+    # other outbound work addressed to caller 1 right after its first call is no contact about that call
+    outbound.add("return_visit", 3660.0, 3660.0 + DAY, 3700.0, 3800.0, 0, 1)
     out = ModelOutput(log, ready, outbound, [ShiftInstance("agent", 0.0, WEEK)], ["agent"])
     t = compute_metric_tables(out, week_scenario(**{"metrics.repeat_window_days": 1}), np.random.default_rng(0))
     assert t.run["handled"] == 5
