@@ -306,3 +306,35 @@ def test_error_message_starts_with_the_argument_name(bad, message):
     with pytest.raises(ValueError) as err:
         erlang_a_metrics(**args)
     assert str(err.value).startswith(message)
+
+
+def test_no_agents_everybody_waits_until_their_patience_ends():
+    """N = 0: W = tau ~ Exp(patience): P(W <= t) = 1 - exp(-t / patience), all of it abandons; nobody answered."""
+    got = erlang_a_metrics(3.0, 0, 180.0, 60.0, 30.0)
+    assert got["offered_wait_exceeds"] == 1.0 and got["service_level"] == 0.0
+    assert got["wait_within"] == pytest.approx(1.0 - np.exp(-0.5), rel=1e-12)
+    assert got["abandon_within"] == pytest.approx(1.0 - np.exp(-0.5), rel=1e-12)
+    assert got["average_abandon_time_s"] == 60.0 and got["asa_s"] == np.inf
+
+
+def test_asa_only_mode_gives_the_same_asa_and_no_abandon_time():
+    case = (10.0, 8, 180.0, 120.0, 20.0)
+    ref = ctmc_reference(*case)
+    got = erlang_a_metrics(*case, waits="asa")
+    assert got["asa_s"] == pytest.approx(ref["asa_s"], rel=1e-8)
+    assert np.isnan(got["average_abandon_time_s"])       # documented: not computed in this mode
+
+
+def test_extreme_loads_without_warnings_and_every_output_shaped_like_the_inputs():
+    import warnings
+    traffic = np.array([[1000.0], [1e-3]])     # S(x, y) overflows e^700 / the abandon probability underflows to 0
+    agents = np.array([10, 200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = erlang_a_metrics(traffic, agents, 100.0, 100.0, 20.0)
+    for key, value in got.items():
+        assert np.shape(value) == (2, 2), key
+    assert got["abandon_probability"][1, 1] == 0.0
+    # nobody abandons: the abandon-time limit 1 / (N / aht + 1 / patience)
+    assert got["average_abandon_time_s"][1, 1] == pytest.approx(1.0 / (200 / 100.0 + 1 / 100.0), rel=1e-12)
+    assert 0.0 < got["abandon_probability"][0, 0] < 1.0
