@@ -164,6 +164,8 @@ def shifts(hours_each: list[float], start=0.0) -> list[ShiftInstance]:
     ([40.0, 40.0, 24.0], 3),                 # 104 h = 2.6 heads -> 3
     ([40.0, 40.0, 16.0], 2),                 # 96 h = 2.4 heads -> 2
     ([1.0], 1),                              # at least one head
+    ([40.0, 40.0, 20.01], 3),                # 2.50025 heads: just above the half
+    ([40.0, 40.0, 19.999], 2),               # 2.499975 heads: just below it
 ])
 def test_heads_are_paid_hours_over_forty_hour_weeks(hours, heads):
     t = compute_metric_tables(week_log(shifts(hours)), week_scenario(), np.random.default_rng(0))
@@ -195,6 +197,10 @@ def test_recruiting_cost_is_spread_evenly_over_the_reported_hours():
     assert extra.loc[3600.0] == pytest.approx(per_second * 1800.0, rel=1e-9)    # half the interval reported
     np.testing.assert_allclose(extra.loc[7200.0:].to_numpy(), per_second * 3600.0, rtol=1e-9)
     assert extra.sum() == pytest.approx(hiring, rel=1e-9)      # nothing lands in the warm-up
+    years = (WEEK - 5400.0) / SECONDS_PER_MONTH / 12.0        # attrition over the reported time only
+    assert hiring == pytest.approx(5 * (1.0 - math.exp(-0.3 * years)) * 7000.0, rel=1e-12)
+    assert list(t.interval_parts.columns[:2]) == ["interval", "interval_start_s"]
+    assert "index" not in t.interval_parts.columns and t.interval_parts.index.tolist() == list(range(167))
 
 
 # ------------------------------------------------------------------------------- centre models: QA sample
@@ -266,6 +272,7 @@ def test_fcr_repeat_window_edges_and_agent_call_backs():
     outbound.add("callback", 10860.0, 10860.0 + DAY, 10860.0 + DAY - 50.0, 10860.0 + DAY + 50.0, 0, 3)
     # other outbound work addressed to caller 1 right after its first call is no contact about that call
     outbound.add("return_visit", 3660.0, 3660.0 + DAY, 3700.0, 3800.0, 0, 1)
+    outbound.add("return_visit", 7200.0, 7200.0 + DAY, 7260.0 + DAY + 100.0, 7260.0 + DAY + 200.0, 0, 2)
     out = ModelOutput(log, ready, outbound, [ShiftInstance("agent", 0.0, WEEK)], ["agent"])
     t = compute_metric_tables(out, week_scenario(**{"metrics.repeat_window_days": 1}), np.random.default_rng(0))
     assert t.run["handled"] == 5
