@@ -235,7 +235,7 @@ def _low_service_level(log_pi, u_b, x, y, yt, fallback):
             log_diff[upper] = lq_t + np.log(-np.expm1(lq - lq_t))
     low = ~upper
     if low.any():
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # a difference rounded to <= 0: the fallback
             log_diff[low] = np.log(sc.gammainc(a1[low], y[low]) - sc.gammainc(a1[low], yt[low]))
     exact_zero = yt == y  # t = 0: nobody is answered after a positive wait within 0 s
     log_diff[exact_zero] = -np.inf

@@ -34,8 +34,7 @@ def erlang_c_log(traffic, agents) -> np.ndarray:
     stable = n > a
     if stable.any():
         u = erlang_b_log_ratio(a[stable], n[stable])
-        with np.errstate(divide="ignore"):
-            z = u + np.log1p(-a[stable] / n[stable])
+        z = u + np.log1p(-a[stable] / n[stable])  # A / N < 1 here, so the log is finite
         out[stable] = sc.log_expit(-z)
     return out
 
@@ -58,9 +57,8 @@ def erlang_c_wait_exceeds(traffic, agents, aht_s, t_s) -> np.ndarray:
     a, n = _prepare(traffic, agents)
     logc = erlang_c_log(a, n)
     a, n, aht, t, logc = np.broadcast_arrays(a, n, aht, t, logc)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # the discarded N = A branch is 0 * inf when t = inf
         expo = np.where(n > a, -(n - a) * t / aht, 0.0)
-    expo = np.where(np.isnan(expo), -np.inf, expo)  # 0 * inf with N > A and t = inf -> 0 probability
     return np.exp(logc + expo)
 
 
@@ -99,7 +97,9 @@ def erlang_c_queue_length(traffic, agents) -> np.ndarray:
 
 
 def erlang_c_occupancy(traffic, agents) -> np.ndarray:
-    """Agent occupancy A / N (fraction of logged-in time busy); 1 when N <= A, 0 when A = 0."""
+    """Agent occupancy A / N (fraction of logged-in time busy).
+
+    1 when N <= A (unstable; N = A = 0 included), 0 when A = 0 < N."""
     a, n = _prepare(traffic, agents)
     out = np.ones(a.shape)
     s = n > a

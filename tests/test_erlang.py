@@ -168,3 +168,54 @@ def test_erlang_b_not_above_erlang_c(traffic, n):
     c = erlang_c(traffic, n)
     assert b <= c * (1 + 1e-12)
     assert 0.0 <= b <= 1.0 and 0.0 <= c <= 1.0
+
+
+# ---------------------------------------------------------------- edges and limits (issue 18's mutation run)
+def mm_n_busy_fraction(traffic: float, agents: int, queue_max: int = 4000) -> float:
+    """Mean busy agents / N of a truncated M/M/N birth-death chain, by its stationary distribution."""
+    k = np.arange(agents + queue_max + 1)
+    logp = np.concatenate([[0.0], np.cumsum(np.log(traffic) - np.log(np.minimum(k[1:], agents)))])
+    p = np.exp(logp - logp.max())
+    p /= p.sum()
+    assert p[-1] < 1e-15, "truncation too short"
+    return float((np.minimum(k, agents) * p).sum()) / agents
+
+
+@pytest.mark.parametrize("traffic,agents", [(0.5, 1), (3.0, 5), (10.0, 11), (47.3, 60)])
+def test_erlang_c_occupancy_matches_the_chain(traffic, agents):
+    assert erlang_c_occupancy(traffic, agents) == pytest.approx(mm_n_busy_fraction(traffic, agents), rel=1e-9)
+    assert erlang_c_occupancy(0.0, agents) == 0.0
+
+
+def test_limits_at_n_equal_a_and_at_zero_exactly_without_warnings():
+    """N = A is unstable (N <= A), also for N = A = 0; t = inf is allowed and means 'ever waits'.
+
+    Warnings are errors here: the limits are defined values, not 0/0 or x/0 caught after the fact."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for a, n in [(3.0, 3), (0.0, 0)]:
+            assert erlang_c(a, n) == 1.0
+            assert erlang_c_asa(a, n, 180) == np.inf
+            assert erlang_c_queue_length(a, n) == np.inf
+            assert erlang_c_occupancy(a, n) == 1.0
+            assert erlang_c_wait_exceeds(a, n, 180, np.inf) == 1.0
+            assert erlang_c_service_level(a, n, 180, np.inf) == 0.0
+        # stable: everyone is answered eventually; with A = 0 nobody waits at all
+        assert erlang_c_wait_exceeds(10.0, 14, 180, np.inf) == 0.0
+        assert erlang_c_service_level(10.0, 14, 180, np.inf) == 1.0
+        assert erlang_c_wait_exceeds(0.0, 2, 180, np.inf) == 0.0
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: erlang_c(-1.0, 3), "traffic must be >= 0"),
+    (lambda: erlang_c(1.0, 2.5), "agents must be whole numbers"),
+    (lambda: erlang_c(1.0, -1), "agents must be >= 0"),
+    (lambda: erlang_c_wait_exceeds(1.0, 3, 0, 20), "aht_s must be > 0"),
+    (lambda: erlang_c_wait_exceeds(1.0, 3, 180, -1), "t_s must be >= 0"),
+    (lambda: erlang_c_asa(1.0, 3, -5), "aht_s must be > 0"),
+])
+def test_error_message_starts_with_the_argument_name(call, message):
+    with pytest.raises(ValueError) as err:
+        call()
+    assert str(err.value).startswith(message)

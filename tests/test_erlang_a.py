@@ -256,3 +256,85 @@ def test_tends_to_erlang_c_as_patience_grows(traffic, extra, aht, t):
     # Erlang C's ASA averages over all calls; Erlang A's over answered ones -> equal in the limit
     assert m["asa_s"] == pytest.approx(asa_c, rel=1e-5, abs=1e-9)
     assert m["abandon_probability"] < 1e-6
+
+
+# ------------------------------------------------ service level at t = 0 and t -> 0 (issue 18's mutation run)
+LOW_SL_CASES = [  # (traffic E, agents, aht s, patience s, t s): SL < 0.5, where the positive form is used
+    (20.0, 10, 180.0, 60.0, 0.0),      # overloaded, y_t >= x + 1: upper incomplete-gamma tails
+    (0.9, 1, 180.0, 180.0, 0.0),       # y_t < x + 1: lower incomplete gamma
+    (4.0, 1, 60.0, 30.0, 1e-14),       # t -> 0: the tails' difference rounds to <= 0 (upper side)
+    (2.0, 2, 60.0, 180.0, 1e-14),      # ... and on the lower side
+    (8.0, 2, 60.0, 180.0, 1e-14),      # the difference underflows to exactly 0 with t > 0
+    (1.0, 1, 180.0, 180.0, 1e-14),
+]
+
+
+@pytest.mark.parametrize("case", LOW_SL_CASES)
+def test_low_service_level_near_t_zero_matches_the_chain_without_warnings(case):
+    """The rounding of a vanishing incomplete-gamma difference must neither leak a RuntimeWarning nor a nan:
+    the chain's SL at t (continuous in t) is the reference; tolerance as in the CTMC test above."""
+    import warnings
+    ref = ctmc_reference(*case)["service_level"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = erlang_a_service_level(*case)
+    assert np.isfinite(got)
+    assert got == pytest.approx(ref, rel=1e-8, abs=1e-14)
+
+
+@pytest.mark.parametrize("t", [np.inf, 1e7])   # t = inf, and a t whose exp(-t / patience) underflows to 0
+def test_a_threshold_beyond_every_wait(t):
+    """Every offered call has stopped waiting by t: the answered within t are all the answered, nobody's offered
+    wait exceeds t, and the abandons within t are all the abandons (the chain's values at t = inf)."""
+    ref = ctmc_reference(10.0, 8, 180.0, 120.0, 0.0)
+    got = erlang_a_metrics(10.0, 8, 180.0, 120.0, t)
+    assert got["offered_wait_exceeds"] == 0.0 and got["answered_after"] == 0.0
+    assert got["wait_within"] == 1.0
+    assert got["service_level"] == pytest.approx(1.0 - ref["abandon_probability"], rel=1e-8)
+    assert got["abandon_within"] == pytest.approx(ref["abandon_probability"], rel=1e-8)
+
+
+@pytest.mark.parametrize("bad,message", [
+    ({"traffic": -1.0}, "traffic must be >= 0"),
+    ({"agents": 1.5}, "agents must be whole numbers"),
+    ({"aht_s": 0.0}, "aht_s must be > 0"),
+    ({"patience_mean_s": -1.0}, "patience_mean_s must be > 0"),
+    ({"t_s": -2.0}, "t_s must be >= 0"),
+])
+def test_error_message_starts_with_the_argument_name(bad, message):
+    args = {"traffic": 10.0, "agents": 8, "aht_s": 180.0, "patience_mean_s": 120.0, "t_s": 20.0} | bad
+    with pytest.raises(ValueError) as err:
+        erlang_a_metrics(**args)
+    assert str(err.value).startswith(message)
+
+
+def test_no_agents_everybody_waits_until_their_patience_ends():
+    """N = 0: W = tau ~ Exp(patience): P(W <= t) = 1 - exp(-t / patience), all of it abandons; nobody answered."""
+    got = erlang_a_metrics(3.0, 0, 180.0, 60.0, 30.0)
+    assert got["offered_wait_exceeds"] == 1.0 and got["service_level"] == 0.0
+    assert got["wait_within"] == pytest.approx(1.0 - np.exp(-0.5), rel=1e-12)
+    assert got["abandon_within"] == pytest.approx(1.0 - np.exp(-0.5), rel=1e-12)
+    assert got["average_abandon_time_s"] == 60.0 and got["asa_s"] == np.inf
+
+
+def test_asa_only_mode_gives_the_same_asa_and_no_abandon_time():
+    case = (10.0, 8, 180.0, 120.0, 20.0)
+    ref = ctmc_reference(*case)
+    got = erlang_a_metrics(*case, waits="asa")
+    assert got["asa_s"] == pytest.approx(ref["asa_s"], rel=1e-8)
+    assert np.isnan(got["average_abandon_time_s"])       # documented: not computed in this mode
+
+
+def test_extreme_loads_without_warnings_and_every_output_shaped_like_the_inputs():
+    import warnings
+    traffic = np.array([[1000.0], [1e-3]])     # S(x, y) overflows e^700 / the abandon probability underflows to 0
+    agents = np.array([10, 200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = erlang_a_metrics(traffic, agents, 100.0, 100.0, 20.0)
+    for key, value in got.items():
+        assert np.shape(value) == (2, 2), key
+    assert got["abandon_probability"][1, 1] == 0.0
+    # nobody abandons: the abandon-time limit 1 / (N / aht + 1 / patience)
+    assert got["average_abandon_time_s"][1, 1] == pytest.approx(1.0 / (200 / 100.0 + 1 / 100.0), rel=1e-12)
+    assert 0.0 < got["abandon_probability"][0, 0] < 1.0
