@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 from pathlib import Path
 
 import pytest
+from same_numbers import assert_same_numbers
 
 from sim.runner import run_replication
 from sim.scenario import load_scenario, validate_scenario
@@ -40,14 +40,9 @@ def _scenario(mk, name):
 
 
 def _same(got: dict, want: dict) -> None:
-    assert set(got) == set(want)
-    for key, value in want.items():
-        if isinstance(value, float) and math.isnan(value):
-            assert math.isnan(got[key]), key
-        else:
-            # bit for bit when stored; issue 15's additive per-interval sums (merged later) add busy seconds
-            # in another order, which moves time ratios in the last bits (~1e-15 relative)
-            assert got[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
+    # bit for bit when stored; issue 15's additive per-interval sums (merged later) add busy seconds in another
+    # order, which moves time ratios in the last bits (~1e-15 relative)
+    assert_same_numbers(got, want, rel=1e-12)
 
 
 @pytest.mark.parametrize("name", ["property_centre", "mmcm_erlang_a", "features"])
