@@ -44,6 +44,12 @@ def piece_scenarios(sc: Scenario, piece_days: int, warmup_days: int) -> list[tup
     if sc.counter is not None:
         raise ScenarioError("a scenario with [counter] cannot be split: the counter's wait percentiles and visit "
                             "counts are not combined across pieces (run it whole)")
+    if sc.routing is not None:
+        raise ScenarioError("a scenario with [routing] cannot be split: the per-type and per-group breakdown is "
+                            "not combined across pieces (run it whole)")
+    if sc.callbacks is not None:
+        raise ScenarioError("a scenario with [callbacks] cannot be split: the call-back delay percentile is not "
+                            "combined across pieces and call-backs pending at a cut would be lost (run it whole)")
     data = json.loads(sc.model_dump_json(exclude_none=True))
     n_day = h.intervals_per_day
     arrivals = data["arrivals"]

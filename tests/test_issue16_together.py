@@ -4,6 +4,7 @@ queued caller who accepts a call-back leaves the router's queue, visitors are se
 the call-backs near their deadline go first under routing too."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -48,3 +49,25 @@ def test_callbacks_lower_abandonment_under_routing():
     _, _, _, without = _run(None)
     _, _, _, with_cb = _run(CB)
     assert with_cb["abandoned"] < without["abandoned"]
+
+
+def test_routing_and_callback_scenarios_are_not_split_into_pieces():
+    """sim.split combines the 23 metrics across pieces but not the per-group breakdown nor the call-back delay
+    percentile: such scenarios are refused with one clear error rather than losing those numbers."""
+    import pytest
+
+    from sim.scenario import ScenarioError
+    from sim.split import piece_scenarios
+
+    sc = load_scenario(ROOT / "scenarios/property_centre.toml")
+    data = json.loads(sc.model_dump_json(exclude_none=True))
+    for key in ("desk", "counter"):
+        data.pop(key, None)
+    routed = validate_scenario(data, base_dir=ROOT / "scenarios")
+    with pytest.raises(ScenarioError, match=r"\[routing\] cannot be split"):
+        piece_scenarios(routed, 2, 1)
+    data.pop("routing")
+    for shift in data["agents"].get("shifts") or []:
+        shift.pop("group", None)
+    with pytest.raises(ScenarioError, match=r"\[callbacks\] cannot be split"):
+        piece_scenarios(validate_scenario(data | {"callbacks": CB}, base_dir=ROOT / "scenarios"), 2, 1)
