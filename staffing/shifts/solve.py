@@ -32,7 +32,7 @@ template form), which made root cut separation 3-5x slower on weekly instances; 
 LARGE_MODEL_INTEGERS = 4000
 """Above this many integer variables the defaults are warm_start="lns" and continuous breaks in the search."""
 
-LNS_SHARE = 0.5
+LNS_SHARE = 0.8
 """warm_start="lns": share of the time limit spent building the starting roster (staffing/shifts/lns.py)."""
 
 WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -238,7 +238,7 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
 
     ``breaks``: "aykin" (break-option variables) or "bj" (Bechtold-Jacobs break starts); ``warm_start``: hand
     HiGHS a starting roster first: True/"lp": the rounded, repaired and pruned LP solution
-    (:mod:`staffing.shifts.warmstart`); "lns": an LP dive plus fix-and-optimise windows for half the time limit
+    (:mod:`staffing.shifts.warmstart`); "lns": an LP dive plus fix-and-optimise windows for up to 80 % of the time limit
     (:mod:`staffing.shifts.lns`). The time spent on the start counts in solve_time_s.
     ``integer_breaks_in_search=False``: HiGHS searches with continuous break variables, then the breaks are
     made integer at the found shift counts (:mod:`staffing.shifts.relaxed_breaks`; the bound stays valid).
