@@ -16,7 +16,8 @@ from pyomo.repn import generate_standard_repn
 from pyomo.core.expr.visitor import identify_variables
 
 from staffing.shifts import ShiftRules, ShiftType, schedule
-from staffing.shifts.model import build_model
+from staffing.shifts.model import build_model, duty_rows
+from staffing.shifts.rules import BreakRule, DutyWindow
 from staffing.shifts.solve import requirement_to_slots
 
 
@@ -57,6 +58,10 @@ CASES = {
                                                                   max_per_day=2, min_per_week=7, max_per_week=9),
                                                         ShiftType(name="b", length_minutes=240)],
                                            max_agents_per_day=3, days_off=None, **BASE), {}),
+    "one-break-start": (day_req(8, 16), ShiftRules(shift_types=[ShiftType(
+        name="fixed", length_minutes=510, earliest_start="08:00", latest_start="08:00", days_off=False,
+        breaks=[BreakRule(name="lunch", minutes=[30], window_start_minutes=240, window_end_minutes=240)])],
+        days_off=None, **BASE), {}),                 # a shift with a single break option: one-term link row
     "days-off": (day_req(9, 16, 7),
                  ShiftRules(shift_types=[ShiftType(name="ft", length_minutes=420, max_length_minutes=540,
                                                    length_step_minutes=30, weekly_hours=40.0,
@@ -117,3 +122,42 @@ def test_over_cover_penalty_counts_slots_without_a_requirement():
                                                     days_off=None, **BASE))
     assert res.cost == pytest.approx(160.0)
     assert res.objective == pytest.approx(164.0)
+
+
+def test_duty_rows_cover_the_window_slots_exactly():
+    """Half-hour slots: a 10:00-12:00 window is slots 20..23 (10:00 included, 12:00 excluded); a 22:00-02:00
+    window wraps midnight: slots 44..47 and 0..3. The larger minimum wins where windows overlap."""
+    windows = [DutyWindow(name="late", start="10:00", end="12:00", role="agent", min_on_phone=2),
+               DutyWindow(name="night", start="22:00", end="02:00", role="agent", min_on_phone=1),
+               DutyWindow(name="peak", start="11:00", end="11:30", role="agent", min_on_phone=3)]
+    r = ShiftRules(days_off=None, **(BASE | {"duty_windows": windows}))
+    _, _, ts = requirement_to_slots(day_req(8, 20), 1800, r)
+    rows = duty_rows(ts)
+    assert rows == {("agent", 20): 2.0, ("agent", 21): 2.0, ("agent", 22): 3.0, ("agent", 23): 2.0,
+                    **{("agent", s): 1.0 for s in (44, 45, 46, 47, 0, 1, 2, 3)}}
+
+
+def test_shortfall_prices_in_the_diagnosis_model():
+    """Soft coverage with soft duty rows (the infeasibility diagnosis): a missing agent on a requirement row costs
+    ``penalty_per_slot``; one missing on a duty row costs 10 x the dearest shift x the number of slots, more
+    than any roster, so duties give way only where nothing else can."""
+    windows = [DutyWindow(name="late", start="10:00", end="12:00", role="agent", min_on_phone=2)]
+    r = ShiftRules(days_off=None, **(BASE | {"duty_windows": windows}))
+    slots, _, ts = requirement_to_slots(day_req(8, 20), 1800, r)
+    bm = build_model(ts, slots, soft=True, penalty_per_slot=7.0, soft_duties=True)
+    repn = generate_standard_repn(bm.model.obj.expr, compute_values=True)
+    coef = {id(v): c for v, c in zip(repn.linear_vars, repn.linear_coefs)}
+    dear = 10.0 * float(ts.cost.max()) * ts.n_slots
+    kinds = {key for key, _, _ in bm.row_info}
+    assert kinds == {"answers", "agent"}
+    for row, (key, _, _) in enumerate(bm.row_info):
+        assert coef[id(bm.model.u[row])] == (7.0 if key == "answers" else dear)
+
+
+def test_a_day_without_templates_builds_an_empty_model():
+    """A Saturday-only type on a Monday with no requirement: no shift column, an empty model (0 rows)."""
+    r = ShiftRules(shift_types=[ShiftType(name="we", length_minutes=480, weekdays=["saturday"])], days_off=None,
+                   **BASE)
+    slots, _, ts = requirement_to_slots(np.zeros(48), 1800, r, start_weekday=0)
+    bm = build_model(ts, slots)
+    assert bm.size["shift_columns"] == 0 and bm.size["variables"] == 0 and bm.size["constraints"] == 0
