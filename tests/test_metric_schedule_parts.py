@@ -131,8 +131,8 @@ def test_qa_score_sampler_has_the_configured_spread():
     """Every call is monitored (quota 1000 per head and month, 2 000 40-hour heads, 400 000 calls) and each
     interval has one call, so each interval's score is one draw of the Beta score model: mean 80, sd 10
     (variance 100). The sample variance of n = 400 000 draws has standard error sqrt((mu4 - sigma^4) / n),
-    mu4 the Beta's fourth central moment: about 0.23 % of the variance here. The bounds are 0.8 % (3.5 standard
-    errors; a two-sided miss has probability ~5e-4, and the seed is fixed). Changing the spread by 2 % (sd / 101
+    mu4 the Beta's fourth central moment: 0.24 % of the variance here. The bounds are 0.8 % (3.3 standard
+    errors; a two-sided miss has probability ~1e-3, and the seed is fixed). Changing the spread by 2 % (sd / 101
     instead of / 100) or the Beta's a + b by one (variance -11 % or +7 %) lands at least 5 standard errors
     outside."""
     n = 400_000
