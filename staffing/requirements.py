@@ -56,14 +56,14 @@ class StaffingTarget:
     blocking: float | None = None
 
     def __post_init__(self):
-        def frac(name, lo_closed=False, hi_closed=False):
+        def frac(name, hi_closed=False):
+            """A fraction with an open lower end: (0, 1), or (0, 1] with ``hi_closed``."""
             v = getattr(self, name)
             if v is None:
                 return
-            ok = (v >= 0 if lo_closed else v > 0) and (v <= 1 if hi_closed else v < 1)
+            ok = v > 0 and (v <= 1 if hi_closed else v < 1)
             if not ok or v != v:
-                raise ValueError(f"{name} must be in {'[' if lo_closed else '('}0, 1{']' if hi_closed else ')'}, "
-                                 f"got {v!r}")
+                raise ValueError(f"{name} must be in (0, 1{']' if hi_closed else ')'}, got {v!r}")
 
         frac("service_level")
         frac("abandon_rate")

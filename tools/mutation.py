@@ -36,8 +36,9 @@ def tracked_files() -> list[str]:
     return [f for f in out.splitlines() if (ROOT / f).is_file()]
 
 
-def prepare(module: str, tests: list[str], scratch: Path) -> Path:
-    """A copy of the working tree with a [tool.mutmut] section for ``module``."""
+def prepare(module: str, tests: list[str], scratch: Path, plugins: list[str] | None = None) -> Path:
+    """A copy of the working tree with a [tool.mutmut] section for ``module``; ``plugins``: pytest plugins
+    (modules under ``tools/``, e.g. ``tools.mutation_highs``) loaded in every test run of the job."""
     work = scratch / module.replace("/", "_").removesuffix(".py")
     if work.exists():
         shutil.rmtree(work)
@@ -45,12 +46,14 @@ def prepare(module: str, tests: list[str], scratch: Path) -> Path:
         dest = work / f
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / f, dest)
+    extra = [a for p in plugins or [] for a in ("-p", p)]
     section = (
         "\n[tool.mutmut]\n"
         'source_paths = ["sim", "staffing"]\n'
         f"only_mutate = {json.dumps([module])}\n"
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
-        'pytest_add_cli_args = ["-q", "-p", "no:cacheprovider"]\n'
+        f"pytest_add_cli_args = {json.dumps(['-q', '-p', 'no:cacheprovider', *extra])}\n"
+        f"also_copy = {json.dumps(['tools'] if plugins else [])}\n"
         "use_git_change_detection = false\n"
     )
     with open(work / "pyproject.toml", "a", encoding="utf-8") as fh:
@@ -75,8 +78,9 @@ def diff(work: Path, name: str) -> str:
                      and not line.startswith(("+++", "---")))
 
 
-def run_module(module: str, tests: list[str], scratch: Path, jobs: int, sample: int = 0) -> dict:
-    work = prepare(module, tests, scratch)
+def run_module(module: str, tests: list[str], scratch: Path, jobs: int, sample: int = 0,
+               plugins: list[str] | None = None) -> dict:
+    work = prepare(module, tests, scratch, plugins)
     t0 = time.monotonic()
     env = os.environ | {"PYTHONHASHSEED": "0"}
     names: list[str] = []
@@ -176,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     previous = json.loads(raw_path.read_text()) if raw_path and raw_path.exists() else {}
     for m in modules:
         print(f"mutating {m} ...", flush=True)
-        previous[m] = run_module(m, cfg[m]["tests"], Path(args.scratch), args.jobs, args.sample)
+        previous[m] = run_module(m, cfg[m]["tests"], Path(args.scratch), args.jobs, args.sample,
+                                 cfg[m].get("pytest_plugins"))
         if raw_path:
             raw_path.write_text(json.dumps(previous, indent=1))
         write_report([previous[k] for k in cfg if k in previous], Path(args.report))

@@ -103,7 +103,7 @@ def add_break_constraints(m: pe.ConcreteModel, bc: BreakClasses, xs: list, bvars
                 m.bj.add(run_b - (prev_b if prev_b is not None else 0) - pe.quicksum(new_b) == 0)
                 m.bj.add(run_s - (prev_s if prev_s is not None else 0) - pe.quicksum(new_s) == 0)
                 m.bj.add(run_s - run_b <= 0)
-                nnz += len(new_b) + len(new_s) + 6
+                nnz += len(new_b) + len(new_s) + 4 + (2 if prev_b is not None else 0)   # first row: no prev
                 prev_b, prev_s = run_b, run_s
     return nnz
 

@@ -163,6 +163,7 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
         if over_penalty_per_slot > 0 and soft and key == "answers":
             over_rows.append(r)
             m.over.add(expr - m.u[r] - over_v[r] <= rhs)
+            nnz += hi - lo + 1             # expr already holds +u[r]: u cancels, o enters
         row_info.append((key, s, rhs))
         nnz += hi - lo + (r in soft_set)
 
@@ -229,13 +230,15 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
             e = pe.quicksum(xs[i] for i in cols)
             if t.min_per_week:
                 m.weekly.add(e >= t.min_per_week)
+                nnz += len(cols)
             if t.max_per_week is not None:
                 m.weekly.add(e <= t.max_per_week)
+                nnz += len(cols)
             if t.weekly_hours is not None and ts.use_days_off and t.in_days_off_model:
                 hours = pe.quicksum(float(paid_h[i]) * xs[i] for i in cols)
                 m.weekly.add(hours >= (t.weekly_hours - t.weekly_hours_tolerance) * m.heads[ti])
                 m.weekly.add(hours <= (t.weekly_hours + t.weekly_hours_tolerance) * m.heads[ti])
-            nnz += 2 * len(cols)
+                nnz += 2 * (len(cols) + 1)
 
     # days-off types: cost per person on pattern p (working days x shift cost) = cost of their shifts; types
     # with a length range pay per shift (their shift cost varies)
@@ -257,7 +260,7 @@ def build_model(ts: TemplateSet, req_slot: np.ndarray, *, soft: bool = False,
         + pe.quicksum(float(over_penalty_per_slot) * m.o[r] for r in over_rows),
         sense=pe.minimize)
     n_int = n_cols + n_b + len(wkeys) + len(m.nd) + len(m.heads)
-    size = {"variables": n_int + len(soft_rows) + len(over_rows), "integer_variables": n_int, "breaks": breaks,
+    size = {"variables": n_int + len(soft_rows) + len(over_rows) + len(getattr(m, "bj_run", ())), "integer_variables": n_int, "breaks": breaks,
             "constraints": len(m.link) + len(getattr(m, "bj", ())) + len(m.cover) + len(m.daily)
             + len(m.daysoff) + len(m.weekly) + len(m.over), "nonzeros": int(nnz),
             "shift_columns": n_cols, "break_options": n_b, "templates": ts.n_templates(),
