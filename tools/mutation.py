@@ -53,7 +53,8 @@ def prepare(module: str, tests: list[str], scratch: Path, plugins: list[str] | N
         f"only_mutate = {json.dumps([module])}\n"
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         f"pytest_add_cli_args = {json.dumps(['-q', '-p', 'no:cacheprovider', *extra])}\n"
-        f"also_copy = {json.dumps(['tools'] if plugins else [])}\n"
+        # tests read scenario files and the benchmark's scenario builders (tests/test_streaming_log.py)
+        f"also_copy = {json.dumps(['scenarios', 'benchmarks'] + (['tools'] if plugins else []))}\n"
         "use_git_change_detection = false\n"
     )
     with open(work / "pyproject.toml", "a", encoding="utf-8") as fh:
