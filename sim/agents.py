@@ -111,6 +111,21 @@ class AgentGroup:
         self.n_waiting -= 1
         return True
 
+    def _settled_first(self, agent: Agent) -> bool:
+        """Before the next call (``free``): pending unavailability starts now, or a call-back near its deadline goes
+        first. True if that took the agent."""
+        if agent.pending:  # still counted busy here, so the agent is not taken out of the idle pool
+            pending, agent.pending = agent.pending, []
+            for duration in pending:
+                self._start_unavailable(agent, duration)
+            if agent.unavailable:
+                agent.busy = False
+                return True
+        if self.urgent_outbound and self.urgent_task_due():
+            self._serve_outbound(agent)
+            return True
+        return False
+
     def urgent_task_due(self) -> bool:
         """The first outbound task has an ``urgent_s`` (a call-back, ``sim.callbacks``) that has come."""
         urgent = getattr(self.outbound[0][2], "urgent_s", None) if self.outbound else None
@@ -132,15 +147,7 @@ class AgentGroup:
     # ------------------------------------------------------------------ availability
     def free(self, agent: Agent) -> None:
         """``agent`` finished a piece of work (or became ready): next call, outbound task, or idle."""
-        if agent.pending:  # still counted busy here, so the agent is not taken out of the idle pool
-            pending, agent.pending = agent.pending, []
-            for duration in pending:
-                self._start_unavailable(agent, duration)
-            if agent.unavailable:
-                agent.busy = False
-                return
-        if self.urgent_outbound and self.urgent_task_due():   # a call-back near its deadline goes first
-            self._serve_outbound(agent)
+        if (agent.pending or self.urgent_outbound) and self._settled_first(agent):
             return
         waiter = self._next_waiting()
         if waiter is not None:

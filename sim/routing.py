@@ -217,15 +217,7 @@ class SkillRouter(AgentGroup):
     # ------------------------------------------------------------------ availability
     def free(self, agent: SkilledAgent) -> None:
         """``agent`` finished a piece of work (or became ready): next eligible call, outbound task, or idle."""
-        if agent.pending:
-            pending, agent.pending = agent.pending, []
-            for duration in pending:
-                self._start_unavailable(agent, duration)
-            if agent.unavailable:
-                agent.busy = False
-                return
-        if self.urgent_outbound and self.urgent_task_due():   # a call-back near its deadline goes first
-            self._serve_outbound(agent)
+        if (agent.pending or self.urgent_outbound) and self._settled_first(agent):
             return
         waiter = self._next_for(agent.pool)
         if waiter is not None:
