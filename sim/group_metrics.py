@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.confidence import ratio_ci
+from sim.metrics import call_outcomes
 from sim.metric_domains import domain_of
 
 TYPE_METRICS = ("service_level", "asa", "abandon_rate", "offered", "answered")
@@ -40,15 +41,8 @@ DEFINITIONS = {
 
 def breakdown_parts(out, sc, calls: pd.DataFrame) -> dict:
     """One replication: ``{"type:<name>" | "group:<name>": {metric: (num, den)}}`` (counts as (n, 1))."""
-    h, opts = sc.horizon, sc.metrics
-    arrive = calls["arrive"].to_numpy()
-    enqueue, answer, abandon = (calls[c].to_numpy() for c in ("enqueue", "answer", "abandon"))
-    offered = (arrive >= h.warmup_s) & (arrive < h.length_s) & np.isfinite(enqueue)
-    answered = offered & np.isfinite(answer)
-    abandoned = offered & np.isfinite(abandon)
-    wait = np.round(np.where(answered, answer - enqueue, np.where(abandoned, abandon - enqueue, np.nan)), 6)
-    short = abandoned & (wait <= opts.short_abandon_s) if opts.exclude_short_abandons else np.zeros_like(offered)
-    in_time = answered & (wait <= opts.service_level_threshold_s)
+    o = call_outcomes(calls, sc)   # the run metrics' definitions (sim.metrics)
+    offered, answered, abandoned, wait, short, in_time = o.offered, o.answered, o.abandoned, o.wait, o.short, o.in_time
     ctype = calls["call_type"].cat.codes.to_numpy() if hasattr(calls["call_type"], "cat") else \
         pd.Categorical(calls["call_type"], categories=sc.type_names()).codes
     out_parts: dict = {}

@@ -159,24 +159,35 @@ def _codes(values) -> np.ndarray:
     return np.asarray(values)
 
 
-def call_interval_sums(calls, sc: Scenario, callbacks: pd.DataFrame | None = None,
-                       resolved: np.ndarray | None = None) -> dict:
-    """Per-interval sums over the call attempts ``calls`` (a DataFrame, or a mapping of numpy columns with
-    numeric codes): counts, waits, talk/hold/ACW, rings, resolved (FCR, from the rows themselves unless
-    ``resolved`` — per row — is given), and seconds of agent busy time (``busy_calls_s``) and of callers
-    waiting (``waiting_s``) by when they happen. Additive: the sums over parts of a log add up to the sums
-    over the whole log (``sim.streaming`` folds finished calls in batches)."""
-    h, opts = sc.horizon, sc.metrics
-    I, n = float(h.interval_s), h.n_intervals
-    col = lambda name: np.asarray(calls[name])  # noqa: E731
-    arrive = col("arrive")
-    report = (arrive >= h.warmup_s) & (arrive < h.length_s)
-    idx = np.where(report, np.floor(arrive / I), 0).astype(np.int64)
+@dataclass
+class CallOutcomes:
+    """Per call attempt (numpy arrays aligned with the log's rows): the time stamps, whether the attempt is
+    reported (arrived inside the reported horizon), offered, answered, abandoned or called back, its wait (s,
+    NaN if none) and whether it is a short abandon or answered within the service-level threshold."""
 
-    outcome = _codes(calls["outcome"])
-    enqueue = col("enqueue")
-    answer = col("answer")
-    abandon = col("abandon")
+    arrive: np.ndarray
+    enqueue: np.ndarray
+    answer: np.ndarray
+    abandon: np.ndarray
+    cb_request: np.ndarray
+    report: np.ndarray
+    offered: np.ndarray
+    answered: np.ndarray
+    abandoned: np.ndarray
+    called_back: np.ndarray
+    wait: np.ndarray
+    short: np.ndarray
+    in_time: np.ndarray
+
+
+def call_outcomes(calls, sc: Scenario) -> CallOutcomes:
+    """The definitions every call metric starts from (offered, answered, abandoned, short, wait, in time) for
+    the attempts ``calls`` (a DataFrame or a mapping of numpy columns) — used for the run and interval metrics
+    and for the per-type and per-group breakdown (``sim.group_metrics``)."""
+    h, opts = sc.horizon, sc.metrics
+    col = lambda name: np.asarray(calls[name])  # noqa: E731
+    arrive, enqueue, answer, abandon = col("arrive"), col("enqueue"), col("answer"), col("abandon")
+    report = (arrive >= h.warmup_s) & (arrive < h.length_s)
     offered = report & np.isfinite(enqueue)
     answered = offered & np.isfinite(answer)
     abandoned = offered & np.isfinite(abandon)
@@ -187,6 +198,27 @@ def call_interval_sums(calls, sc: Scenario, callbacks: pd.DataFrame | None = Non
     wait = np.round(np.where(answered, answer - enqueue, np.where(
         abandoned, abandon - enqueue, np.where(called_back, cb_request - enqueue, np.nan))), 6)
     short = abandoned & (wait <= opts.short_abandon_s) if opts.exclude_short_abandons else np.zeros_like(offered)
+    in_time = answered & (wait <= opts.service_level_threshold_s)
+    return CallOutcomes(arrive, enqueue, answer, abandon, cb_request, report, offered, answered, abandoned,
+                        called_back, wait, short, in_time)
+
+
+def call_interval_sums(calls, sc: Scenario, callbacks: pd.DataFrame | None = None,
+                       resolved: np.ndarray | None = None) -> dict:
+    """Per-interval sums over the call attempts ``calls`` (a DataFrame, or a mapping of numpy columns with
+    numeric codes): counts, waits, talk/hold/ACW, rings, resolved (FCR, from the rows themselves unless
+    ``resolved`` — per row — is given), and seconds of agent busy time (``busy_calls_s``) and of callers
+    waiting (``waiting_s``) by when they happen. Additive: the sums over parts of a log add up to the sums
+    over the whole log (``sim.streaming`` folds finished calls in batches)."""
+    h, opts = sc.horizon, sc.metrics
+    I, n = float(h.interval_s), h.n_intervals
+    col = lambda name: np.asarray(calls[name])  # noqa: E731
+    o = call_outcomes(calls, sc)
+    arrive, report, offered, answered, abandoned = o.arrive, o.report, o.offered, o.answered, o.abandoned
+    enqueue, answer, abandon, cb_request = o.enqueue, o.answer, o.abandon, o.cb_request
+    called_back, wait, short = o.called_back, o.wait, o.short
+    idx = np.where(report, np.floor(arrive / I), 0).astype(np.int64)
+    outcome = _codes(calls["outcome"])
     served = np.isfinite(answer) & np.isfinite(col("acw_end"))   # any arrival time
     handled = answered & served
     talk, hold, acw = (col(c) for c in ("talk", "hold", "acw"))
@@ -204,7 +236,7 @@ def call_interval_sums(calls, sc: Scenario, callbacks: pd.DataFrame | None = Non
         "attempts": c(report), "offered": c(offered), "answered": c(answered), "abandoned": c(abandoned),
         "short": c(short), "handled": c(handled), "blocked": c(blocked), "ivr": c(ivr_done),
         "queued": c(queued), "picked": c(picked), "within_rings": c(picked & (rings <= opts.answer_within_rings)),
-        "answered_in_time": c(answered & (wait <= opts.service_level_threshold_s)),
+        "answered_in_time": c(o.in_time),
         "wait_answered": s(wait, answered), "wait_abandoned": s(wait, abandoned), "wait_queued": s(wait, queued),
         "talk": s(talk, handled), "hold": s(hold, handled), "acw": s(acw, handled), "rings": s(rings, picked),
         "resolved": c(resolved),

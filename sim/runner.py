@@ -78,6 +78,7 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
     calls = out.calls.frame(scenario.type_names()) if streaming is None else None
     tables = compute_metric_tables(out, scenario, np.random.default_rng(metrics_seed), calls=calls)
     run, intervals = tables.run, tables.intervals
+    ready = out.ready.frame()
     extras = {}
     if desk is not None and hasattr(desk, "finish"):
         extras = desk.finish(model) or {}
@@ -85,7 +86,7 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
     if out.visits is not None:   # the walk-in counter: its metrics beside the phone's, its visit log
         from sim.counter_metrics import counter_metric_parts
 
-        counter_run, counter_parts = counter_metric_parts(out.visits, out.ready.frame(), scenario)
+        counter_run, counter_parts = counter_metric_parts(out.visits, ready, scenario)
         run.update(counter_run)
         tables.run_parts.update(counter_parts)
         extras["counter_visits"] = out.visits.frame(list(scenario.counter.purposes)) if keep_calls else None
@@ -96,7 +97,7 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
         breakdown = breakdown_parts(out, scenario, calls)
     if not keep_calls:
         calls = pd.DataFrame()
-    return Replication(index, run, intervals, calls, out.ready.frame(), outbound, extras, tables.run_parts,
+    return Replication(index, run, intervals, calls, ready, outbound, extras, tables.run_parts,
                        tables.interval_parts, breakdown)
 
 
