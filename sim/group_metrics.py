@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.confidence import ratio_ci
-from sim.metrics import call_outcomes
+from sim.metrics import _part_of, call_outcomes   # _part_of: the run occupancy's float-hair guard
 from sim.metric_domains import domain_of
 
 TYPE_METRICS = ("service_level", "asa", "abandon_rate", "offered", "answered")
@@ -67,7 +67,7 @@ def breakdown_parts(out, sc, calls: pd.DataFrame) -> dict:
         out_parts[f"group:{name}"] = {
             "service_level": (float((in_time & m).sum()), n_ans),
             "asa": (float(wait[answered & m].sum()), n_ans),
-            "occupancy": (min(busy.get(name, 0.0), ready.get(name, 0.0) * (1 + 1e-9) + 1e-6), ready.get(name, 0.0)),
+            "occupancy": (float(_part_of(busy.get(name, 0.0), ready.get(name, 0.0))), ready.get(name, 0.0)),
             "answered": (n_ans, 1.0)}
     return out_parts
 
