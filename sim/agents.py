@@ -93,6 +93,15 @@ class AgentGroup:
         self.n_waiting += 1
         return waiter
 
+    def take_for(self, ctype: int) -> Agent | None:
+        """An idle agent who may answer a call of type ``ctype`` at once, now busy (one pool: the longest idle;
+        ``sim.routing.SkillRouter`` looks along the type's route)."""
+        return self.take_idle()
+
+    def queue_for(self, ctype: int, priority: int, on_agent: Callable[[Agent | None], None]) -> "Waiter":
+        """A call of type ``ctype`` and ``priority`` waits for an agent (one pool: the priority queue)."""
+        return self.wait(priority, on_agent)
+
     def abandon(self, waiter: "Waiter") -> bool:
         """Caller gives up waiting; False if an agent already took the call."""
         if not waiter.waiting:

@@ -117,10 +117,9 @@ class CallCentreModel:
         self.group = AgentGroup(self.env, queue_priorities, self.ready_log, self.outbound_log)
         self.router = None
         if scenario.routing is not None:   # skill groups: the router stands in for the group (sim.routing)
-            from sim.routing import SkillRouter, routed_enqueue
+            from sim.routing import SkillRouter
             self.group = self.router = SkillRouter(self.env, scenario, queue_priorities, self.ready_log,
                                                    self.outbound_log)
-            self._enqueue = partial(routed_enqueue, self)
         self.tier2 = AgentGroup(self.env, priorities, PeriodLog(), self.outbound_log)
         self.coin = Bernoulli(self.rng["coins"])
         self.patience_clock = PatienceClock(self.env)
@@ -264,8 +263,9 @@ class CallCentreModel:
         self._enqueue(cid, ctype)
 
     def _enqueue(self, cid: int, ctype: int) -> None:
-        """Ask for the longest-idle agent; if nobody is idle, wait in the priority queue until an agent takes
-        the call or patience runs out (``PatienceClock``: no timer per caller, none for callers answered)."""
+        """Ask the agents for one who may answer at once (one pool: the longest idle; with skill groups along
+        the call type's route); if nobody is idle, wait in the queue until an agent takes the call or patience
+        runs out (``PatienceClock``: no timer per caller, none for callers answered)."""
         log = self.log
         enqueue = self.env.now
         log.enqueue[cid] = enqueue
@@ -273,13 +273,13 @@ class CallCentreModel:
         # Without an IVR the phone rings at least ``pickup_rings`` times before anyone can pick up; the agent
         # who will answer is claimed at once (so no outbound work slips in while the caller rings).
         earliest = enqueue + self.pickup_wait
-        agent = self.group.take_idle()
+        agent = self.group.take_for(ctype)
         if agent is not None:
             self._connect(cid, ctype, agent, enqueue, patience, earliest)
             return
         log.queued[cid] = 1
-        waiter = self.group.wait(self.types[ctype].priority,
-                                 lambda agent: self._connect(cid, ctype, agent, enqueue, patience, earliest))
+        waiter = self.group.queue_for(ctype, self.types[ctype].priority,
+                                      lambda agent: self._connect(cid, ctype, agent, enqueue, patience, earliest))
         if self.virtual_hold is not None and self.virtual_hold.on_queued(cid, ctype, waiter):
             return   # accepted a call-back on entry (sim.callbacks): left the queue
         if patience < math.inf:

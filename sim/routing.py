@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import math
 from collections import deque
 from functools import partial
 
@@ -152,18 +151,22 @@ class SkillRouter(AgentGroup):
         return self._take_from(best) if best is not None else None
 
     # ------------------------------------------------------------------ calls
-    def route(self, ctype: int, on_agent) -> Agent | RoutedWaiter:
-        """A call of type ``ctype`` joins: an idle agent of a group that may answer at once, else a waiter
-        (``on_agent(agent)`` when taken, ``on_agent(None)`` on ``abandon``)."""
-        steps = self.plan.route[ctype]
-        for pool, after in steps:
+    def take_for(self, ctype: int) -> Agent | None:
+        """The longest-idle agent of the first group on ``ctype``'s route that may answer at once, now busy; None
+        if none is idle."""
+        for pool, after in self.plan.route[ctype]:
             if after > 0:
                 break
             agent = self._take_from(pool)
             if agent is not None:
                 return agent
+        return None
+
+    def queue_for(self, ctype: int, priority: int, on_agent) -> RoutedWaiter:
+        """A call of type ``ctype`` waits in its queue (``priority`` is the type's own); each later group on its
+        route becomes eligible ``after_s`` after now (``on_agent(agent)`` when taken, ``(None)`` on abandon)."""
         waiter = self._join(ctype, on_agent)
-        for pool, after in steps:
+        for pool, after in self.plan.route[ctype]:
             if after > 0:
                 self.env.timeout(after).callbacks.append(partial(self._overflow, waiter, pool))
         return waiter
@@ -243,25 +246,3 @@ class SkillRouter(AgentGroup):
         agent = self.take_idle()   # an idle agent has no eligible call waiting (module invariant)
         if agent is not None:
             self._serve_outbound(agent)
-
-
-def routed_enqueue(model, cid: int, ctype: int) -> None:
-    """``CallCentreModel._enqueue`` with skills-based routing (bound in the model's constructor)."""
-    log = model.log
-    enqueue = model.env.now
-    log.enqueue[cid] = enqueue
-    patience = model.patience() if model.patience is not None else math.inf
-    earliest = enqueue + model.pickup_wait
-
-    def on_agent(agent):
-        model._connect(cid, ctype, agent, enqueue, patience, earliest)
-
-    got = model.router.route(ctype, on_agent)
-    if isinstance(got, Agent):
-        on_agent(got)
-        return
-    log.queued[cid] = 1
-    if model.virtual_hold is not None and model.virtual_hold.on_queued(cid, ctype, got):
-        return   # accepted a call-back on entry (sim.callbacks): left the queue
-    if patience < math.inf:
-        model.patience_clock.add(enqueue + patience, got, model.router)
