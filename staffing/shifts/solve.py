@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyomo.environ as pe
-import scipy.sparse as sp
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from staffing.timeofday import check_divides_day
-from staffing.shifts.model import BuiltModel, _masks, build_model, duty_rows, on_phone_by_slot, on_site_by_slot
+from staffing.shifts.model import BuiltModel, build_model, on_phone_by_slot, on_site_by_slot
+from staffing.shifts.precheck import (InfeasibleScheduleError, describe_slots, interval_label,  # noqa: F401 (API)
+                                      precheck, upper_bounds)
 from staffing.shifts.relaxed_breaks import integer_breaks, relax_breaks
 from staffing.shifts.roster import roster_from_solution
 from staffing.shifts.rules import ShiftRules, hhmm
@@ -34,17 +35,6 @@ LARGE_MODEL_INTEGERS = 4000
 
 LNS_SHARE = 0.8
 """warm_start="lns": share of the time limit spent building the starting roster (staffing/shifts/lns.py)."""
-
-WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-class InfeasibleScheduleError(ValueError):
-    """No roster satisfies the rules; ``intervals`` lists the uncovered requirement intervals (may be empty when
-    only a duty window or a limit is at fault)."""
-
-    def __init__(self, message: str, intervals: list[int] | None = None):
-        super().__init__(message)
-        self.intervals = intervals or []
 
 
 class ScheduleSolveError(RuntimeError):
@@ -92,91 +82,6 @@ class ScheduleResult:
             f"over-coverage: {cov['over'].sum():g} agent-intervals",
         ]
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
-
-
-def interval_label(k: int, interval_s: int, start_weekday: int | None = None) -> str:
-    """'day 1 (Tue) 08:30' for requirement interval k."""
-    t = k * interval_s
-    day = t // 86400
-    wd = f" ({WEEKDAY_ABBR[(start_weekday + day) % 7]})" if start_weekday is not None else ""
-    return f"day {day}{wd} {hhmm((t % 86400) / 60)}"
-
-
-def _ranges(idx: np.ndarray) -> list[tuple[int, int]]:
-    """Consecutive runs [a, b] of sorted integer indices."""
-    if len(idx) == 0:
-        return []
-    idx = np.sort(np.asarray(idx))
-    cut = np.flatnonzero(np.diff(idx) > 1)
-    return list(zip(idx[np.r_[0, cut + 1]], idx[np.r_[cut, len(idx) - 1]]))
-
-
-def _describe(slots: np.ndarray, ts: TemplateSet, unit_s: int, start_weekday: int | None) -> list[str]:
-    """Slot indices -> 'day 0 00:00-07:00' range labels on a grid of unit_s seconds."""
-    per = unit_s // ts.slot_s
-    units = np.unique(np.asarray(slots) // per)
-    out = []
-    for a, b in _ranges(units):
-        end_s = (b + 1) * unit_s
-        same_day = (end_s - 1) // 86400 == a * unit_s // 86400
-        end = hhmm((end_s % 86400) / 60) if same_day else interval_label(b + 1, unit_s, start_weekday)
-        out.append(f"{interval_label(a, unit_s, start_weekday)} - {end}")
-    return out
-
-
-def _upper_bounds(ts: TemplateSet) -> dict[str, np.ndarray]:
-    """Most people of each role key that can be on the phones in each slot under the per-day limits."""
-    rules = ts.rules
-    P = ts.phone_possible().astype(np.float64)
-    n_t = len(rules.shift_types)
-    E = sp.csr_matrix((np.ones(ts.n_cols), (np.arange(ts.n_cols), ts.type_idx * ts.n_days + ts.day)),
-                      shape=(ts.n_cols, n_t * ts.n_days))
-    reach = np.asarray(((P @ E) > 0).todense()).reshape(ts.n_slots, n_t, ts.n_days).sum(axis=2)
-    caps = np.full(n_t, np.inf)
-    for ti, t in enumerate(rules.shift_types):
-        for c in (t.max_per_day, t.max_headcount):
-            if c is not None:
-                caps[ti] = min(caps[ti], c)
-    with np.errstate(invalid="ignore"):
-        per_type = np.where(reach > 0, reach * caps, 0.0)
-    out = {}
-    for key, (cm, _) in _masks(ts).items():
-        types = np.unique(ts.type_idx[cm])
-        agent_types = [ti for ti in types if rules.shift_types[ti].role == "agent"]
-        other_types = [ti for ti in types if rules.shift_types[ti].role != "agent"]
-        agent_ub = per_type[:, agent_types].sum(axis=1)
-        if rules.max_agents_per_day is not None and agent_types:
-            agent_ub = np.minimum(agent_ub, rules.max_agents_per_day * reach[:, agent_types].max(axis=1))
-        out[key] = agent_ub + per_type[:, other_types].sum(axis=1)
-    return out
-
-
-def precheck(ts: TemplateSet, req_slot: np.ndarray, interval_s: int, start_weekday: int | None = None) -> None:
-    """Raise InfeasibleScheduleError naming intervals no roster can cover (before building the model)."""
-    ub = _upper_bounds(ts)
-    problems, bad_intervals = [], set()
-    req_key = "answers"
-    short = np.flatnonzero(req_slot > ub[req_key] + 1e-9)
-    for a, b in _ranges(short):
-        k0, k1 = a * ts.slot_s // interval_s, b * ts.slot_s // interval_s
-        bad_intervals.update(range(k0, k1 + 1))
-        need, can = req_slot[a:b + 1].max(), ub[req_key][a:b + 1].min()
-        why = "no shift template can be on the phones then" if can == 0 else \
-            f"at most {can:g} can be on the phones (allowed start times, per-day/headcount limits)"
-        for lab in _describe(np.arange(a, b + 1), ts, interval_s, start_weekday):
-            problems.append(f"{lab}: requirement up to {need:g} agents, {why}")
-    duty: dict[tuple[str, float], list[int]] = {}
-    for (key, s), need in duty_rows(ts).items():
-        if need > ub[key][s] + 1e-9:
-            duty.setdefault((key, need), []).append(s)
-    for (key, need), slots in duty.items():
-        who = "people" if key == "any" else f"'{key}' people"
-        for lab in _describe(np.asarray(slots), ts, ts.slot_s, start_weekday):
-            problems.append(f"{lab}: needs {need:g} {who} on the phones (duty window / 24-h rule), "
-                            f"no allowed shift can provide them")
-    if problems:
-        raise InfeasibleScheduleError("cannot cover these intervals:\n  " + "\n  ".join(problems[:40])
-                                      + ("\n  ..." if len(problems) > 40 else ""), sorted(bad_intervals))
 
 
 def _solve(bm: BuiltModel, time_limit_s: float, mip_rel_gap: float, threads: int | None, tee: bool,
@@ -267,6 +172,8 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
     integer_breaks_in_search = not large if integer_breaks_in_search is None else integer_breaks_in_search
     if not integer_breaks_in_search:
         relax_breaks(bm)
+    if bm.size["variables"] == 0:    # no shift can start and nothing is required: the empty roster is optimal
+        return _empty_result(ts, req_slot, interval_s, n_days, rules, bm)
     res, elapsed = _solve(bm, time_limit_s, mip_rel_gap, threads, tee, highs_options, warm_start)
     tc = res.termination_condition
     if tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
@@ -311,6 +218,18 @@ def schedule(requirement, interval_s: int = 1800, rules: ShiftRules | None = Non
                           size=bm.size, interval_s=int(interval_s), n_days=n_days, rules=rules, notes=notes)
 
 
+def _empty_result(ts: TemplateSet, req_slot, interval_s: int, n_days: int, rules: ShiftRules,
+                  bm: BuiltModel) -> ScheduleResult:
+    """A model without variables (HiGHS reports such a model as 'unknown'): nothing to decide, cost 0, optimal."""
+    x, b = np.zeros(ts.n_cols), np.zeros(len(ts.brk_col))
+    return ScheduleResult(roster=roster_from_solution(ts, x, b),
+                          coverage=_coverage_table(ts, x, b, req_slot, interval_s),
+                          objective=0.0, cost=0.0, bound=0.0, gap=0.0, status="optimal", solve_time_s=0.0,
+                          build_time_s=bm.build_time_s, size=bm.size, interval_s=int(interval_s), n_days=n_days,
+                          rules=rules, notes=["no shift can be worked in the horizon and nothing is required: "
+                                              "empty roster"])
+
+
 def _coverage_table(ts: TemplateSet, x, b, req_slot, interval_s) -> pd.DataFrame:
     per = interval_s // ts.slot_s
     n = ts.n_slots // per
@@ -347,7 +266,7 @@ def _diagnose(ts: TemplateSet, req_slot, interval_s, start_weekday, time_limit_s
             "24-h minimum on duty" if key == "any" else f"'{key}' duty window")
         if key == "answers":
             bad.update(int(s * ts.slot_s // interval_s) for s in slots)
-        for lab in _describe(np.asarray(slots), ts, interval_s if key == "answers" else ts.slot_s, start_weekday):
+        for lab in describe_slots(np.asarray(slots), ts, interval_s if key == "answers" else ts.slot_s, start_weekday):
             problems.append(f"{lab}: {what} cannot be met together with the shift limits (days off, headcount, "
                             "per-day limits)")
     raise InfeasibleScheduleError("cannot cover these intervals:\n  " + "\n  ".join(problems[:40]), sorted(bad))
@@ -358,7 +277,7 @@ def slot_upper_bound(requirement, interval_s: int, rules: ShiftRules,
     """Most people that can be on the phones in each interval under the rules' limits (inf: unlimited)."""
     req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules, start_weekday)
     per = interval_s // ts.slot_s
-    return _upper_bounds(ts)["answers"].reshape(-1, per).min(axis=1)
+    return upper_bounds(ts)["answers"].reshape(-1, per).min(axis=1)
 
 
 def cap_requirement(requirement, interval_s: int, rules: ShiftRules,
@@ -372,7 +291,7 @@ def cap_requirement(requirement, interval_s: int, rules: ShiftRules,
         return req, None
     req_slot, _, ts = requirement_to_slots(requirement, interval_s, rules, start_weekday)
     per = interval_s // ts.slot_s
-    labels = _describe(np.flatnonzero(np.repeat(over, per)), ts, interval_s, start_weekday)
+    labels = describe_slots(np.flatnonzero(np.repeat(over, per)), ts, interval_s, start_weekday)
     msg = (f"requirement capped in {int(over.sum())} interval(s) to the most the shift rules allow on the "
            f"phones (up to {float((req - cap)[over].max()):g} below what was asked): " + "; ".join(labels[:20])
            + (" ..." if len(labels) > 20 else ""))
