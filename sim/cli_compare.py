@@ -34,17 +34,26 @@ def compare_command(
         from sim.outdir import check_out_path
 
         check_out_path(out)   # a bad --out is reported before the simulations run
-        with console.status(f"simulating {len(scenarios) if not set_ else 'the'} variants"):
-            cmp = compare(loaded, labels=None if set_ else [p.stem for p in scenarios], sets=set_ or None,
-                          replications=replications, seed=seed, jobs=jobs, scheduler=scheduler)
     except (ScenarioError, ValueError) as err:
         fail(str(err))
-    except OSError as err:
-        fail(f"cannot reach the Dask scheduler {scheduler!r}: {err}")
     from sim.cli_errors import user_errors
     from sim.outdir import prepare_out_dir
+    from sim.resume import PointStore
 
-    with user_errors(), prepare_out_dir(out, "acdsim compare") as od:   # locked; replaced only on success
+    # locked while simulating; replaced only on success; replications an interrupted comparison into --out
+    # finished are reused
+    with user_errors(), prepare_out_dir(out, "acdsim compare") as od:
+        points = PointStore(od.work / "compare")
+        try:
+            with console.status(f"simulating {len(scenarios) if not set_ else 'the'} variants"):
+                cmp = compare(loaded, labels=None if set_ else [p.stem for p in scenarios], sets=set_ or None,
+                              replications=replications, seed=seed, jobs=jobs, scheduler=scheduler, points=points)
+        except (ScenarioError, ValueError) as err:
+            fail(str(err))
+        except OSError as err:
+            fail(f"cannot reach the Dask scheduler {scheduler!r}: {err}")
+        if points.summary("replications"):
+            console.print(f"resumed: {points.summary('replications')}", highlight=False)
         st = od.staging
         (st / "compare.json").write_text(json.dumps(cmp.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
         cmp.summary.to_csv(st / "compare.csv", index=False)
@@ -52,6 +61,8 @@ def compare_command(
         write_html(cmp, st / "compare.html", lang)
         if excel:
             write_excel(cmp, st / "compare.xlsx", lang)
+        od.commit()
+        points.clear()       # the outputs are in place: nothing left to resume
     written = [out / n for n in ("compare.json", "compare.csv", "compare.html")] + ([out / "compare.xlsx"] if excel
                                                                                      else [])
     for note in cmp.notes:

@@ -10,6 +10,7 @@ from rich.table import Table
 from sim.cli_errors import user_errors
 from sim.cli_run import console, format_value
 from sim.outdir import prepare_out_dir
+from sim.resume import PointStore
 from sim.scenario import ScenarioError, load_scenario
 
 
@@ -40,14 +41,20 @@ def sweep_command(
     with user_errors():
         check_sweep_workload(variants, reps, jobs, force)   # before the output folder is touched
     with user_errors(), prepare_out_dir(out, "acdsim sweep") as od:
+        points = PointStore(od.work / "sweep")     # replications an interrupted sweep into --out finished
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task(f"{len(variants)} variants x {reps} replications", total=len(variants) * reps)
             tidy, summary = run_sweep(base, set_, replications=reps, seed=seed, jobs=jobs, scheduler=scheduler,
-                                      progress=lambda k, n: bar.update(task, completed=k), force=force)
+                                      progress=lambda k, n: bar.update(task, completed=k), force=force,
+                                      points=points)
+        if points.summary("replications"):
+            console.print(f"resumed: {points.summary('replications')}", highlight=False)
         tidy.to_csv(od.staging / "sweep.csv", index=False)
         summary.to_csv(od.staging / "sweep_summary.csv", index=False)
         plot_sweep(summary, params, metric, od.staging / f"sweep_{metric}.png")
+        od.commit()
+        points.clear()       # the sweep's outputs are in place: nothing left to resume
     png = out / f"sweep_{metric}.png"
     table = Table(title=f"sweep of {scenario.name}")
     for p in params:

@@ -93,8 +93,9 @@ def variants_from(scenarios: list[Scenario], labels: list[str] | None = None,
 
 def compare(scenarios: list[Scenario], *, labels: list[str] | None = None, sets: list[str] | None = None,
             replications: int | None = None, seed: int | None = None, jobs: int | None = 1,
-            scheduler=None, progress=None, force: bool = False) -> Comparison:
-    """Run the variants with common random numbers and compare each against the first (the reference)."""
+            scheduler=None, progress=None, force: bool = False, points=None) -> Comparison:
+    """Run the variants with common random numbers and compare each against the first (the reference).
+    ``points`` (``sim.resume.PointStore``): reuse the replications an interrupted comparison finished."""
     names, variants = variants_from(scenarios, labels, sets)
     reps = replications or scenarios[0].replications
     seed = scenarios[0].seed if seed is None else seed
@@ -102,7 +103,8 @@ def compare(scenarios: list[Scenario], *, labels: list[str] | None = None, sets:
         raise ScenarioError("compare needs at least 2 replications for paired confidence intervals")
     if not force:
         check_sweep_workload(variants, reps, jobs)
-    tidy, parts = run_variants(variants, reps, seed, jobs=jobs, scheduler=scheduler, progress=progress)
+    tidy, parts = run_variants(variants, reps, seed, jobs=jobs, scheduler=scheduler, progress=progress,
+                               points=points)
     tidy["cost"] = tidy["cost_per_call"] * (tidy["handled"] + tidy["ivr_completed"])
     params = sorted({p for v in variants for p in v.params})
     metrics = [c for c in tidy.columns if c not in ("variant", "replication", *params)]

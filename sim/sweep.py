@@ -139,27 +139,44 @@ def _task(scenario: Scenario, seed: int, replication: int) -> tuple[dict, dict]:
 def run_sweep(base: Scenario, sets: list[str], replications: int | None = None, seed: int | None = None,
               jobs: int | None = None, scheduler: str | None = None,
               progress: Callable[[int, int], None] | None = None,
-              force: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+              force: bool = False, points=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(tidy table: one row per variant and replication, summary: one row per variant with mean/CI).
 
     ``scheduler``: address of a running Dask distributed scheduler (``tcp://host:8786``) or a
-    ``distributed.Client``; default: local processes (``jobs``, default all cores)."""
+    ``distributed.Client``; default: local processes (``jobs``, default all cores). ``points``: see
+    :func:`run_variants` (resuming an interrupted sweep)."""
     variants = build_variants(base, sets)
     reps = replications or base.replications
     seed = base.seed if seed is None else seed
     check_sweep_workload(variants, reps, jobs, force)
-    tidy, parts = run_variants(variants, reps, seed, jobs=jobs, scheduler=scheduler, progress=progress)
+    tidy, parts = run_variants(variants, reps, seed, jobs=jobs, scheduler=scheduler, progress=progress,
+                               points=points)
     return tidy, summarise(tidy, list(variants[0].params), parts)
 
 
 def run_variants(variants: list[Variant], reps: int, seed: int, jobs: int | None = None, scheduler=None,
-                 progress: Callable[[int, int], None] | None = None) -> tuple[pd.DataFrame, dict]:
+                 progress: Callable[[int, int], None] | None = None, points=None) -> tuple[pd.DataFrame, dict]:
     """Run ``reps`` replications of every variant (replication r of each with the same seed: common random
     numbers). Returns (one row per variant and replication with the variant's params and the run metrics,
-    variant index -> ratio parts per replication for :func:`summarise`)."""
-    tasks = [(v, r) for v in variants for r in range(reps)]
-    results: dict[tuple[int, int], dict] = {}
-    done = 0
+    variant index -> ratio parts per replication for :func:`summarise`). ``points`` (``sim.resume.PointStore``):
+    replications finished by an interrupted run are taken from it, new ones are kept there as they finish."""
+    all_tasks = [(v, r) for v in variants for r in range(reps)]
+    keys = _point_keys(points, variants, reps, seed)
+    results: dict[tuple[int, int], tuple[dict, dict]] = {}
+    for task, key in keys.items():
+        if (value := points.get(key)) is not None:
+            results[task] = value
+    tasks = [(v, r) for v, r in all_tasks if (v.index, r) not in results]
+    if progress and results:
+        progress(len(results), len(all_tasks))
+
+    def finished(task: tuple[int, int], value) -> None:
+        if points is not None:
+            points.put(keys[task], value)     # kept the moment it finishes: a kill loses only running tasks
+        results[task] = value
+        if progress:
+            progress(len(results), len(all_tasks))
+
     if scheduler is not None:
         from distributed import Client, as_completed as dask_completed
 
@@ -167,33 +184,38 @@ def run_variants(variants: list[Variant], reps: int, seed: int, jobs: int | None
         try:
             futures = {client.submit(_task, v.scenario, seed, r, pure=False): (v.index, r) for v, r in tasks}
             for fut in dask_completed(futures):
-                results[futures[fut]] = fut.result()
-                done += 1
-                if progress:
-                    progress(done, len(tasks))
+                finished(futures[fut], fut.result())
         finally:
             if client is not scheduler:
                 client.close()
     else:
         workers = jobs or os.cpu_count() or 1
-        if workers == 1:
+        if workers == 1 or len(tasks) <= 1:
             for v, r in tasks:
-                results[(v.index, r)] = _task(v.scenario, seed, r)
-                done += 1
-                if progress:
-                    progress(done, len(tasks))
+                finished((v.index, r), _task(v.scenario, seed, r))
         else:
             with ProcessPoolExecutor(max_workers=workers, initializer=worker_init, initargs=(os.getpid(),)) as pool:
                 futures = {pool.submit(_task, v.scenario, seed, r): (v.index, r) for v, r in tasks}
                 for fut in as_completed(futures):
-                    results[futures[fut]] = fut.result()
-                    done += 1
-                    if progress:
-                        progress(done, len(tasks))
-    rows = [{"variant": v.index, **v.params, "replication": r, **results[(v.index, r)][0]} for v, r in tasks]
+                    finished(futures[fut], fut.result())
+    rows = [{"variant": v.index, **v.params, "replication": r, **results[(v.index, r)][0]} for v, r in all_tasks]
     tidy = pd.DataFrame(rows)
     parts = {v.index: replication_parts([_Parts(results[(v.index, r)][1]) for r in range(reps)]) for v in variants}
     return tidy, parts
+
+
+def _point_keys(points, variants: list[Variant], reps: int, seed: int) -> dict[tuple[int, int], str]:
+    """(variant index, replication) -> point key: the variant's scenario with its input files read in, the
+    seed and the replication (what the result depends on); empty without ``points``."""
+    if points is None:
+        return {}
+    from sim.checkpoint import run_fingerprint
+
+    keys = {}
+    for v in variants:
+        fingerprint = run_fingerprint(v.scenario.resolved(), seed)
+        keys |= {(v.index, r): points.key("replication", fingerprint, r) for r in range(reps)}
+    return keys
 
 
 @dataclass

@@ -191,9 +191,14 @@ def schedule_command(
                               time_limit, gap, excel)
                 failing = 0
             else:
+                from sim.resume import PointStore
+                points = PointStore(od.work / "schedule-verify") if verify else None   # resume an interrupted loop
                 failing = _schedule_into(od.staging, source, scenario, req, interval_s, weekday, rules, verify,
                                          max_iter, replications, seed, time_limit, gap, excel, max_replications,
-                                         cap_note)
+                                         cap_note, points)
+                if points is not None:
+                    od.commit()
+                    points.clear()      # the outputs are in place: nothing left to resume
         typer.echo(f"written to {final_out}/")
         if failing:
             typer.echo(f"error: --verify did not converge: {failing} interval(s) still miss a target with their "
@@ -213,9 +218,10 @@ def schedule_command(
 
 def _schedule_into(out: Path, source: Path, scenario, req, interval_s, weekday, rules, verify: bool, max_iter: int,
                    replications, seed, time_limit: float, gap: float, excel: bool = False,
-                   max_replications: int | None = None, cap_note: str | None = None) -> int:
+                   max_replications: int | None = None, cap_note: str | None = None, points=None) -> int:
     """Solve (and with ``verify`` simulate) and write every output file into ``out``; returns the number of
-    intervals that still fail after ``--verify`` (0 when it converged or without ``--verify``)."""
+    intervals that still fail after ``--verify`` (0 when it converged or without ``--verify``). ``points``
+    (``sim.resume.PointStore``): rosters and replications an interrupted ``--verify`` finished are reused."""
     from staffing.shifts import schedule
     if verify:
         from staffing.shifts.plots import history_plot
@@ -224,7 +230,9 @@ def _schedule_into(out: Path, source: Path, scenario, req, interval_s, weekday, 
             v = optimise_with_simulation(scenario, rules=rules, requirement=req, max_iter=max_iter,
                                          replications=replications, seed=seed, time_limit_s=time_limit,
                                          mip_rel_gap=gap, max_replications=max_replications,
-                                         progress=typer.echo)
+                                         progress=typer.echo, points=points)
+        if points is not None and points.summary("points"):
+            typer.echo(f"resumed: {points.summary('points (rosters and replications)')}")
         if cap_note:
             v.result.notes.append(cap_note)
         _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}", weekday, excel)

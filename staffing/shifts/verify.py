@@ -184,7 +184,7 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
                              seed: int | None = None, level: float = 0.95, over_margin: float = 0.05,
                              min_calls: float = 30.0, time_limit_s: float = 60.0, mip_rel_gap: float = 0.005,
                              max_replications: int | None = None,
-                             progress: Callable[[str], None] | None = None) -> VerifiedSchedule:
+                             progress: Callable[[str], None] | None = None, points=None) -> VerifiedSchedule:
     """Schedule, simulate, adjust, repeat (see module docstring). ``run_fn(scenario, replications=, seed=)``
     must return an object with ``.intervals`` (contract ``Results.intervals``) and, like ``sim.Results``,
     ``.interval_summary`` (else CIs are computed from the replications' values); default ``sim.run``.
@@ -193,6 +193,10 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
     than ``min_calls`` offered calls pooled over the starting replications are not at stake (not judged). Inconclusive
     intervals at stake are simulated again with doubled replications up to ``max_replications`` (default 4x
     the starting number, at least 20).
+
+    ``points`` (``sim.resume.PointStore``): each solved roster and each simulated replication is kept there as
+    it finishes, and taken from there when an interrupted loop is run again with the same inputs (``run_fn``
+    then gets ``checkpoint=``, as ``sim.run`` takes it).
     """
     if max_iter < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
@@ -223,8 +227,7 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
     history, runs = [], []
     for it in range(1, max_iter + 1):
         try:
-            res = schedule(current, interval_s, rules, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-                           start_weekday=weekday)
+            res = _solved(points, current, interval_s, rules, time_limit_s, mip_rel_gap, weekday)
         except InfeasibleScheduleError:
             if it == 1:
                 raise
@@ -234,7 +237,7 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
         rostered = _with_roster(scenario, roster, rules.handover_minutes)
         reps = start_reps
         while True:
-            out = run_fn(rostered, replications=reps, seed=seed)
+            out = run_fn(rostered, replications=reps, seed=seed, **_checkpoint(points, rostered, seed))
             # the intervals at stake are fixed by the starting replications: more replications sharpen their
             # CIs, they do not bring quiet intervals into the judgement
             # Bonferroni over the m intervals at stake: at the family level ``level`` chance alone fails none
@@ -290,6 +293,25 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
         text += "\nNote: the Erlang " + cap_note
     return VerifiedSchedule(result=res, roster=roster, requirement=req, erlang_requirement=req0, history=hist,
                             interval_stats=st, converged=bool(passing), explanation=text)
+
+
+def _solved(points, req, interval_s: int, rules: ShiftRules, time_limit_s: float, mip_rel_gap: float,
+            weekday: int | None) -> ScheduleResult:
+    """The roster for ``req``: solved, or taken from ``points`` when an interrupted loop solved it already."""
+    def solve() -> ScheduleResult:
+        return schedule(req, interval_s, rules, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                        start_weekday=weekday)
+    if points is None:
+        return solve()
+    key = points.key("roster", np.asarray(req, float), interval_s, rules, time_limit_s, mip_rel_gap, weekday)
+    return points.cached(key, solve)
+
+
+def _checkpoint(points, scenario, seed) -> dict:
+    if points is None:
+        return {}
+    from sim.resume import ReplicationPoints
+    return {"checkpoint": ReplicationPoints(points, scenario, scenario.seed if seed is None else seed)}
 
 
 def explain(scenario, req0, req, hist, st, st0, cap, chosen, converged, interval_s, weekday) -> str:
