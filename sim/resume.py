@@ -15,6 +15,7 @@ resumed command's outputs equal an uninterrupted one's.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -127,8 +128,14 @@ class PointStore:
         return text
 
     def clear(self) -> None:
-        """Remove the folder (the command finished and its outputs are in place)."""
+        """Remove the folder (the command finished and its outputs are in place), and the work area it lies in
+        when nothing else is kept there."""
+        from sim.outdir import WORK
+
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder.parent.name == WORK:
+            with contextlib.suppress(OSError):
+                self.folder.parent.rmdir()      # only succeeds when empty
 
 
 class ReplicationPoints:

@@ -99,7 +99,7 @@ def test_interrupted_sweep_cli_resumes_says_how_many_were_reused_and_cleans_up(t
     pd.testing.assert_frame_equal(pd.read_csv(out / "sweep.csv"), pd.read_csv(tmp_path / "ref" / "sweep.csv"))
     pd.testing.assert_frame_equal(pd.read_csv(out / "sweep_summary.csv"),
                                   pd.read_csv(tmp_path / "ref" / "sweep_summary.csv"))
-    assert not (out / ".acdsim-work" / "sweep").exists()     # finished: nothing left to resume
+    assert not (out / ".acdsim-work").exists()     # finished: nothing left to resume
 
 
 def test_interrupted_compare_resumes_with_the_uninterrupted_result(tmp_path, monkeypatch):
