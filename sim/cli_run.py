@@ -12,22 +12,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sim.cli_errors import fail, user_errors  # noqa: F401 - fail re-exported for the other CLI modules
-from sim.callbacks_metrics import CALLBACK_LABELS, CALLBACK_METRICS, DEFINITION as CALLBACK_DEFINITION
+from sim.callbacks_metrics import CALLBACK_METRICS, DEFINITION as CALLBACK_DEFINITION
+from sim.labels import METRIC_LABELS, metric_unit
 from sim.metrics import EXTRA_METRICS, METRICS
 from sim.outdir import prepare_out_dir
 from sim.scenario import ScenarioError, load_scenario
 
 console = Console(width=None if sys.stdout.isatty() else 120)
 
-PERCENT = {"adherence", "occupancy", "abandon_rate", "attendance", "blocked_rate", "fcr", "queue_placement_rate",
-           "transfer_rate", "percent_answered", "service_level", "agent_turnover", "outbound_share",
-           "answered_within_rings"}
-UNITS = {"avg_acw": "s", "avg_abandon_time": "s", "aht": "s", "avg_hold_time": "s", "avg_queue_time": "s",
-         "asa": "s", "avg_talk_time": "s", "avg_rings": "rings", "calls_per_agent_hour": "calls/h",
-         "total_calls": "calls", "qa_score": "/100", "cost_per_call": "", "overtime_hours": "h",
-         "expected_leavers": "heads", "agent_turnover": "/yr (model)"}
-PERCENT |= {m for m, info in CALLBACK_LABELS.items() if info[1] == "%"}
-UNITS |= {m: info[1] for m, info in CALLBACK_LABELS.items() if info[1] != "%"}
+PERCENT = {m for m in METRIC_LABELS if metric_unit(m).startswith("%")}   # fractions shown as "81.7 %"
+MODEL_EXPECTATIONS = ("agent_turnover", "expected_leavers", "expected_hiring_cost")   # inputs, not measured
+UNITS = {m: metric_unit(m).removeprefix("%") + (" (model)" if m in MODEL_EXPECTATIONS else "")
+         for m in METRIC_LABELS}   # the unit column: sim.labels' unit, the % shown with the number
 CURRENCY_METRICS = ("cost_per_call", "expected_hiring_cost")
 
 
@@ -67,7 +63,8 @@ def metrics_table(results, title: str) -> Table:
             target = target_text(name, t["min"], t["max"])
             colour = {"pass": "green", "fail": "red", "inconclusive": "yellow"}[t["status"]]
             status = f"[{colour}]{t['status']}[/]"
-        unit = currency if name in CURRENCY_METRICS else UNITS.get(name, "")
+        unit = (currency + (" (model)" if name in MODEL_EXPECTATIONS else "") if name in CURRENCY_METRICS
+                else UNITS.get(name, ""))
         table.add_row(name, format_value(name, row["mean"]), ci, unit, target, status)
     return table
 
