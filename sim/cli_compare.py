@@ -52,8 +52,8 @@ def compare_command(
             fail(str(err))
         except OSError as err:
             fail(f"cannot reach the Dask scheduler {scheduler!r}: {err}")
-        if points.summary("replications"):
-            console.print(f"resumed: {points.summary('replications')}", highlight=False)
+        if resumed := points.summary("replications"):
+            console.print(f"resumed: {resumed}", highlight=False)
         st = od.staging
         (st / "compare.json").write_text(json.dumps(cmp.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
         cmp.summary.to_csv(st / "compare.csv", index=False)

@@ -48,8 +48,8 @@ def sweep_command(
             tidy, summary = run_sweep(base, set_, replications=reps, seed=seed, jobs=jobs, scheduler=scheduler,
                                       progress=lambda k, n: bar.update(task, completed=k), force=force,
                                       points=points)
-        if points.summary("replications"):
-            console.print(f"resumed: {points.summary('replications')}", highlight=False)
+        if resumed := points.summary("replications"):
+            console.print(f"resumed: {resumed}", highlight=False)
         tidy.to_csv(od.staging / "sweep.csv", index=False)
         summary.to_csv(od.staging / "sweep_summary.csv", index=False)
         plot_sweep(summary, params, metric, od.staging / f"sweep_{metric}.png")

@@ -231,8 +231,9 @@ def _schedule_into(out: Path, source: Path, scenario, req, interval_s, weekday, 
                                          replications=replications, seed=seed, time_limit_s=time_limit,
                                          mip_rel_gap=gap, max_replications=max_replications,
                                          progress=typer.echo, points=points)
-        if points is not None and points.summary("points"):
-            typer.echo(f"resumed: {points.summary('points (rosters and replications)')}")
+        resumed = points.summary("points (rosters and replications)") if points is not None else None
+        if resumed:
+            typer.echo(f"resumed: {resumed}")
         if cap_note:
             v.result.notes.append(cap_note)
         _write_outputs(out, v.result, rules, f"Roster (simulation-verified): {source.name}", weekday, excel)
