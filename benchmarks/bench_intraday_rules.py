@@ -149,7 +149,8 @@ def _mixture(R, noise):
         ll = np.stack([np.log(1 - pi) + _mvn_logpdf(R, cov[0]), np.log(pi) + _mvn_logpdf(R, cov[1])])
         return -logsumexp(ll, axis=0).sum() if np.isfinite(ll).all() else np.inf
 
-    starts = ([np.log(0.025), np.log(0.08), np.log(0.03), 0.5, -1.5], [np.log(0.02), np.log(0.12), np.log(0.03), 0.5, -2.5])
+    starts = ([np.log(0.025), np.log(0.08), np.log(0.03), 0.5, -1.5],  # log sds (calm, shock, drift), atanh φ,
+              [np.log(0.02), np.log(0.12), np.log(0.03), 0.5, -2.5])   # logit of the shock-day share
     best = min((minimize(nll, s, method="Nelder-Mead", options={"maxiter": 3000}) for s in starts), key=lambda r: r.fun)
     return covs(best.x)
 
@@ -346,8 +347,7 @@ def main(argv=None) -> int:
             c = intraday_ceiling(_points(Y, F, p[[pos[d] for d in days]], days, ai, dates)).set_index("method")
             red = c.loc["intraday reforecast"]
             row.update({f"{per} wape": red["wape"], f"{per} red": red["reduction"]})
-            if per != "selection":
-                row.update({f"{per} ci": f"{red['ci_lo']:+.1%} .. {red['ci_hi']:+.1%}"})
+            row[f"{per} ci"] = f"{red['ci_lo']:+.1%} .. {red['ci_hi']:+.1%}"
             if name == DEFAULT:
                 row[f"_{per}"] = c
         rows.append(row)
@@ -363,7 +363,7 @@ def main(argv=None) -> int:
     pct = lambda v: "" if pd.isna(v) else f"{v:.2%}"  # noqa: E731
     print(shown.to_string(index=False, formatters={c: pct for c in shown if c.endswith(("wape", "red"))}))
     for per in ("scored", "long"):
-        c = table.loc[table["rule"] == DEFAULT, f"_{per}"].iloc[0]
+        c = table.loc[table["rule"] == DEFAULT, f"_{per}"].iloc[0].reset_index()
         print(f"\n{per} period, look-ahead oracles (use the day's actuals; bound any update of the level):")
         print(c.loc[c["method"] != "intraday reforecast", ["method", "wape", "reduction"]].to_string(
             index=False, formatters={"wape": pct, "reduction": pct}))
@@ -375,6 +375,9 @@ def main(argv=None) -> int:
           f"(90 % CI {chosen['long ci']}); goal >= 20 % on the scored period: "
           f"{'met' if chosen['scored red'] >= 0.20 else 'NOT met'}")
     print(f"best on the scored period itself (rule shopping, optimistic): {best['rule']} {best['scored red']:+.1%}")
+    rho = cand["selection red"].rank().corr(cand["scored red"].rank())
+    print(f"rank correlation of the {len(cand)} rules' reductions, selection vs scored period: {rho:+.2f} "
+          f"(how far a ranking on {sizes['selection']} days carries over)")
     return 0
 
 
