@@ -374,6 +374,14 @@ def main(argv=None) -> int:
           f"scored {chosen['scored red']:+.1%} (90 % CI {chosen['scored ci']}), long {chosen['long red']:+.1%} "
           f"(90 % CI {chosen['long ci']}); goal >= 20 % on the scored period: "
           f"{'met' if chosen['scored red'] >= 0.20 else 'NOT met'}")
+    sel = periods["selection"]
+    worst = sel[np.argmax([np.abs(Y[d, ai] - F[d, ai]).sum() for d in sel])]
+    rest = sel[sel != worst]
+    drop = intraday_ceiling(_points(Y, F, preds[chosen["rule"]][[pos[d] for d in rest]], rest, ai, dates))
+    am, pm = (np.exp(_ratio(Y[worst, s], F[worst, s])) - 1 for s in (mi, ai))
+    print(f"  the selection period's largest evening error is {dates[worst].date()} (morning {am:+.0%}, "
+          f"afternoon {pm:+.0%} vs the evening forecast); without that day the chosen rule's selection reduction is "
+          f"{drop.set_index('method').loc['intraday reforecast', 'reduction']:+.1%}")
     print(f"best on the scored period itself (rule shopping, optimistic): {best['rule']} {best['scored red']:+.1%}")
     rho = cand["selection red"].rank().corr(cand["scored red"].rank())
     print(f"rank correlation of the {len(cand)} rules' reductions, selection vs scored period: {rho:+.2f} "
