@@ -199,6 +199,26 @@ def test_coverage_roughly_right():
     assert set(bt.table["method"]) >= {"forecast", "seasonal_naive", "mean_of_4"}
 
 
+def test_last_weeks_of_a_long_backtest_is_the_short_backtest(monkeypatch):
+    # bench_forecast.py scores the goal period (last weeks) and a longer check from ONE long run: the long run's
+    # last week must give the table of a one-week backtest (MASE keeps the long run's scale).  The forecaster
+    # is stubbed (deterministic in the history it is given) to keep this fast: it checks the slicing and scoring.
+    import staffing.forecast.accuracy as accuracy
+
+    def stub(history, at, **_):
+        base = 40.0 + len(history) % 13
+        return pd.DataFrame({"calls": base, "lo": base - 5, "hi": base + 5}, index=at)
+
+    monkeypatch.setattr(accuracy, "forecast_volumes", stub)
+    hist = sample(truth(_days("2026-01-05", 35), interval_min=60), seed=4, day_sd=0.05)
+    short = backtest(hist, weeks=1, country=None, intraday_at="12:00")
+    part = backtest(hist, weeks=2, country=None, intraday_at="12:00").last_weeks(1)
+    cols = ["horizon", "method", "wape", "coverage", "n", "days"]
+    pd.testing.assert_frame_equal(part.table[cols], short.table[cols])
+    assert part.points["origin"].nunique() == short.points["origin"].nunique() == 7
+    assert part.scale != short.scale  # the long run's in-sample naive scale, as documented
+
+
 def test_baselines_skip_a_missing_week():
     idx = pd.date_range("2026-01-05", periods=35, freq="D")
     idx = idx[idx.day_of_week < 5]  # weekdays only, like the bank data

@@ -37,9 +37,21 @@ class Backtest:
     table: pd.DataFrame
     points: pd.DataFrame
     level: float
+    scale: float = np.nan  # MASE denominator (in-sample one-week naive MAE before the first origin)
 
     def summary(self) -> str:
         return self.table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
+
+    def last_weeks(self, weeks: int) -> "Backtest":
+        """The same forecasts scored on the origins of the last ``weeks`` weeks only.
+
+        Identical to a ``weeks``-week backtest except MASE, whose scale stays this run's (before its first
+        origin) — one long run gives both a goal period and a longer check of it.
+        """
+        origins = self.points["origin"]
+        first = origins.max().normalize() - pd.Timedelta(days=7 * weeks - 1)
+        points = self.points[origins >= first]
+        return Backtest(_table(points, self.scale, self.level), points, self.level, self.scale)
 
 
 def _same_weekday_days(hist: History, d: int, n: int) -> list[int]:
@@ -120,8 +132,8 @@ def backtest(history, weeks: int = 4, level: float = 0.8, holidays=None, *, coun
             if h == 1 and noon is not None:
                 rows.append(_intraday_rows(series, day, noon, rows[-1], special, level, seed))
     points = pd.concat(rows)
-    table = _table(points, naive_scale(hist, first), level)
-    return Backtest(table, points, level)
+    scale = naive_scale(hist, first)
+    return Backtest(_table(points, scale, level), points, level, scale)
 
 
 def _intraday_rows(series, day, noon, evening, special, level, seed) -> pd.DataFrame:
