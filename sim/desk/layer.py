@@ -167,7 +167,7 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
             self.store.write_pending([(None if c.get("call_id") is None else int(c["call_id"]),
                                        None if c.get("caller_id") is None else int(c["caller_id"]),
                                        str(c["call_type"]), float(c["logged_s"])) for c in self.night.held])
-            acc = call_accounting(self.store.conn, ids, raise_on_error=True)
+            acc = call_accounting(self.store.rows(), ids, raise_on_error=True)
             rep = self.store.finish(self.env.now)
             if (rep["created"], rep["closed"]) != (len(self.tickets), n_closed):
                 raise ConservationError(f"store holds {rep['created']} tickets ({rep['closed']} closed) but the "
