@@ -7,8 +7,10 @@ whole model the scenario describes, including the ``[desk]`` ticket layer.
 """
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,8 @@ from sim.model import CallCentreModel
 from sim.results import Results
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 from sim.streaming import StreamingCallLog
+
+GC_GEN0_THRESHOLD = 20_000   # allocations between first-generation collections while a replication runs
 
 
 @dataclass
@@ -62,6 +66,26 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
     (``calls`` is empty), so a worker sends back metrics only; without a ``[desk]`` layer (whose tickets carry
     call ids) the calls are then not even kept during the run: finished calls are folded into the metrics'
     sums as the run goes (``sim.streaming``), so memory does not grow with the number of calls."""
+    with fewer_collections():
+        return _run_replication(scenario, seed, index, desk_factory, keep_calls)
+
+
+@contextmanager
+def fewer_collections(gen0: int = GC_GEN0_THRESHOLD):
+    """Python's cyclic garbage collector runs less often inside (its first-generation threshold raised to
+    ``gen0`` allocations, then put back): a replication of the example allocates ~10^5 short-lived containers,
+    which at the default threshold (700) set off ~60 collections, some of them full ones, ~20 % of its CPU time.
+    Nothing else changes (objects are freed by reference counting as before; cycles at the next collection)."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(gen0, old[0]), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Callable | None,
+                     keep_calls: bool) -> Replication:
     if desk_factory is None:
         desk_factory = default_desk_factory(scenario)
     ss = replication_seed(seed, index)
@@ -115,6 +139,7 @@ def worker_init(parent_pid: int) -> None:
         pass
     if os.getppid() != parent_pid:   # the parent died before prctl took effect
         os._exit(1)
+    gc.freeze()   # what the worker inherited (modules, the scenario) is never garbage: no collection walks it
 
 
 def _check_arguments(replications, seed, jobs) -> None:
