@@ -33,3 +33,13 @@ def test_example_run_is_identical_to_main():
     assert got["tables"] == want["tables"]
     for i, (g, w) in enumerate(zip(got["stores"], want["stores"], strict=True)):
         assert g == w, f"ticket store of replication {i}"
+
+
+def test_example_with_two_jobs_is_identical_to_main():
+    """The CLI runs replications in one process per core by default: the same numbers for any job count."""
+    from sim.runner import run
+
+    want = json.loads((DATA / "example_identity_baseline.json").read_text())
+    case = want["case"]
+    res = run(ROOT / case["scenario"], replications=case["replications"], seed=case["seed"], jobs=2)
+    assert_same_numbers(json.loads(json.dumps(res.to_dict()["metrics"])), want["summary"], rel=0.0, where="jobs=2")

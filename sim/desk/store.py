@@ -75,8 +75,7 @@ def _ticket_row(t) -> tuple:
     return tuple([int(v) if v.__class__ is bool else v for v in _ticket_values(t)])
 
 
-def _event_row(e) -> tuple:
-    return (e.ticket_id, e.seq, e.t_s, e.kind, e.from_state, e.to_state, e.detail)
+_event_row = attrgetter("ticket_id", "seq", "t_s", "kind", "from_state", "to_state", "detail")
 
 
 def _deadline_rows(tickets) -> list[tuple]:
