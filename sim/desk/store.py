@@ -6,8 +6,10 @@ Tables (plain SQL, ``pandas.read_sql``-friendly): ``tickets`` (one row per ticke
 calls still waiting for the morning hand-over when the run ended, written by ``finish``), ``batches`` (batch number,
 sim time, digest) and ``meta`` (status 'running' | 'complete', fingerprint). Times are simulated seconds.
 
-A batch (tickets touched + their new events + deadlines + outbound rows) is written in ONE transaction, so a
-killed run leaves the state of its last committed batch: no half-written ticket. An in-memory store
+A batch (tickets touched + their new events + deadlines + outbound rows) is never split: batches are committed
+``commit_every`` at a time (default 24, a simulated day of hourly batches; one transaction each, since a
+transaction's cost is mostly its fixed part), so a killed run leaves the state of its last committed batch: no
+half-written ticket. An in-memory store
 (':memory:', nothing to resume) keeps the touched objects instead (the ticket, event and task objects
 themselves, so they must not change after their last batch without being in a later one, as the desk layer's
 sink guarantees) and builds their rows once: ``rows()`` (plain tuples, what the tables would hold, for the
@@ -114,7 +116,7 @@ class TicketStore:
     """Writer of one run's store. ``path`` may be ':memory:'. ``fingerprint`` identifies the run (rules +
     seed + inputs); resuming requires the same fingerprint."""
 
-    def __init__(self, path: str | os.PathLike, mode: str = "new", fingerprint: str = ""):
+    def __init__(self, path: str | os.PathLike, mode: str = "new", fingerprint: str = "", commit_every: int = 24):
         if mode not in ("new", "overwrite", "resume"):
             raise ValueError(f"store mode must be 'new', 'overwrite' or 'resume', got {mode!r}")
         self.path = str(path)
@@ -149,6 +151,9 @@ class TicketStore:
         self._written = False        # a deferred store wrote its rows (its conn was read)
         self._rows: StoreRows | None = None
         self._meta: dict[str, str] = {}     # what this writer put in ``meta`` (a deferred store's rows carry it)
+        self.commit_every = max(1, int(commit_every))
+        self._queued: list[tuple[str, list]] = []     # statements of whole batches not committed yet
+        self._queued_batches = 0
         self._conn = sqlite3.connect(self.path, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -163,7 +168,21 @@ class TicketStore:
     def conn(self) -> sqlite3.Connection:
         """The connection, with every batch written."""
         self._write_held()
+        self._commit()
         return self._conn
+
+    def _queue(self, statements: list[tuple[str, list]], batches: int) -> None:
+        """Statements of ``batches`` whole batches (or of none), committed once ``commit_every`` batches are
+        queued."""
+        self._queued.extend(statements)
+        self._queued_batches += batches
+        if self._queued_batches >= self.commit_every:
+            self._commit()
+
+    def _commit(self) -> None:
+        if self._queued:
+            statements, self._queued, self._queued_batches = self._queued, [], 0
+            self._tx(statements)
 
     def _tx(self, statements: list[tuple[str, list]]) -> None:
         cur = self._conn.cursor()
@@ -178,8 +197,9 @@ class TicketStore:
             raise
 
     def set_meta(self, key: str, value: str) -> None:
-        """Store a run attribute (e.g. the rules as JSON) in ``meta``."""
-        self._tx([("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, str(value))])])
+        """Store a run attribute (e.g. the rules as JSON) in ``meta`` (committed with what is queued)."""
+        self._queue([("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, str(value))])], 0)
+        self._commit()
         self._meta[key] = str(value)
         if self._rows is not None:
             self._rows.meta[key] = str(value)
@@ -259,7 +279,7 @@ class TicketStore:
         if t_s is None:      # nothing but the pending hand-over rows
             return
         self._meta.update(last_batch=str(self.batch_no), last_t_s=repr(float(t_s)))
-        self._tx([
+        self._queue([
             (f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * len(TICKET_COLS))})", trows),
             ("INSERT INTO events VALUES (?,?,?,?,?,?,?)", erows),
             ("INSERT OR REPLACE INTO deadlines VALUES (?,?,?,?)", drows),
@@ -267,7 +287,7 @@ class TicketStore:
             ("INSERT INTO batches VALUES (?,?,?,?)", batches),
             ("INSERT OR REPLACE INTO meta VALUES (?, ?)",
              [("last_batch", str(self.batch_no)), ("last_t_s", repr(float(t_s)))]),
-        ])
+        ], len(batches))
 
     def write_pending(self, rows: list[tuple]) -> None:
         """Replace the ``pending_handover`` rows: (call_id, caller_id, call_type, logged_s) per held night call."""
@@ -279,8 +299,9 @@ class TicketStore:
         self._replace_pending(rows)
 
     def _replace_pending(self, rows: list[tuple]) -> None:
-        self._tx([("DELETE FROM pending_handover WHERE 1=?", [(1,)]),
-                  ("INSERT INTO pending_handover VALUES (?,?,?,?)", rows)])
+        self._queue([("DELETE FROM pending_handover WHERE 1=?", [(1,)]),
+                     ("INSERT INTO pending_handover VALUES (?,?,?,?)", rows)], 0)
+        self._commit()
 
     def finish(self, t_s: float, check: bool = True) -> dict:
         """Mark the run complete (after the final batch); with ``check`` verify conservation first."""
@@ -289,12 +310,15 @@ class TicketStore:
                              f"{self.replay_until}; it was written by a different run")
         if not self.deferred:
             self._write_held()
+            self._commit()
         report = conservation(self.rows()) if check else {}
         self.set_meta("status", "complete")
         self.set_meta("end_t_s", repr(float(t_s)))
         return report
 
     def close(self) -> None:
+        """Commit the queued batches (whole ones) and close."""
+        self._commit()
         self._conn.close()
 
 
