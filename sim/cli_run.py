@@ -87,7 +87,8 @@ def run_command(
     replications: int = typer.Option(None, "--replications", "-r", min=1, max=10000,
                                      help="replications (default: the scenario's)"),
     seed: int = typer.Option(None, "--seed", "-s", min=0, help="random seed (default: the scenario's)"),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=512, help="parallel processes"),
+    jobs: int = typer.Option(None, "--jobs", "-j", min=1, max=512,
+                             help="parallel processes (default: one per core, at most one per replication)"),
     out: Path = typer.Option(None, "--out", "-o", help="folder for summary.json, intervals.csv, calls.csv.gz"),
     report: bool = typer.Option(False, "--report", help="also write report.html into the --out folder"),
     overwrite: bool = typer.Option(False, "--overwrite", help="discard an interrupted run in --out and start again"),
@@ -111,6 +112,7 @@ def run_command(
     with user_errors():
         sc = load_scenario(scenario)
         reps = replications or sc.replications
+        jobs = jobs or default_jobs(reps)
         lang = lang or sc.lang
         if not force:   # before any folder is touched
             from sim.workload import check_workload
@@ -143,6 +145,15 @@ def run_command(
     console.print(f"wrote {out}/summary.json, intervals.csv, interval_summary.csv, calls.csv.gz"
                   + (", visits.csv.gz" if sc.counter is not None else "") + (", report.html" if report else "")
                   + (", results.xlsx" if excel else ""))
+
+
+def default_jobs(replications: int) -> int:
+    """``--jobs`` when not given: one process per core the run may use, at most one per replication (results are
+    the same for any number of jobs; one replication runs in this process)."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, replications))
 
 
 def _simulate(sc, reps, seed, jobs, force, desk_factory=None, checkpoint=None):

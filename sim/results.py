@@ -182,10 +182,11 @@ class Results:
 
         with_clock_columns(self.intervals, self.scenario).to_csv(out / "intervals.csv", index=False)
         with_clock_columns(self.interval_summary, self.scenario).to_csv(out / "interval_summary.csv", index=False)
+        gzip = {"method": "gzip", "compresslevel": 6}   # level 9 (the default) costs 1/3 more time for 1 % less
         if not self.calls.empty:
-            self.calls.to_csv(out / "calls.csv.gz", index=False, compression="gzip")
+            self.calls.to_csv(out / "calls.csv.gz", index=False, compression=gzip)
         if not self.visits.empty:
-            self.visits.to_csv(out / "visits.csv.gz", index=False, compression="gzip")
+            self.visits.to_csv(out / "visits.csv.gz", index=False, compression=gzip)
         return out
 
     @property

@@ -7,8 +7,10 @@ whole model the scenario describes, including the ``[desk]`` ticket layer.
 """
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,8 @@ from sim.model import CallCentreModel
 from sim.results import Results
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 from sim.streaming import StreamingCallLog
+
+GC_THRESHOLDS = (20_000, 50)   # gc thresholds 0 and 1 while replications run (fewer_collections)
 
 
 @dataclass
@@ -62,6 +66,28 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
     (``calls`` is empty), so a worker sends back metrics only; without a ``[desk]`` layer (whose tickets carry
     call ids) the calls are then not even kept during the run: finished calls are folded into the metrics'
     sums as the run goes (``sim.streaming``), so memory does not grow with the number of calls."""
+    with fewer_collections():
+        return _run_replication(scenario, seed, index, desk_factory, keep_calls)
+
+
+@contextmanager
+def fewer_collections(gen0: int = GC_THRESHOLDS[0], gen1: int = GC_THRESHOLDS[1]):
+    """Python's cyclic garbage collector runs less often inside (its first-generation threshold raised to
+    ``gen0`` allocations and the second to ``gen1`` first-generation collections, then put back): a replication of
+    the example allocates ~10^5 short-lived containers and keeps ~10^4 (tickets, their events), which at the
+    default thresholds (700, 10) set off ~60 collections per replication, some of them full ones, ~20 % of its
+    CPU time (and still ~15 % with gen0 alone raised). Nothing else changes (objects are freed by reference
+    counting as before; cycles at the next collection, at most ~10^6 allocations later)."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(gen0, old[0]), max(gen1, old[1]), *old[2:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Callable | None,
+                     keep_calls: bool) -> Replication:
     if desk_factory is None:
         desk_factory = default_desk_factory(scenario)
     ss = replication_seed(seed, index)
@@ -115,6 +141,7 @@ def worker_init(parent_pid: int) -> None:
         pass
     if os.getppid() != parent_pid:   # the parent died before prctl took effect
         os._exit(1)
+    gc.freeze()   # what the worker inherited (modules, the scenario) is never garbage: no collection walks it
 
 
 def _check_arguments(replications, seed, jobs) -> None:
@@ -140,6 +167,11 @@ def run(scenario: Scenario | dict | str | Path, replications: int | None = None,
     ScenarioError naming the number of calls, unless ``force``. Returns ``Results``.
     """
     _check_arguments(replications, seed, jobs)
+    with fewer_collections():
+        return _run(scenario, replications, seed, jobs, progress, keep_calls, desk_factory, checkpoint, force)
+
+
+def _run(scenario, replications, seed, jobs, progress, keep_calls, desk_factory, checkpoint, force) -> Results:
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
     elif isinstance(scenario, dict):

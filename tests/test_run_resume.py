@@ -130,7 +130,8 @@ def _kill_and_resume(scenario, reference, tmp_path, point, jobs=1):
 def test_resume_keeps_finished_replications(scenario, reference, tmp_path, monkeypatch):
     """Replications with a checkpoint are loaded, not simulated again (only the missing one runs)."""
     out = tmp_path / "run"
-    args = ["run", str(scenario), "-r", str(REPS), "--out", str(out)]
+    # -j 1: the replications run in this process, where run_replication is patched (the default is one per core)
+    args = ["run", str(scenario), "-r", str(REPS), "-j", "1", "--out", str(out)]
     import sim.runner
 
     real = sim.runner.run_replication

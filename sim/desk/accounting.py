@@ -12,23 +12,25 @@ import re
 import sqlite3
 from collections.abc import Iterable
 
-from sim.desk.store import ConservationError
+from sim.desk.store import ConservationError, StoreRows, rows_of_conn
 
 _CALL_ID = re.compile(r"(?:^|;)call_id=(\d+)")
 
 
-def call_accounting(conn: sqlite3.Connection, handled_call_ids: Iterable[int], raise_on_error: bool = False) -> dict:
+def call_accounting(store: sqlite3.Connection | StoreRows, handled_call_ids: Iterable[int],
+                    raise_on_error: bool = False) -> dict:
     """Counts of the handled calls by where they went; ``unaccounted`` lists none of (a)-(c), ``unknown`` are
-    store rows naming a call that is not in ``handled_call_ids``. Raises ConservationError when asked and either
-    is non-zero."""
+    store rows naming a call that is not in ``handled_call_ids``. ``store``: a store's connection or its rows
+    (``TicketStore.rows()``). Raises ConservationError when asked and either is non-zero."""
+    rows = rows_of_conn(store) if isinstance(store, sqlite3.Connection) else store
     handled = {int(c) for c in handled_call_ids}
-    tickets = {r[0] for r in conn.execute("SELECT call_id FROM tickets WHERE call_id IS NOT NULL")}
+    tickets = {r[4] for r in rows.tickets if r[4] is not None}
     dups = set()
-    for (detail,) in conn.execute("SELECT detail FROM events WHERE kind='duplicate_contact'"):
+    for detail in (e[6] for e in rows.events if e[3] == "duplicate_contact"):
         m = _CALL_ID.search(detail or "")
         if m:
             dups.add(int(m.group(1)))
-    pending = {r[0] for r in conn.execute("SELECT call_id FROM pending_handover WHERE call_id IS NOT NULL")}
+    pending = {r[0] for r in rows.pending if r[0] is not None}
     known = tickets | dups | pending
     rep = {"handled_calls": len(handled), "as_ticket": len(handled & tickets), "duplicate_contact": len(handled & dups),
            "pending_handover": len(handled & pending), "unaccounted": len(handled - known),

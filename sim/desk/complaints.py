@@ -9,9 +9,24 @@ deadline set on any ticket is watched and moves its ticket one level up when it 
 """
 from __future__ import annotations
 
+from simpy.core import URGENT
+from simpy.events import Event
+
 from sim.desk import deadlines as dl
 from sim.desk.calendar import DAY_S
 from sim.desk.tickets import Ticket
+
+
+class Soon(Event):
+    """An event processed at the current instant before the ordinary ones, as SimPy starts a process
+    (``simpy.events.Initialize``: already triggered, priority URGENT); ``callback(event)`` runs then."""
+
+    def __init__(self, env, callback):
+        self.env = env
+        self.callbacks = [callback]
+        self._value = None
+        self._ok = True
+        env.schedule(self, URGENT)
 
 
 class ComplaintFlows:
@@ -104,11 +119,14 @@ class ComplaintFlows:
         return True
 
     def _watch_deadline(self, tk: Ticket, name: str, due: float) -> None:
-        self.env.process(self._overdue_watch(tk, name, due))
+        """Every deadline with an owner: when it passes unmet the ticket goes one level up (``_overdue``). Two
+        events, as the SimPy process this was scheduled them (its start, first at this instant, then the wait),
+        without the process: same order of events, ~1 000 fewer processes a week of the example."""
+        env = self.env
+        Soon(env, lambda _e: env.timeout(max(0.0, due - env.now)).callbacks.append(
+            lambda _t: self._overdue(tk, name)))
 
-    def _overdue_watch(self, tk: Ticket, name: str, due: float):
-        """Every deadline with an owner: when it passes unmet the ticket goes one level up."""
-        yield self.env.timeout(max(0.0, due - self.env.now))
+    def _overdue(self, tk: Ticket, name: str) -> None:
         if tk.is_open and name not in tk.met:
             if not self.escalate(tk, None, f"overdue:{name}", self.env.now):
                 tk.note("overdue_at_top", self.env.now, rule=name, level=tk.level)

@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.desk.config import DeskRules
 from sim.desk.layer import DeskLayer
-from sim.desk.metrics import summary_frame
+from sim.desk.numbers import desk_numbers
 from sim.desk.store import TicketStore
 
 
@@ -80,9 +80,8 @@ class DeskRun:
         if self.layer is None:
             return {}
         rep = self.layer.finish(handled_call_ids(model))
-        frame = summary_frame(self.store.conn)
+        metrics = desk_numbers(self.store.rows(), rules=self.rules)
         self.store.close()
-        metrics = {k: float(v) for k, v in frame["value"].items()}
         if getattr(model, "counter", None) is not None:   # tickets that came in over the counter
             metrics["desk.tickets.from_counter"] = float(rep.get("counter_visits", 0)
                                                          - self.layer.visit_duplicates)

@@ -12,6 +12,8 @@ is recorded once, as a duplicate contact; without ``problem_id`` every call is a
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 import simpy
 
@@ -30,6 +32,22 @@ from sim.desk.paperwork import PaperworkFlows
 from sim.desk.routine import ScheduledWork
 from sim.desk.tickets import Ticket
 from sim.desk.visits import VisitFlows
+
+
+def _cdf(probs) -> list[float]:
+    """Cumulative probabilities as ``Generator.choice(n, p=probs)`` computes them (after its own check of
+    ``probs``, which raises as choice would)."""
+    p = np.asarray(probs, dtype=float)
+    np.random.default_rng(0).choice(len(p), p=p)
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return cdf.tolist()
+
+
+def _pick(rng: np.random.Generator, cdf: list[float]) -> int:
+    """Index drawn as ``rng.choice(len(cdf), p=p)`` draws it: one uniform, the first cumulative probability above
+    it (same number of draws, same result)."""
+    return bisect_right(cdf, rng.random())
 
 
 class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
@@ -65,12 +83,11 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
         self.visits_received = self.visit_duplicates = 0    # walk-in counter visits (on_visit_served)
         self._resolved_events: dict[int, simpy.Event] = {}
         self.do_not_visit: set[int] = set()            # caller ids of residents who refused return visits
-        # category probabilities as float arrays once (Generator.choice converts a list on every draw; the
-        # draws are the same)
-        self._p = {"class": np.asarray(rules.complaints.class_probs, dtype=float),
-                   "severity": np.asarray(rules.complaints.severity_probs, dtype=float),
-                   "repair_kinds": list(rules.repairs.repair_kind_probs),
-                   "repair": np.asarray(list(rules.repairs.repair_kind_probs.values()), dtype=float)}
+        # category draws by their cumulative probabilities (``_pick``: the draw of Generator.choice(n, p=p), at a
+        # twentieth of its cost)
+        self._cdf = {"class": _cdf(rules.complaints.class_probs), "severity": _cdf(rules.complaints.severity_probs),
+                     "repair": _cdf(list(rules.repairs.repair_kind_probs.values()))}
+        self._repair_kinds = list(rules.repairs.repair_kind_probs)
         self.night = NightDuty(self)
         self.dunning = Dunning(self)
         self.scheduled = ScheduledWork(self)
@@ -167,7 +184,7 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
             self.store.write_pending([(None if c.get("call_id") is None else int(c["call_id"]),
                                        None if c.get("caller_id") is None else int(c["caller_id"]),
                                        str(c["call_type"]), float(c["logged_s"])) for c in self.night.held])
-            acc = call_accounting(self.store.conn, ids, raise_on_error=True)
+            acc = call_accounting(self.store.rows(), ids, raise_on_error=True)
             rep = self.store.finish(self.env.now)
             if (rep["created"], rep["closed"]) != (len(self.tickets), n_closed):
                 raise ConservationError(f"store holds {rep['created']} tickets ({rep['closed']} closed) but the "
@@ -193,8 +210,8 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
         a: dict = {}
         if ttype == "complaint":
             cr = c.complaints
-            a["complaint_class"] = int(call.get("complaint_class") or 1 + r.choice(3, p=self._p["class"]))
-            a["severity"] = call.get("severity") or SEVERITIES[r.choice(3, p=self._p["severity"])]
+            a["complaint_class"] = int(call.get("complaint_class") or 1 + _pick(r, self._cdf["class"]))
+            a["severity"] = call.get("severity") or SEVERITIES[_pick(r, self._cdf["severity"])]
             a["anonymous"] = bool(call.get("anonymous", r.random() < cr.anonymous_share))
             a["sensitive"] = bool(call.get("sensitive", r.random() < cr.sensitive_share))
             a["online"] = bool(call.get("online", False))
@@ -206,8 +223,7 @@ class DeskLayer(ComplaintFlows, VisitFlows, PaperworkFlows):
             a["on_spot"] = (bool(call.get("resolved", False)) and a["severity"] == "minor"
                             and a["complaint_class"] != 2 and not a["invalid"])
         elif ttype == "repair":
-            kinds = self._p["repair_kinds"]
-            a["repair_kind"] = call.get("repair_kind") or kinds[r.choice(len(kinds), p=self._p["repair"])]
+            a["repair_kind"] = call.get("repair_kind") or self._repair_kinds[_pick(r, self._cdf["repair"])]
         return a
 
     # ---- entry point from the call model ---------------------------------------------------------------------

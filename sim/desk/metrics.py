@@ -2,8 +2,9 @@
 
 ``ticket_metrics(conn)`` returns a dict of DataFrames: tickets by type/class/severity, deadline compliance per
 rule, escalations, return visits (achieved vs required rate, exclusions, on-time share), reopen rate, backlog
-over time, dunning outcomes, outbound calls and their agent time. ``summary_frame(conn)`` flattens the headline
-numbers into one DataFrame indexed by metric name (column ``value``) for the run summary.
+over time, dunning outcomes, outbound calls and their agent time. ``summary_frame(conn)`` holds the headline
+numbers in one DataFrame indexed by metric name (column ``value``) for the run summary; they are computed by
+``sim.desk.numbers`` from the store's rows (the same numbers, checked against these tables by the tests).
 
 Deadline compliance: a deadline is evaluated if it was met or its due time is before the end of the run;
 unmet deadlines still pending at the end are left out. Lateness = max(0, met - due), for unmet overdue ones
@@ -175,38 +176,10 @@ def ticket_metrics(conn: sqlite3.Connection, end_s: float | None = None, backlog
 
 
 def summary_frame(conn: sqlite3.Connection, end_s: float | None = None) -> pd.DataFrame:
-    """Headline ticket metrics, one row per metric name (``desk.*``), column ``value``."""
-    m = ticket_metrics(conn, end_s)
-    v: dict[str, float] = {}
-    for ttype, row in m["by_type"].iterrows():
-        v[f"desk.tickets.{ttype}"] = row["tickets"]
-    v["desk.tickets.total"] = float(m["by_type"]["tickets"].sum())
-    v["desk.tickets.open_at_end"] = float(m["by_type"]["open"].sum())
-    for _, row in m["complaints"].iterrows():
-        v[f"desk.complaints.class{int(row['complaint_class'])}.{row['severity']}"] = row["tickets"]
-    v["desk.complaints.invalid"] = m["invalid_complaints"]
-    for rule, row in m["deadlines"].iterrows():
-        v[f"desk.deadline.{rule}.on_time_pct"] = row["on_time_pct"]
-        v[f"desk.deadline.{rule}.mean_lateness_h"] = row["mean_lateness_h"]
-        v[f"desk.deadline.{rule}.p90_lateness_h"] = row["p90_lateness_h"]
-    for _, row in m["escalations"].iterrows():
-        v[f"desk.escalations.{row['rule']}.{row['to']}"] = row["count"]
-    for ttype, row in m["return_visits"].iterrows():
-        v[f"desk.return_visit.{ttype}.required_rate"] = row["required_rate"]
-        v[f"desk.return_visit.{ttype}.achieved_rate"] = row["achieved_rate"]
-        v[f"desk.return_visit.{ttype}.on_time_share"] = row["on_time_share"]
-    v["desk.reopen_rate"] = m["reopen_rate"]
-    v["desk.pending_handover"] = float(pending_handover_count(conn))
-    b = m["backlog"]
-    v["desk.backlog.mean_open"] = float(b["open"].mean()) if len(b) else 0.0
-    v["desk.backlog.max_open"] = float(b["open"].max()) if len(b) else 0.0
-    for outcome, n in m["dunning"].items():
-        v[f"desk.dunning.{outcome}"] = n
-    for kind, row in m["outbound"].iterrows():
-        v[f"desk.outbound.{kind}.made"] = row["made"]
-        v[f"desk.outbound.{kind}.agent_hours"] = row["agent_hours"]
-    v["desk.outbound.agent_hours"] = float(m["outbound"]["agent_hours"].sum()) if len(m["outbound"]) else 0.0
-    v["desk.outbound.agent_calls"] = float(m["outbound"]["made_by_agents"].sum()) if len(m["outbound"]) else 0.0
-    v["desk.outbound.desk_staff_hours"] = (float(m["outbound"]["desk_staff_hours"].sum())
-                                           if len(m["outbound"]) else 0.0)
+    """Headline ticket metrics, one row per metric name (``desk.*``), column ``value`` (``sim.desk.numbers``:
+    the same numbers as these tables, computed without them)."""
+    from sim.desk.numbers import desk_numbers
+    from sim.desk.store import rows_of_conn
+
+    v = desk_numbers(rows_of_conn(conn), end_s)
     return pd.DataFrame({"value": pd.Series(v, dtype=float)}).rename_axis("metric")

@@ -6,11 +6,15 @@ Tables (plain SQL, ``pandas.read_sql``-friendly): ``tickets`` (one row per ticke
 calls still waiting for the morning hand-over when the run ended, written by ``finish``), ``batches`` (batch number,
 sim time, digest) and ``meta`` (status 'running' | 'complete', fingerprint). Times are simulated seconds.
 
-A batch (tickets touched + their new events + deadlines + outbound rows) is written in ONE transaction, so a
-killed run leaves the state of its last committed batch: no half-written ticket. An in-memory store
-(':memory:', nothing to resume) merges the batches instead and writes them in one transaction when it is next
-read (``conn``) or finished: the same final tables, without a transaction and a digest per batch (its
-``batches`` rows carry no digest). Opening an existing store:
+A batch (tickets touched + their new events + deadlines + outbound rows) is never split: batches are committed
+``commit_every`` at a time (default 24, a simulated day of hourly batches; one transaction each, since a
+transaction's cost is mostly its fixed part), so a killed run leaves the state of its last committed batch: no
+half-written ticket. An in-memory store
+(':memory:', nothing to resume) keeps the touched objects instead (the ticket, event and task objects
+themselves, so they must not change after their last batch without being in a later one, as the desk layer's
+sink guarantees) and builds their rows once: ``rows()`` (plain tuples, what the tables would hold, for the
+run's own checks and figures) or, when its ``conn`` is read, one transaction: the same final tables, without a
+transaction and a digest per batch (its ``batches`` rows carry no digest). Opening an existing store:
 mode 'new' refuses (clear message), 'overwrite' discards it, 'resume' replays: the (deterministic) run is
 simulated again, already-committed batches are verified against their digests instead of written, and
 writing continues after the last one.
@@ -20,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from collections import Counter
+from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 
@@ -71,11 +77,46 @@ def _ticket_row(t) -> tuple:
     return tuple([int(v) if v.__class__ is bool else v for v in _ticket_values(t)])
 
 
+_event_row = attrgetter("ticket_id", "seq", "t_s", "kind", "from_state", "to_state", "detail")
+
+
+def _deadline_rows(tickets) -> list[tuple]:
+    return [(t.id, rule, due, t.met.get(rule)) for t in tickets for rule, due in t.due.items()]
+
+
+def _empty_held() -> dict:
+    return {"tickets": {}, "events": [], "outbound": {}, "batches": [], "pending": None}
+
+
+@dataclass
+class StoreRows:
+    """Every row of a store's tables in rowid order, as tuples in the tables' column order (``SCHEMA``);
+    ``meta`` as a dict."""
+
+    tickets: list
+    events: list
+    deadlines: list
+    outbound: list
+    pending: list
+    meta: dict
+
+
+def rows_of_conn(conn: sqlite3.Connection) -> StoreRows:
+    """Read a store's tables (``SELECT * ... ORDER BY rowid``)."""
+    read = lambda table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()  # noqa: E731
+    try:
+        pending = read("pending_handover")
+    except sqlite3.OperationalError:      # stores written before the table existed
+        pending = []
+    return StoreRows(read("tickets"), read("events"), read("deadlines"), read("outbound"), pending,
+                     dict(conn.execute("SELECT key, value FROM meta").fetchall()))
+
+
 class TicketStore:
     """Writer of one run's store. ``path`` may be ':memory:'. ``fingerprint`` identifies the run (rules +
     seed + inputs); resuming requires the same fingerprint."""
 
-    def __init__(self, path: str | os.PathLike, mode: str = "new", fingerprint: str = ""):
+    def __init__(self, path: str | os.PathLike, mode: str = "new", fingerprint: str = "", commit_every: int = 24):
         if mode not in ("new", "overwrite", "resume"):
             raise ValueError(f"store mode must be 'new', 'overwrite' or 'resume', got {mode!r}")
         self.path = str(path)
@@ -106,21 +147,42 @@ class TicketStore:
         if not memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.deferred = memory
-        self._held: dict = {"tickets": {}, "events": [], "deadlines": {}, "outbound": {}, "batches": []}
+        self._held: dict = _empty_held()
+        self._written = False        # a deferred store wrote its rows (its conn was read)
+        self._rows: StoreRows | None = None
+        self._meta: dict[str, str] = {}     # what this writer put in ``meta`` (a deferred store's rows carry it)
+        self.commit_every = max(1, int(commit_every))
+        self._queued: list[tuple[str, list]] = []     # statements of whole batches not committed yet
+        self._queued_batches = 0
         self._conn = sqlite3.connect(self.path, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
         if not exists:
-            self._tx([("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                       [("schema", SCHEMA_VERSION), ("status", "running"), ("fingerprint", fingerprint),
-                        ("last_batch", "0"), ("last_t_s", "0")])])
+            start = {"schema": SCHEMA_VERSION, "status": "running", "fingerprint": fingerprint, "last_batch": "0",
+                     "last_t_s": "0"}
+            self._tx([("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(start.items()))])
+            self._meta.update(start)
 
     @property
     def conn(self) -> sqlite3.Connection:
         """The connection, with every batch written."""
         self._write_held()
+        self._commit()
         return self._conn
+
+    def _queue(self, statements: list[tuple[str, list]], batches: int) -> None:
+        """Statements of ``batches`` whole batches (or of none), committed once ``commit_every`` batches are
+        queued."""
+        self._queued.extend(statements)
+        self._queued_batches += batches
+        if self._queued_batches >= self.commit_every:
+            self._commit()
+
+    def _commit(self) -> None:
+        if self._queued:
+            statements, self._queued, self._queued_batches = self._queued, [], 0
+            self._tx(statements)
 
     def _tx(self, statements: list[tuple[str, list]]) -> None:
         cur = self._conn.cursor()
@@ -135,22 +197,28 @@ class TicketStore:
             raise
 
     def set_meta(self, key: str, value: str) -> None:
-        """Store a run attribute (e.g. the rules as JSON) in ``meta``."""
-        self._tx([("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, str(value))])])
+        """Store a run attribute (e.g. the rules as JSON) in ``meta`` (committed with what is queued)."""
+        self._queue([("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, str(value))])], 0)
+        self._commit()
+        self._meta[key] = str(value)
+        if self._rows is not None:
+            self._rows.meta[key] = str(value)
 
     def write_batch(self, t_s: float, tickets, events, outbound=()) -> None:
         """Persist one batch atomically: the touched tickets (full current row + all their deadlines), their
         new events, and touched outbound tasks."""
+        if self.deferred:
+            if tickets or events or outbound:
+                self.batch_no += 1
+                self._hold(t_s, tickets, events, outbound)
+            return
         trows = [_ticket_row(t) for t in tickets]
-        erows = [(e.ticket_id, e.seq, e.t_s, e.kind, e.from_state, e.to_state, e.detail) for e in events]
-        drows = [(t.id, rule, due, t.met.get(rule)) for t in tickets for rule, due in t.due.items()]
+        erows = [_event_row(e) for e in events]
+        drows = _deadline_rows(tickets)
         orows = [_outbound_row(o) for o in outbound]
         if not (trows or erows or orows):
             return
         self.batch_no += 1
-        if self.deferred:
-            self._hold(t_s, trows, erows, drows, orows)
-            return
         digest = hashlib.sha256(repr((trows, erows, drows, orows)).encode()).hexdigest()
         if self.batch_no <= self.replay_until:
             row = self.conn.execute("SELECT digest FROM batches WHERE batch_no=?", (self.batch_no,)).fetchone()
@@ -161,30 +229,57 @@ class TicketStore:
         self._write(trows, erows, drows, orows, [(self.batch_no, float(t_s), len(trows) + len(erows) + len(orows),
                                                    digest)], t_s)
 
-    def _hold(self, t_s: float, trows: list, erows: list, drows: list, orows: list) -> None:
-        """Merge a batch into the held rows: the latest row per ticket / deadline / outbound task (a replaced
-        deadline row moves to the end, as ``INSERT OR REPLACE`` gives it a new rowid), events appended."""
+    def _hold(self, t_s: float, tickets, events, outbound) -> None:
+        """Merge a batch into the held objects: tickets in the order of their last batch (their deadline rows are
+        rewritten then, and a replaced deadline row moves to the end, as ``INSERT OR REPLACE`` gives it a new
+        rowid), events appended, tasks by id."""
         held = self._held
-        held["tickets"].update((row[0], row) for row in trows)
-        held["events"].extend(erows)
-        deadlines = held["deadlines"]
-        for row in drows:
-            deadlines.pop(row[:2], None)
-            deadlines[row[:2]] = row
-        held["outbound"].update((row[0], row) for row in orows)
-        held["batches"].append((self.batch_no, float(t_s), len(trows) + len(erows) + len(orows), None))
+        order = held["tickets"]
+        for t in tickets:
+            order.pop(t.id, None)
+            order[t.id] = t
+        held["events"].extend(events)
+        held["outbound"].update((o.id, o) for o in outbound)
+        held["batches"].append((self.batch_no, float(t_s), len(tickets) + len(events) + len(outbound), None))
         held["t_s"] = t_s
+        self._meta.update(last_batch=str(self.batch_no), last_t_s=repr(float(t_s)))
+        self._rows = None
+
+    def _held_rows(self) -> StoreRows:
+        """The rows the held objects make (tickets and tasks by id, as their INTEGER PRIMARY KEY orders them)."""
+        held = self._held
+        by_id = sorted(held["tickets"].values(), key=attrgetter("id"))
+        return StoreRows([_ticket_row(t) for t in by_id], [_event_row(e) for e in held["events"]],
+                         _deadline_rows(held["tickets"].values()),
+                         [_outbound_row(o) for _, o in sorted(held["outbound"].items())],
+                         list(held["pending"] or ()), dict(self._meta))
 
     def _write_held(self) -> None:
         held = self._held
-        if not held["batches"]:
+        if not held["batches"] and held["pending"] is None:
             return
-        self._held = {"tickets": {}, "events": [], "deadlines": {}, "outbound": {}, "batches": []}
-        self._write(list(held["tickets"].values()), held["events"], list(held["deadlines"].values()),
-                    list(held["outbound"].values()), held["batches"], held["t_s"])
+        rows = self._held_rows()
+        self._held = _empty_held()
+        self._write(rows.tickets, rows.events, rows.deadlines, rows.outbound, held["batches"], held.get("t_s"))
+        if held["pending"] is not None:
+            self._replace_pending(held["pending"])
+        self._written = True
 
-    def _write(self, trows: list, erows: list, drows: list, orows: list, batches: list, t_s: float) -> None:
-        self._tx([
+    def rows(self) -> StoreRows:
+        """Every row of the store's tables (``StoreRows``), as ``SELECT * ... ORDER BY rowid`` returns them. A
+        deferred store that has not written builds them from its objects (no SQL)."""
+        if self._rows is None:
+            if self.deferred and not self._written:
+                self._rows = self._held_rows()
+            else:
+                self._rows = rows_of_conn(self.conn)
+        return self._rows
+
+    def _write(self, trows: list, erows: list, drows: list, orows: list, batches: list, t_s: float | None) -> None:
+        if t_s is None:      # nothing but the pending hand-over rows
+            return
+        self._meta.update(last_batch=str(self.batch_no), last_t_s=repr(float(t_s)))
+        self._queue([
             (f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * len(TICKET_COLS))})", trows),
             ("INSERT INTO events VALUES (?,?,?,?,?,?,?)", erows),
             ("INSERT OR REPLACE INTO deadlines VALUES (?,?,?,?)", drows),
@@ -192,26 +287,38 @@ class TicketStore:
             ("INSERT INTO batches VALUES (?,?,?,?)", batches),
             ("INSERT OR REPLACE INTO meta VALUES (?, ?)",
              [("last_batch", str(self.batch_no)), ("last_t_s", repr(float(t_s)))]),
-        ])
+        ], len(batches))
 
     def write_pending(self, rows: list[tuple]) -> None:
         """Replace the ``pending_handover`` rows: (call_id, caller_id, call_type, logged_s) per held night call."""
+        self._rows = None
+        if self.deferred and not self._written:
+            self._held["pending"] = list(rows)
+            return
         self._write_held()
-        self._tx([("DELETE FROM pending_handover WHERE 1=?", [(1,)]),
-                  ("INSERT INTO pending_handover VALUES (?,?,?,?)", rows)])
+        self._replace_pending(rows)
+
+    def _replace_pending(self, rows: list[tuple]) -> None:
+        self._queue([("DELETE FROM pending_handover WHERE 1=?", [(1,)]),
+                     ("INSERT INTO pending_handover VALUES (?,?,?,?)", rows)], 0)
+        self._commit()
 
     def finish(self, t_s: float, check: bool = True) -> dict:
         """Mark the run complete (after the final batch); with ``check`` verify conservation first."""
         if self.batch_no < self.replay_until:
             raise StoreError(f"{self.path}: the replay ended after {self.batch_no} batches but the store has "
                              f"{self.replay_until}; it was written by a different run")
-        self._write_held()
-        report = check_conservation(self._conn) if check else {}
-        self._tx([("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                   [("status", "complete"), ("end_t_s", repr(float(t_s)))])])
+        if not self.deferred:
+            self._write_held()
+            self._commit()
+        report = conservation(self.rows()) if check else {}
+        self.set_meta("status", "complete")
+        self.set_meta("end_t_s", repr(float(t_s)))
         return report
 
     def close(self) -> None:
+        """Commit the queued batches (whole ones) and close."""
+        self._commit()
         self._conn.close()
 
 
@@ -237,25 +344,37 @@ def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
 
 
 def check_conservation(conn: sqlite3.Connection, raise_on_error: bool = True) -> dict:
+    """``conservation`` of a store's tables read from ``conn``."""
+    return conservation(rows_of_conn(conn), raise_on_error)
+
+
+def conservation(rows: StoreRows, raise_on_error: bool = True) -> dict:
     """created = closed + open; every event/deadline/outbound row belongs to a ticket; each ticket's state
-    equals the to_state of its last transition and its events are numbered 1..last_seq without gaps."""
-    q = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    equals the to_state of its last transition and its events are numbered 1..last_seq without gaps, the first
+    one 'logged'."""
+    state = {t[0]: t[14] for t in rows.tickets}            # id -> state
+    last_seq = {t[0]: t[19] for t in rows.tickets}
+    n_events, max_seq, last_transition, first = Counter(), {}, {}, {}
+    for tid, seq, _, kind, _, to_state, _ in rows.events:
+        n_events[tid] += 1
+        if seq > max_seq.get(tid, seq - 1):
+            max_seq[tid] = seq
+        if kind == "transition" and seq >= last_transition.get(tid, (seq, None))[0]:
+            last_transition[tid] = (seq, to_state)
+        if seq == 1:
+            first[tid] = to_state
+    closed = sum(s == "closed" for s in state.values())
     rep = {
-        "created": q("SELECT COUNT(*) FROM tickets"),
-        "closed": q("SELECT COUNT(*) FROM tickets WHERE state='closed'"),
-        "open": q("SELECT COUNT(*) FROM tickets WHERE state<>'closed'"),
-        "events": q("SELECT COUNT(*) FROM events"),
-        "orphan_events": q("SELECT COUNT(*) FROM events WHERE ticket_id NOT IN (SELECT id FROM tickets)"),
-        "orphan_deadlines": q("SELECT COUNT(*) FROM deadlines WHERE ticket_id NOT IN (SELECT id FROM tickets)"),
-        "orphan_outbound": q("SELECT COUNT(*) FROM outbound WHERE ticket_id NOT IN (SELECT id FROM tickets)"),
-        "seq_mismatch": q("SELECT COUNT(*) FROM tickets t LEFT JOIN (SELECT ticket_id, COUNT(*) n, MAX(seq) m "
-                          "FROM events GROUP BY ticket_id) e ON e.ticket_id=t.id "
-                          "WHERE e.n IS NULL OR e.n<>t.last_seq OR e.m<>t.last_seq"),
-        "state_mismatch": q("SELECT COUNT(*) FROM tickets t JOIN events e ON e.ticket_id=t.id AND e.seq=("
-                            "SELECT MAX(seq) FROM events WHERE ticket_id=t.id AND kind='transition') "
-                            "WHERE e.to_state<>t.state"),
-        "not_logged_first": q("SELECT COUNT(*) FROM tickets t LEFT JOIN events e ON e.ticket_id=t.id AND e.seq=1 "
-                              "WHERE e.to_state IS NULL OR e.to_state<>'logged'"),
+        "created": len(state), "closed": closed,
+        "open": sum(s is not None and s != "closed" for s in state.values()),
+        "events": len(rows.events),
+        "orphan_events": sum(n for tid, n in n_events.items() if tid not in state),
+        "orphan_deadlines": sum(r[0] not in state for r in rows.deadlines),
+        "orphan_outbound": sum(r[1] not in state for r in rows.outbound),
+        "seq_mismatch": sum(n_events.get(tid, 0) == 0 or n_events[tid] != last or max_seq[tid] != last
+                            for tid, last in last_seq.items()),
+        "state_mismatch": sum(last_transition.get(tid, (0, None))[1] not in (None, s) for tid, s in state.items()),
+        "not_logged_first": sum(first.get(tid) != "logged" for tid in state),
     }
     problems = [k for k in ("orphan_events", "orphan_deadlines", "orphan_outbound", "seq_mismatch",
                             "state_mismatch", "not_logged_first") if rep[k]]

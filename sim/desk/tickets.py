@@ -72,7 +72,7 @@ class Ticket:
     def _emit(self, t: float, kind: str, frm, to, detail: dict) -> Event:
         self.seq += 1
         ev = Event(self.id, self.seq, float(t), kind, frm, to,
-                   ";".join(f"{k}={v}" for k, v in detail.items()))
+                   ";".join([f"{k}={v}" for k, v in detail.items()]) if detail else "")
         if self.sink is not None:
             self.sink(ev, self)
         return ev
