@@ -18,7 +18,7 @@ from sim.calllog import PeriodLog
 
 
 class Agent:
-    __slots__ = ("idx", "role", "group", "unavailable", "busy", "token", "pending", "ready_since")
+    __slots__ = ("idx", "role", "group", "unavailable", "busy", "token", "pending", "ready_since", "done")
 
     def __init__(self, idx: int, role: str, group: "AgentGroup"):
         self.idx = idx
@@ -29,6 +29,7 @@ class Agent:
         self.token = 0
         self.pending: list[float | None] = []
         self.ready_since = 0.0
+        self.done = None      # the model's ``sim.wake.Wake`` for the end of the call in hand (it frees the agent)
 
 
 class Waiter:
@@ -154,15 +155,17 @@ class AgentGroup:
         return None  # pragma: no cover - n_waiting guards this
 
     # ------------------------------------------------------------------ availability
-    def free(self, agent: Agent) -> None:
-        """``agent`` finished a piece of work (or became ready): next call, outbound task, or idle."""
+    def free(self, agent: Agent, _event=None) -> None:
+        """``agent`` finished a piece of work (or became ready): next call, outbound task, or idle. (``_event``:
+        when called back by the SimPy event that ends the work.)"""
         if (agent.pending or self.urgent_outbound) and self._settled_first(agent):
             return
-        waiter = self._next_waiting()
-        if waiter is not None:
-            agent.busy = True
-            waiter.on_agent(agent)
-            return
+        if self.n_waiting:
+            waiter = self._next_waiting()
+            if waiter is not None:
+                agent.busy = True
+                waiter.on_agent(agent)
+                return
         if self.outbound:
             self._serve_outbound(agent)
             return
