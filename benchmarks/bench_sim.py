@@ -12,6 +12,7 @@ read; absolute seconds depend on the load (printed).
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 from pathlib import Path
@@ -27,24 +28,26 @@ from sim.scenario import validate_scenario  # noqa: E402
 
 def baseline_mmcm(agents: int, calls_per_hour: float, hours: float, talk_s: float, patience_s: float,
                   seed: int) -> int:
-    """Idiomatic SimPy: process per call, Resource, any_of(request, patience timeout). Returns calls."""
-    rng = np.random.default_rng(seed)
+    """Idiomatic SimPy as its tutorials write it, at its best: a process per call, a Resource, any_of(request,
+    patience timeout), draws from Python's ``random`` (about 10 % faster than scalar numpy draws, which an
+    earlier version of this baseline used). Returns calls."""
+    rnd = random.Random(seed)
     env = simpy.Environment()
     desks = simpy.Resource(env, capacity=agents)
     stats = {"calls": 0, "abandoned": 0}
 
     def call(env):
         with desks.request() as req:
-            result = yield req | env.timeout(rng.exponential(patience_s))
+            result = yield req | env.timeout(rnd.expovariate(1.0 / patience_s))
             if req not in result:
                 stats["abandoned"] += 1
                 return
-            yield env.timeout(rng.exponential(talk_s))
+            yield env.timeout(rnd.expovariate(1.0 / talk_s))
 
     def source(env):
-        mean_gap = 3600.0 / calls_per_hour
+        rate = calls_per_hour / 3600.0
         while True:
-            yield env.timeout(rng.exponential(mean_gap))
+            yield env.timeout(rnd.expovariate(rate))
             stats["calls"] += 1
             env.process(call(env))
 

@@ -75,6 +75,11 @@ class AgentGroup:
     # ------------------------------------------------------------------ inbound
     def take_idle(self) -> Agent | None:
         """The longest-idle ready agent, now busy; None if nobody is idle."""
+        return self.take_for(-1)
+
+    def take_for(self, ctype: int) -> Agent | None:
+        """An idle agent who may answer a call of type ``ctype`` at once, now busy (one pool: the longest idle;
+        ``sim.routing.SkillRouter`` looks along the type's route)."""
         if not self.n_idle:
             return None
         idle = self.idle
@@ -89,19 +94,15 @@ class AgentGroup:
     def wait(self, priority: int, on_agent: Callable[[Agent | None], None]) -> "Waiter":
         """Join the queue; ``on_agent(agent)`` is called when an agent takes the call, ``on_agent(None)`` if
         ``abandon`` is called first (directly, no SimPy event: the caller's next step runs at once)."""
+        return self.queue_for(-1, priority, on_agent)
+
+    def queue_for(self, ctype: int, priority: int, on_agent: Callable[[Agent | None], None]) -> "Waiter":
+        """A call of type ``ctype`` and ``priority`` waits for an agent (one pool: the priority queue; see
+        ``wait``)."""
         waiter = Waiter(on_agent)
         self.queues[priority].append(waiter)
         self.n_waiting += 1
         return waiter
-
-    def take_for(self, ctype: int) -> Agent | None:
-        """An idle agent who may answer a call of type ``ctype`` at once, now busy (one pool: the longest idle;
-        ``sim.routing.SkillRouter`` looks along the type's route)."""
-        return self.take_idle()
-
-    def queue_for(self, ctype: int, priority: int, on_agent: Callable[[Agent | None], None]) -> "Waiter":
-        """A call of type ``ctype`` and ``priority`` waits for an agent (one pool: the priority queue)."""
-        return self.wait(priority, on_agent)
 
     def abandon(self, waiter: "Waiter") -> bool:
         """Caller gives up waiting; False if an agent already took the call."""

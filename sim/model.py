@@ -129,6 +129,9 @@ class CallCentreModel:
         self.redial_delay = cal.redial_delay.sampler(self.rng["redial"])
         tel = scenario.telephony
         self.ivr_time = tel.ivr_time.sampler(self.rng["ivr"]) if tel.ivr else None
+        self.ivr_rings = tel.ivr_pickup_rings               # the IVR picks up after this many rings
+        self.ivr_pickup = tel.ivr_pickup_rings * tel.ring_cycle_s
+        self.max_redials = cal.max_redials
         tr = scenario.transfers
         self.consult = tr.consult.sampler(self.rng["service"])
         self.tier2_talk = tr.tier2_talk.sampler(self.rng["tier2"])
@@ -228,7 +231,7 @@ class CallCentreModel:
     def _maybe_redial(self, cid: int, ctype: int, p: float) -> None:
         log = self.log
         attempt = log.attempt[cid] if log.origin[cid] == REDIAL else 0
-        if attempt < self.sc.callers.max_redials and p > 0 and self.coin(p):
+        if attempt < self.max_redials and p > 0 and self.coin(p):
             self._later(self.redial_delay(), log.caller[cid], attempt + 1, REDIAL, ctype)
 
     # ------------------------------------------------------------------ one call attempt, step by step
@@ -248,9 +251,7 @@ class CallCentreModel:
                 return
             self.trunks_busy += 1
         if self.ivr_time is not None:
-            tel = self.sc.telephony
-            self.env.timeout(tel.ivr_pickup_rings * tel.ring_cycle_s + self.ivr_time()).callbacks.append(
-                partial(self._ivr_done, cid, ctype))
+            self.env.timeout(self.ivr_pickup + self.ivr_time()).callbacks.append(partial(self._ivr_done, cid, ctype))
         else:
             self._enqueue(cid, ctype, now)
 
@@ -259,7 +260,7 @@ class CallCentreModel:
         log, tp = self.log, self.types[ctype]
         now = self.env.now
         log.ivr_end[cid] = now
-        log.rings[cid] = self.sc.telephony.ivr_pickup_rings
+        log.rings[cid] = self.ivr_rings
         if tp.ivr_self_service and self.coin(tp.ivr_self_service):
             log.outcome[cid] = IVR
             self.trunks_busy -= 1
