@@ -123,6 +123,7 @@ class CallCentreModel:
                                                    self.outbound_log)
         self.tier2 = AgentGroup(self.env, priorities, PeriodLog(), self.outbound_log)
         self.coin = Bernoulli(self.rng["coins"])
+        self.uniform = self.coin.uniform   # ``uniform() < p`` is ``coin(p)`` without its Python frame (hot path)
         self.patience_clock = PatienceClock(self.env)
         cal = scenario.callers
         self.patience = cal.patience.sampler(self.rng["patience"]) if cal.patience is not None else None
@@ -261,7 +262,7 @@ class CallCentreModel:
         now = self.env.now
         log.ivr_end[cid] = now
         log.rings[cid] = self.ivr_rings
-        if tp.ivr_self_service and self.coin(tp.ivr_self_service):
+        if tp.ivr_self_service and self.uniform() < tp.ivr_self_service:
             log.outcome[cid] = IVR
             self.trunks_busy -= 1
             return
@@ -328,8 +329,8 @@ class CallCentreModel:
         if self.ivr_time is None:
             log.rings[cid] = math.ceil((answer - log.arrive[cid]) / self.ring_cycle - 1e-9)
         talk = tp.talk()
-        hold = tp.hold() if tp.hold_prob and self.coin(tp.hold_prob) else 0.0
-        transferred = bool(tp.transfer_prob) and self.coin(tp.transfer_prob)
+        hold = tp.hold() if tp.hold_prob and self.uniform() < tp.hold_prob else 0.0
+        transferred = bool(tp.transfer_prob) and self.uniform() < tp.transfer_prob
         consult = self.consult() if transferred else 0.0
         duration = talk + hold + consult
         talk += consult
@@ -342,7 +343,7 @@ class CallCentreModel:
         log.hold[cid] = hold
         log.talk_end[cid] = talk_end
         log.outcome[cid] = HANDLED
-        resolved = tp.fcr >= 1.0 or self.coin(tp.fcr)
+        resolved = tp.fcr >= 1.0 or self.uniform() < tp.fcr
         log.resolved[cid] = resolved
         if transferred:
             log.transferred[cid] = 1
@@ -366,7 +367,7 @@ class CallCentreModel:
         log.hold[cid] = hold
         log.talk_end[cid] = self.env.now
         log.outcome[cid] = HANDLED
-        resolved = tp.fcr >= 1.0 or self.coin(tp.fcr)
+        resolved = tp.fcr >= 1.0 or self.uniform() < tp.fcr
         log.resolved[cid] = resolved
         if transferred:
             log.transferred[cid] = 1
