@@ -283,18 +283,19 @@ class CallCentreModel:
             if enqueue >= earliest:   # no rings to wait for: ``_connect`` at once
                 self._pick_up(cid, ctype, agent, enqueue)
             else:
-                self._connect(cid, ctype, agent, enqueue, patience, earliest)
+                self._connect(cid, ctype, enqueue, patience, earliest, agent)
             return
         log.queued[cid] = 1
+        # the waiter's next step: a partial, not a closure (no cells for these locals on every call)
         waiter = self.group.queue_for(ctype, self.types[ctype].priority,
-                                      lambda agent: self._connect(cid, ctype, agent, enqueue, patience, earliest))
+                                      partial(self._connect, cid, ctype, enqueue, patience, earliest))
         if self.virtual_hold is not None and self.virtual_hold.on_queued(cid, ctype, waiter):
             return   # accepted a call-back on entry (sim.callbacks): left the queue
         if patience < math.inf:
             self.patience_clock.add(enqueue + patience, waiter, self.group)
 
-    def _connect(self, cid: int, ctype: int, agent: Agent | None, enqueue: float, patience: float,
-                 earliest: float) -> None:
+    def _connect(self, cid: int, ctype: int, enqueue: float, patience: float, earliest: float,
+                 agent: Agent | None) -> None:
         """An agent took the call (``None``: the caller gave up); wait for the rings before answering."""
         if agent is None:
             self._abandoned(cid, ctype)
