@@ -227,6 +227,7 @@ def main() -> None:
     parser.add_argument("--jobs-scaling", action="store_true",
                         help="only jobs=2 against jobs=1 on replications of >= 10 s CPU each (--days)")
     parser.add_argument("--days", type=int, default=365, help="horizon of each replication with --jobs-scaling")
+    parser.add_argument("--speed-only", action="store_true", help="only the speed table (model against baseline)")
     args = parser.parse_args()
     if args.jobs_scaling:
         jobs_scaling(args.days)
@@ -271,6 +272,8 @@ def main() -> None:
                   f"{cpu / base_cpu:6.2f} {'>= ' + str(targets[kind]):>7} {mark}")
         print(f"{'':28} (load average {load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; baseline "
               f"{calls['baseline']} calls)")
+    if args.speed_only:
+        return
     out = CallCentreModel(validate_scenario(scenario_mmcm(2, 10.0, 1, talk, patience)), 1).run()
     print(f"call log: {out.calls.bytes_per_row()} bytes per call attempt -> "
           f"{out.calls.bytes_per_row() * 1e6 / 2**20:.0f} MiB per million call attempts")

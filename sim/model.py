@@ -9,6 +9,12 @@ callers call again later (repeat call) — except where the front desk calls the
 caller may accept a call-back instead of waiting (virtual hold, ``sim.callbacks``).
 Only what changes agent availability is an event; hold and ACW components are drawn and recorded.
 With ``[counter]`` walk-in visitors (``sim.counter``) are served by the same agent group.
+
+The hot path is kept lean without a second copy of the call flow: a call answered at once is one chain of
+plain method calls (``_start_call`` → ``_enqueue`` → ``_pick_up``) with the current time passed down; what a
+feature needs is skipped by one test of a value fixed at build (no trunk limit: no trunk bookkeeping; no IVR,
+desk or tier 2: talk end and ACW decided at the answer). The next first attempt and the end of an agent's call
+are re-armed ``sim.wake.Wake`` events (no event object per call), samplers and coins are C-level callables.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ import numpy as np
 import simpy
 
 from sim.agents import Agent, AgentGroup, OutboundLog
+from sim.arrivals import arrival_days, arrival_stream  # noqa: F401 - arrival_stream: sim.model's API
 from sim.counter import WalkInCounter, counter_priorities
 from sim.callbacks import VirtualHold
 from sim.calllog import ABANDONED, BLOCKED, FIRST, HANDLED, IVR, REDIAL, REPEAT, CallLog, PeriodLog
@@ -39,32 +46,6 @@ def rng_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Gener
     """Independent generators per purpose (common random numbers across scenario variants)."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     return {name: np.random.Generator(np.random.PCG64(child)) for name, child in zip(STREAMS, ss.spawn(len(STREAMS)))}
-
-
-def arrival_days(sc: Scenario, rng: np.random.Generator):
-    """Non-homogeneous Poisson first attempts (or exact counts when ``arrivals.poisson`` is false), uniform
-    inside each interval, generated one day at a time: yields (sorted times in s, call-type codes) per day, so
-    a long horizon never holds all arrival times at once."""
-    rates = sc.arrival_rates()
-    shares = np.array([ct.share for ct in sc.call_types.values()])
-    p = shares / shares.sum()
-    interval = float(sc.horizon.interval_s)
-    per_day = sc.horizon.intervals_per_day
-    counts = rng.poisson(rates) if sc.arrivals.poisson else np.rint(rates).astype(np.int64)
-    for first in range(0, rates.size, per_day):
-        day_counts = counts[first:first + per_day]
-        total = int(day_counts.sum())
-        starts = np.repeat((first + np.arange(day_counts.size)) * interval, day_counts)
-        times = starts + rng.random(total) * interval
-        types = rng.choice(shares.size, size=total, p=p).astype(np.int8)
-        order = np.argsort(times, kind="stable")
-        yield times[order], types[order]
-
-
-def arrival_stream(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """All first attempts of the horizon at once: (sorted times in s, call-type codes)."""
-    days = list(arrival_days(sc, rng))
-    return np.concatenate([d[0] for d in days]), np.concatenate([d[1] for d in days])
 
 
 @dataclass
