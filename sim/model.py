@@ -207,8 +207,9 @@ class CallCentreModel:
 
     def _later(self, delay: float, caller: int, attempt: int, origin: int, ctype: int) -> None:
         """Start another attempt after ``delay`` s, if it still falls inside the horizon."""
-        if self.env.now + delay < self.horizon_end:
-            self._after(delay, self._start_call, caller, attempt, origin, ctype)
+        env = self.env
+        if env.now + delay < self.horizon_end:
+            env.timeout(delay).callbacks.append(partial(self._start_call, caller, attempt, origin, ctype))
 
     def _maybe_redial(self, cid: int, ctype: int, p: float) -> None:
         log = self.log
