@@ -56,3 +56,19 @@ def test_block_values_draws_lazily_and_the_coin_compares_uniforms():
     assert [values() for _ in range(4)] == [0.0, 1.0, 2.0, 0.0] and len(calls) == 2
     coin, uniforms = Bernoulli(np.random.default_rng(2)), np.random.default_rng(2).random(10)
     assert [coin(0.5) for _ in range(10)] == [bool(u < 0.5) for u in uniforms]
+
+
+def test_bench_jobs_scaling_prints_each_replications_seconds_and_the_speed_up(capsys):
+    """``bench_sim.py --jobs-scaling`` (here on 1-day runs): per-replication seconds, both job counts, the
+    load average; returns the measured speed-up."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.bench_sim import jobs_scaling
+
+    speed_up = jobs_scaling(days=1)
+    out = capsys.readouterr().out
+    assert speed_up > 0
+    assert "one replication = one job" in out and "jobs=2:" in out and "load average" in out
+    assert "< 10 s: lengthen them with --days" in out      # 1-day runs are flagged as too short for the target
