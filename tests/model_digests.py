@@ -4,7 +4,9 @@ fixed seed, per scenario: the lean hot path (issue 15) must reproduce the model 
 ``python tests/model_digests.py OUT.json`` (from the repository root) records them; the stored
 ``tests/data/model_digests.json`` was recorded on main 4d937fa, before the hot-path changes of branch p2.
 Each case digests replication 0 built exactly as ``sim.runner.run_replication`` builds it (its ``[desk]``
-layer included), one sha256 per part so that a mismatch names what changed.
+layer included), one sha256 per part so that a mismatch names what changed. A change that is meant to alter
+the model's behaviour (or the desk's, counter's or call-backs' — ``property_centre`` and ``callbacks`` run
+them) changes these digests on purpose: check the change on its own, then record them again.
 """
 from __future__ import annotations
 
