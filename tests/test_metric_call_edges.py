@@ -110,20 +110,25 @@ def test_a_call_table_without_call_back_columns_is_read_as_having_no_call_backs(
 
 
 # ------------------------------------------------------------------------------- attempts in the warm-up
-def test_an_attempt_from_the_warm_up_is_not_offered_called_back_nor_waiting():
-    """Only attempts that arrive inside the reported horizon count (metrics.md; ``CallOutcomes``): one that
-    arrived in the warm-up and then accepted a call-back is not reported, so it is not offered, not called back
-    and has no wait — like the warm-up call that was answered. The reported call-back waited 30 s."""
+def test_an_attempt_outside_the_reported_horizon_is_not_offered_called_back_nor_waiting():
+    """Only attempts that arrive inside the reported horizon [warm-up end, horizon end) count (metrics.md;
+    ``CallOutcomes``): one that arrived in the warm-up and then accepted a call-back is not reported, so it is
+    not offered, not called back and has no wait — like the warm-up call that was answered; an attempt exactly
+    at the horizon's end (86 400 s) is not reported either (the per-type breakdown, ``sim.group_metrics``,
+    counts these flags directly). The reported call-back waited 30 s, the reported call 10 s."""
     log = CallLog()
     add_call_back(log, 1, 3000.0, delay=100.0)               # warm-up (ends 3 600 s)
     add_call(log, 2, 3100.0, wait=10.0, outcome=HANDLED)     # warm-up
     add_call_back(log, 3, 5000.0, delay=100.0)               # reported
+    add_call(log, 4, DAY - 1.0, wait=10.0, outcome=HANDLED)  # reported, the horizon's last second
+    add_call(log, 5, DAY, wait=10.0, outcome=HANDLED)        # at the horizon's end
     o = call_outcomes(log.frame(["call"]), day_scenario())
-    assert o.report.tolist() == [False, False, True]
-    assert o.offered.tolist() == [False, False, True]
-    assert o.answered.tolist() == [False, False, False]
-    assert o.called_back.tolist() == [False, False, True]
-    assert np.isnan(o.wait[:2]).all() and o.wait[2] == 30.0
+    assert o.report.tolist() == [False, False, True, True, False]
+    assert o.offered.tolist() == [False, False, True, True, False]
+    assert o.answered.tolist() == [False, False, False, True, False]
+    assert o.called_back.tolist() == [False, False, True, False, False]
+    assert np.isnan(o.wait[[0, 1, 4]]).all() and o.wait[2] == 30.0 and o.wait[3] == 10.0
+    assert o.in_time.tolist() == [False, False, False, True, False]
 
 
 # ------------------------------------------------------------------------------- call-backs at the horizon's ends
