@@ -186,3 +186,17 @@ def test_agent_call_back_is_a_repeat_contact_in_both_logs(streaming):
     # the 120 s call-back is outbound work: busy 2 x 60 s of calls + 120 s over the reported 23 h ready
     assert t.run["outbound_calls"] == 1
     assert t.run["occupancy"] == pytest.approx(240.0 / (23 * H))
+
+
+# ------------------------------------------------------------------------------- the parts table's types
+def test_interval_parts_are_float_columns_also_for_metrics_with_no_event():
+    """``interval_parts`` (numerators and denominators per interval, stacked over replications and pooled by
+    ``sim.confidence``) holds float64 columns, also for a metric with no event in the whole run: here nothing is
+    blocked or transferred (numpy's bincount of no rows is an int64 array). By hand: the three calls arrive in
+    02:00-03:00; two answered within 20 s of three offered."""
+    t = compute_metric_tables(three_calls(), day_scenario(), np.random.default_rng(0))
+    parts = t.interval_parts.set_index("interval_start_s")
+    assert (parts.drop(columns=["interval"]).dtypes == np.float64).all()
+    assert (parts["blocked_rate:num"] == 0.0).all() and (parts["transfer_rate:num"] == 0.0).all()
+    assert parts.loc[7200.0, "service_level:num"] == 2.0 and parts.loc[7200.0, "service_level:den"] == 3.0
+    assert parts["service_level:den"].sum() == 3.0
