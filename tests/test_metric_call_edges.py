@@ -200,3 +200,15 @@ def test_interval_parts_are_float_columns_also_for_metrics_with_no_event():
     assert (parts["blocked_rate:num"] == 0.0).all() and (parts["transfer_rate:num"] == 0.0).all()
     assert parts.loc[7200.0, "service_level:num"] == 2.0 and parts.loc[7200.0, "service_level:den"] == 3.0
     assert parts["service_level:den"].sum() == 3.0
+
+
+def test_a_day_without_calls_reports_zero_calls_as_floats():
+    """No call at all: total_calls is 0 per interval and for the run — a float64 column like every per-interval
+    metric that is stacked over replications (numpy's bincount of no rows is int64) — and the ratios over
+    calls have no value (no denominator), while the agent's time still counts (occupancy 0 of 23 h ready)."""
+    t = compute_metric_tables(output(CallLog()), day_scenario(), np.random.default_rng(0))
+    assert t.run["total_calls"] == 0.0 and t.run["offered"] == 0.0
+    assert math.isnan(t.run["service_level"]) and math.isnan(t.run["aht"])
+    assert t.run["occupancy"] == 0.0 and t.run_parts["occupancy"] == (0.0, 23 * H)
+    assert t.intervals["total_calls"].dtype == np.float64 and (t.intervals["total_calls"] == 0.0).all()
+    assert len(t.intervals) == 23
