@@ -109,7 +109,7 @@ def test_a_call_table_without_call_back_columns_is_read_as_having_no_call_backs(
     assert all(run[k] == pytest.approx(full[k], nan_ok=True) for k in run)
 
 
-# ------------------------------------------------------------------------------- attempts in the warm-up
+# ------------------------------------------------------------------------ attempts outside the reported horizon
 def test_an_attempt_outside_the_reported_horizon_is_not_offered_called_back_nor_waiting():
     """Only attempts that arrive inside the reported horizon [warm-up end, horizon end) count (metrics.md;
     ``CallOutcomes``): one that arrived in the warm-up and then accepted a call-back is not reported, so it is
