@@ -168,8 +168,10 @@ def test_the_desk_calls_back_unresolved_inquiries_and_other_callers_call_again(e
     sc = unresolved_types()
     rules = DeskRules(enabled=enabled, unknown_call_type="error")
     log = log_of(sc, 7, desk=QuietDesk(rules))
-    repeats = set(log.loc[log["origin"] == "repeat", "call_type"].astype(str))
+    repeat = log["origin"] == "repeat"
+    repeats = set(log.loc[repeat, "call_type"].astype(str))
     assert repeats == ({"repair", "parking"} if enabled else {"inquiry", "repair", "inquiries", "parking"})
+    assert (log.loc[repeat, "attempt"] == 0).all()        # a repeat call is a new contact, not a redial
 
 
 def test_without_a_desk_every_unresolved_caller_calls_again():
@@ -187,8 +189,9 @@ def test_a_desk_that_does_nothing_changes_no_call():
                   call_types={"a": {"share": 0.6, "talk": {"family": "lognormal", "mean": 150, "cv": 0.8},
                                     "hold_prob": 0.3, "hold": {"family": "exponential", "mean": 40},
                                     "acw": 60, "transfer_prob": 0.2},
-                              "b": {"share": 0.4, "priority": 2, "talk": {"family": "exponential", "mean": 100},
-                                    "acw": 30}},
+                              "b": {"share": 0.2, "priority": 2, "talk": {"family": "exponential", "mean": 100},
+                                    "acw": 0.5},                    # under a second
+                              "c": {"share": 0.2, "talk": {"family": "exponential", "mean": 100}}},   # no ACW
                   telephony={"trunks": 5}, transfers={"destination": "department"},
                   callers={"patience": {"family": "exponential", "mean": 120}},
                   agents={"shifts": [{"start": "06:00", "end": "14:00", "count": 2,
@@ -199,6 +202,7 @@ def test_a_desk_that_does_nothing_changes_no_call():
     with_desk = CallCentreModel(sc, 8, desk=desk).run()
     a, b = plain.calls.frame(sc.type_names()), with_desk.calls.frame(sc.type_names())
     assert (a["outcome"].astype(str) == "handled").sum() > 300 and a["transferred"].sum() > 20
+    assert {0.0, 0.5, 60.0} <= set(a["acw"].dropna())
     assert (a["outcome"].astype(str) == "blocked").sum() > 5
     assert np.isnan(a["acw_end"]).any()                      # some calls still in ACW or talking at the end
     pd.testing.assert_frame_equal(a, b)
@@ -222,3 +226,18 @@ def test_two_tier2_agents_talk_to_two_callers_at_once_never_three():
     # a caller who waited for tier 2 was taken when a tier-2 talk ended
     waited = t2[t2["t2_answer"] > t2["t2_enqueue"]]
     assert len(waited) > 10 and np.isin(waited["t2_answer"], t2["t2_end"]).all()
+
+
+# ---------------------------------------------------------------- the horizon
+def test_a_later_attempt_starts_only_inside_the_horizon():
+    # Redials and repeat calls go through ``_later``: an attempt due exactly at the horizon's end (86 400 s) is
+    # outside the horizon [0, 86 400) and is not made; one due half a second earlier is. No other calls.
+    from sim.calllog import REDIAL, REPEAT
+
+    sc = scenario(arrivals={"calls_per_hour": 0})
+    model = CallCentreModel(sc, 11)
+    model._later(86400.0, 7, 1, REDIAL, 0)
+    model._later(86399.5, 8, 0, REPEAT, 0)
+    log = model.run().calls.frame(sc.type_names())
+    assert log[["caller", "attempt", "arrive"]].values.tolist() == [[8, 0, 86399.5]]
+    assert log["origin"].astype(str).tolist() == ["repeat"]
