@@ -85,9 +85,21 @@ def test_a_withdrawn_caller_does_not_hold_back_outbound_work():
     group.take_idle()
     waiter = group.wait(0, lambda a: None)
     group.submit(task(0.0))
-    assert group.withdraw(waiter)
+    assert group.withdraw(waiter) and group.n_waiting == 0
     group.free(agent)
     assert agent.busy and not group.outbound and group.n_idle == 0
+
+
+def test_after_the_only_caller_withdrew_an_idle_agent_takes_new_outbound_work_at_once():
+    env, group, (agent,), outbound = group_with(1)
+    env.run(until=1)
+    group.take_idle()
+    waiter = group.wait(0, lambda a: None)
+    group.withdraw(waiter)
+    group.free(agent)                                # nobody waits, no work: idle
+    assert not agent.busy and group.n_idle == 1
+    group.submit(task(1.0))                          # ready now: the idle agent starts it
+    assert agent.busy and not group.outbound
 
 
 # ---------------------------------------------------------------- longest idle across breaks
