@@ -241,3 +241,22 @@ def test_a_later_attempt_starts_only_inside_the_horizon():
     log = model.run().calls.frame(sc.type_names())
     assert log[["caller", "attempt", "arrive"]].values.tolist() == [[8, 0, 86399.5]]
     assert log["origin"].astype(str).tolist() == ["repeat"]
+
+
+# ---------------------------------------------------------------- two ways to say the same thing
+def test_two_ways_to_switch_redials_off_give_the_same_run():
+    # "Nobody redials" said as a redial probability of 0 or as max_redials = 0 must give the same run, value for
+    # value, on the same seed: neither may draw a coin for a redial that cannot happen (coins also decide hold,
+    # first-call resolution and transfers, so a stray draw would change those calls).
+    base = dict(arrivals={"calls_per_hour": 80}, telephony={"trunks": 4},
+                call_types={"a": {"share": 1.0, "talk": {"family": "exponential", "mean": 150}, "hold_prob": 0.3,
+                                  "fcr": 0.8, "transfer_prob": 0.1}},
+                agents={"headcount": 3})
+    zero_p = scenario(**base, callers={"patience": {"family": "exponential", "mean": 60}})
+    zero_n = scenario(**base, callers={"patience": {"family": "exponential", "mean": 60},
+                                       "redial_prob_abandon": 0.5, "redial_prob_busy": 0.5, "max_redials": 0})
+    a, b = log_of(zero_p, 12), log_of(zero_n, 12)
+    out = a["outcome"].astype(str)
+    assert (out == "abandoned").sum() > 20 and (out == "blocked").sum() > 20 and (a["hold"] > 0).sum() > 50
+    assert (a["origin"] == "first").sum() < len(a)          # repeat calls: the coins are in use
+    pd.testing.assert_frame_equal(a, b)
