@@ -129,7 +129,8 @@ def test_repeated_breaks_leave_one_idle_entry_per_agent():
 # ---------------------------------------------------------------- urgent call-backs (sim.callbacks)
 def busy_agent_with_caller_and_task(urgent_s, urgent_outbound=True):
     env, group, (agent,), outbound = group_with(1)
-    group.urgent_outbound = urgent_outbound
+    if urgent_outbound:                              # else the group's default
+        group.urgent_outbound = True
     env.run(until=100)
     group.take_idle()
     got = []
@@ -154,6 +155,7 @@ def test_a_call_back_not_yet_urgent_waits_behind_the_caller():
 
 
 def test_urgent_call_backs_only_when_the_group_is_told_to():
+    # by default (sim.callbacks sets urgent_outbound only for priority = "near_deadline") callers go first
     env, group, agent, outbound, got = busy_agent_with_caller_and_task(urgent_s=0.0, urgent_outbound=False)
     group.free(agent)
     assert got == [agent] and len(group.outbound) == 1

@@ -176,8 +176,9 @@ def test_the_desk_calls_back_unresolved_inquiries_and_other_callers_call_again(e
 
 def test_without_a_desk_every_unresolved_caller_calls_again():
     log = log_of(unresolved_types(), 7)
-    assert set(log.loc[log["origin"] == "repeat", "call_type"].astype(str)) == {"inquiry", "repair", "inquiries",
-                                                                                 "parking"}
+    repeat = log["origin"] == "repeat"
+    assert set(log.loc[repeat, "call_type"].astype(str)) == {"inquiry", "repair", "inquiries", "parking"}
+    assert (log.loc[repeat, "attempt"] == 0).all()        # a repeat call is a new contact, not a redial
 
 
 def test_a_desk_that_does_nothing_changes_no_call():
