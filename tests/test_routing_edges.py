@@ -210,3 +210,45 @@ def test_rota_group_errors_name_the_file_column_and_groups(tmp_path):
     with pytest.raises(ScenarioError, match="column 'group': Ann is in 'senior' and 'front_desk'; one group per "
                                             "person"):
         groups_of(tmp_path, rota, default_group="front_desk")
+
+
+def test_an_agent_freed_at_the_overflow_instant_takes_the_call():
+    # The call may go to the front desk from 40 s on (queued at 10, after_s 30). The overflow step at 40 finds the
+    # front desk busy; the front-desk agent freed at 40 (just after that step) may take it: eligible from 40.
+    env, r, fd, senior = router()
+    r.end_unavailable(fd)
+    r.end_unavailable(senior)
+    got = []
+
+    def queue():
+        r.take_for(GENERAL)                            # front desk busy until 40
+        r.take_for(COMPLAINT)                          # senior busy all along
+        r.queue_for(COMPLAINT, 1, lambda a: got.append((env.now, a)))
+        at(env, 30, lambda: r.free(fd))                # scheduled after the overflow step at 40
+
+    at(env, 10, queue)
+    env.run(until=100)
+    assert got == [(40.0, fd)]
+
+
+def test_a_freed_agent_with_no_call_waiting_serves_outbound_work():
+    env, r, fd, senior = router()
+    r.end_unavailable(senior)
+    r.take_idle()                                      # the senior busy
+    done = []
+    r.submit(SimpleNamespace(ready_s=0.0, due_s=99.0, kind="dunning", talk_s=5.0,
+                             on_done=lambda end, role: done.append(end)))
+    at(env, 20, lambda: r.free(senior))
+    env.run(until=100)
+    assert done == [25.0] and not senior.busy
+
+
+def test_after_a_break_an_agent_is_idle_since_its_return():
+    # The front desk is idle from 0, on a break 5-15; the senior idle from 10: at 20 the senior has been idle
+    # longer and takes untyped work first.
+    env, r, fd, senior = router()
+    r.end_unavailable(fd)
+    at(env, 5, lambda: r.make_unavailable(fd, 10))
+    at(env, 10, lambda: r.end_unavailable(senior))
+    env.run(until=20)
+    assert [r.take_idle(), r.take_idle()] == [senior, fd]
