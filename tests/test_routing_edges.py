@@ -252,3 +252,22 @@ def test_after_a_break_an_agent_is_idle_since_its_return():
     at(env, 10, lambda: r.end_unavailable(senior))
     env.run(until=20)
     assert [r.take_idle(), r.take_idle()] == [senior, fd]
+
+
+def test_an_overflow_step_of_half_a_second_waits_half_a_second():
+    env, r, fd, senior = router(routed(complaint_route=[{"group": "senior"}, {"group": "front_desk", "after_s": 0.5}]))
+    r.end_unavailable(fd)
+    r.end_unavailable(senior)
+    r.take_for(COMPLAINT)                              # the senior busy
+    got = []
+    assert r.take_for(COMPLAINT) is None               # the idle front desk may not answer yet
+    r.queue_for(COMPLAINT, 1, lambda a: got.append((env.now, a)))
+    env.run(until=10)
+    assert got == [(0.5, fd)]
+
+
+def test_a_rota_person_without_group_and_no_default_is_an_error_naming_the_fix(tmp_path):
+    rota = "agent,date,start,end,role,group\nBo,2026-03-02,08:00,16:00,agent,\n"
+    with pytest.raises(ScenarioError, match=r"agents.rota: Bo has no group; add a 'group' column to the rota or "
+                                            r"set routing.default_group"):
+        groups_of(tmp_path, rota)
