@@ -63,9 +63,11 @@ def test_the_next_group_takes_the_call_exactly_after_s_later_and_only_once():
     at(env, 5, lambda: r.take_for(COMPLAINT))          # the senior is busy from 5 s
     at(env, 10, lambda: got.append(("queued", r.take_for(COMPLAINT))) or
        r.queue_for(COMPLAINT, 1, lambda a: got.append((env.now, a))))
-    at(env, 60, lambda: r.free(senior))                # nothing left for the senior: idle
+    at(env, 45, lambda: r.queue_for(COMPLAINT, 1, lambda a: got.append(("second", env.now, a))))
+    at(env, 60, lambda: r.free(senior))                # the second complaint; the first is gone from the queue
+    at(env, 70, lambda: r.free(senior))                # nothing left for the senior: idle
     env.run(until=100)
-    assert got == [("queued", None), (40.0, fd)]       # the front desk at 10 + 30 s
+    assert got == [("queued", None), (40.0, fd), ("second", 60.0, senior)]   # the front desk at 10 + 30 s
     assert r.n_waiting == 0 and r.pool_n_idle == [0, 1]
 
 
@@ -192,12 +194,13 @@ def groups_of(tmp_path, rota, default_group=None) -> dict:
 
 
 def test_rota_groups_from_a_relative_path_with_numeric_names_and_a_blank_row_first(tmp_path):
+    # staff numbers as names: read as text ("0042" stays "0042", as the rota reader has it)
     rota = ("agent,date,start,end,role,group\n"
             "0042,2026-03-02,08:00,16:00,agent,\n"              # blank: the default group
             "1001,2026-03-02,08:00,16:00,agent,senior\n"
-            "Ann,2026-03-02,12:00,20:00,agent,senior\n")
+            "0007,2026-03-02,12:00,20:00,agent,senior\n")
     assert groups_of(tmp_path, rota, default_group="front_desk") == {"0042": "front_desk", "1001": "senior",
-                                                                      "Ann": "senior"}
+                                                                      "0007": "senior"}
 
 
 def test_rota_group_errors_name_the_file_column_and_groups(tmp_path):
@@ -271,3 +274,13 @@ def test_a_rota_person_without_group_and_no_default_is_an_error_naming_the_fix(t
     with pytest.raises(ScenarioError, match=r"agents.rota: Bo has no group; add a 'group' column to the rota or "
                                             r"set routing.default_group"):
         groups_of(tmp_path, rota)
+
+
+def test_untyped_waiters_add_one_candidate_per_priority_not_one_per_waiter():
+    # Each freed agent scans its group's candidate list: a walk-in counter's thousands of requests must not
+    # make it grow (the scan would cost more with every visitor).
+    env, r, fd, senior = router()
+    before = [len(s) for s in r.serves]
+    for _ in range(50):
+        r.wait(3, lambda a: None)
+    assert [len(s) for s in r.serves] == [n + 1 for n in before]
