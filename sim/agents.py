@@ -18,7 +18,7 @@ from sim.calllog import PeriodLog
 
 
 class Agent:
-    __slots__ = ("idx", "role", "group", "unavailable", "busy", "token", "pending", "ready_since")
+    __slots__ = ("idx", "role", "group", "unavailable", "busy", "token", "pending", "ready_since", "done")
 
     def __init__(self, idx: int, role: str, group: "AgentGroup"):
         self.idx = idx
@@ -29,6 +29,7 @@ class Agent:
         self.token = 0
         self.pending: list[float | None] = []
         self.ready_since = 0.0
+        self.done = None      # the model's ``sim.wake.Wake`` for the end of the call in hand (it frees the agent)
 
 
 class Waiter:
@@ -74,6 +75,11 @@ class AgentGroup:
     # ------------------------------------------------------------------ inbound
     def take_idle(self) -> Agent | None:
         """The longest-idle ready agent, now busy; None if nobody is idle."""
+        return self.take_for(-1)
+
+    def take_for(self, ctype: int) -> Agent | None:
+        """An idle agent who may answer a call of type ``ctype`` at once, now busy (one pool: the longest idle;
+        ``sim.routing.SkillRouter`` looks along the type's route)."""
         if not self.n_idle:
             return None
         idle = self.idle
@@ -88,19 +94,15 @@ class AgentGroup:
     def wait(self, priority: int, on_agent: Callable[[Agent | None], None]) -> "Waiter":
         """Join the queue; ``on_agent(agent)`` is called when an agent takes the call, ``on_agent(None)`` if
         ``abandon`` is called first (directly, no SimPy event: the caller's next step runs at once)."""
+        return self.queue_for(-1, priority, on_agent)
+
+    def queue_for(self, ctype: int, priority: int, on_agent: Callable[[Agent | None], None]) -> "Waiter":
+        """A call of type ``ctype`` and ``priority`` waits for an agent (one pool: the priority queue; see
+        ``wait``)."""
         waiter = Waiter(on_agent)
         self.queues[priority].append(waiter)
         self.n_waiting += 1
         return waiter
-
-    def take_for(self, ctype: int) -> Agent | None:
-        """An idle agent who may answer a call of type ``ctype`` at once, now busy (one pool: the longest idle;
-        ``sim.routing.SkillRouter`` looks along the type's route)."""
-        return self.take_idle()
-
-    def queue_for(self, ctype: int, priority: int, on_agent: Callable[[Agent | None], None]) -> "Waiter":
-        """A call of type ``ctype`` and ``priority`` waits for an agent (one pool: the priority queue)."""
-        return self.wait(priority, on_agent)
 
     def abandon(self, waiter: "Waiter") -> bool:
         """Caller gives up waiting; False if an agent already took the call."""
@@ -154,15 +156,17 @@ class AgentGroup:
         return None  # pragma: no cover - n_waiting guards this
 
     # ------------------------------------------------------------------ availability
-    def free(self, agent: Agent) -> None:
-        """``agent`` finished a piece of work (or became ready): next call, outbound task, or idle."""
+    def free(self, agent: Agent, _event=None) -> None:
+        """``agent`` finished a piece of work (or became ready): next call, outbound task, or idle. (``_event``:
+        when called back by the SimPy event that ends the work.)"""
         if (agent.pending or self.urgent_outbound) and self._settled_first(agent):
             return
-        waiter = self._next_waiting()
-        if waiter is not None:
-            agent.busy = True
-            waiter.on_agent(agent)
-            return
+        if self.n_waiting:
+            waiter = self._next_waiting()
+            if waiter is not None:
+                agent.busy = True
+                waiter.on_agent(agent)
+                return
         if self.outbound:
             self._serve_outbound(agent)
             return

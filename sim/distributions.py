@@ -1,8 +1,9 @@
 """Duration distributions, described the way planners think: a mean and a coefficient of variation.
 
 All values are seconds. A distribution spec is validated by pydantic (``Distribution``) and turned into a
-``Sampler`` that draws from a ``numpy.random.Generator`` in vectorised blocks and hands out Python floats
-one at a time (the SimPy model asks for one value per call; drawing them in blocks keeps that cheap).
+sampler (``Distribution.sampler``) that draws from a ``numpy.random.Generator`` in vectorised blocks and hands
+out Python floats one at a time (the SimPy model asks for one value per call; drawing them in blocks keeps that
+cheap, and the sampler is a C-level callable, so a value costs no Python frame).
 
 Families
 --------
@@ -13,7 +14,9 @@ resampled with replacement).
 """
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -157,8 +160,10 @@ class Distribution(BaseModel):
             return rng.choice(np.asarray(self.samples, dtype=float), size)
         raise AssertionError(f)  # pragma: no cover - Literal guards families
 
-    def sampler(self, rng: np.random.Generator) -> "Sampler":
-        return Sampler(self, rng)
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        """``sampler()`` -> the next value (s, a Python float); values are drawn from ``rng`` in blocks of 4096,
+        a block when the previous one is used up."""
+        return block_values(lambda: self.draw(rng, _BLOCK))
 
 
 def weibull_shape(cv: float) -> float:
@@ -172,42 +177,21 @@ def weibull_shape(cv: float) -> float:
     return math.exp(brentq(excess, math.log(0.05), math.log(500.0), xtol=1e-12))
 
 
-class Sampler:
-    """Hands out one value at a time from block-drawn samples (seconds, Python floats)."""
-
-    __slots__ = ("_dist", "_rng", "_next")
-
-    def __init__(self, dist: Distribution, rng: np.random.Generator):
-        self._dist = dist
-        self._rng = rng
-        self._next = iter(()).__next__
-
-    def __call__(self) -> float:
-        try:
-            return self._next()
-        except StopIteration:
-            self._next = iter(self._dist.draw(self._rng, _BLOCK).tolist()).__next__
-            return self._next()
+def block_values(draw_block: Callable[[], np.ndarray]) -> Callable[[], float]:
+    """A callable handing out the values of ``draw_block()``, block after block, one at a time as Python floats;
+    the next block is drawn when the previous one is used up (the moment a plain loop would draw it). It is the
+    ``__next__`` of an ``itertools.chain``: no Python frame per value, only per block."""
+    return itertools.chain.from_iterable(iter(lambda: draw_block().tolist(), None)).__next__
 
 
 class Bernoulli:
-    """Block-drawn uniform numbers compared with a probability: ``coin(p) -> bool``."""
+    """Block-drawn uniform numbers compared with a probability: ``coin(p) -> bool``; ``uniform()`` the next
+    number itself."""
 
-    __slots__ = ("_rng", "_next")
+    __slots__ = ("uniform",)
 
     def __init__(self, rng: np.random.Generator):
-        self._rng = rng
-        self._next = iter(()).__next__
-
-    def uniform(self) -> float:
-        try:
-            return self._next()
-        except StopIteration:
-            self._next = iter(self._rng.random(_BLOCK).tolist()).__next__
-            return self._next()
+        self.uniform = block_values(lambda: rng.random(_BLOCK))
 
     def __call__(self, p: float) -> bool:
-        try:
-            return self._next() < p
-        except StopIteration:
-            return self.uniform() < p
+        return self.uniform() < p

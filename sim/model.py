@@ -9,6 +9,12 @@ callers call again later (repeat call) — except where the front desk calls the
 caller may accept a call-back instead of waiting (virtual hold, ``sim.callbacks``).
 Only what changes agent availability is an event; hold and ACW components are drawn and recorded.
 With ``[counter]`` walk-in visitors (``sim.counter``) are served by the same agent group.
+
+The hot path is kept lean without a second copy of the call flow: a call answered at once is one chain of
+plain method calls (``_start_call`` → ``_enqueue`` → ``_pick_up``) with the current time passed down; what a
+feature needs is skipped by one test of a value fixed at build (no trunk limit: no trunk bookkeeping; no IVR,
+desk or tier 2: talk end and ACW decided at the answer). The next first attempt and the end of an agent's call
+are re-armed ``sim.wake.Wake`` events (no event object per call), samplers and coins are C-level callables.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ import numpy as np
 import simpy
 
 from sim.agents import Agent, AgentGroup, OutboundLog
+from sim.arrivals import arrival_days, arrival_stream  # noqa: F401 - arrival_stream: sim.model's API
 from sim.counter import WalkInCounter, counter_priorities
 from sim.callbacks import VirtualHold
 from sim.calllog import ABANDONED, BLOCKED, FIRST, HANDLED, IVR, REDIAL, REPEAT, CallLog, PeriodLog
@@ -29,6 +36,7 @@ from sim.distributions import Bernoulli
 from sim.patience import PatienceClock
 from sim.schedule import DRAIN_S, ShiftInstance, expand_schedule
 from sim.scenario import Scenario
+from sim.wake import Wake
 
 STREAMS = ("arrivals", "schedule", "patience", "service", "coins", "redial", "ivr", "tier2", "centre", "desk",
            "counter", "callbacks")   # new streams go at the end: the earlier ones (and results without them) stay the same
@@ -38,32 +46,6 @@ def rng_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Gener
     """Independent generators per purpose (common random numbers across scenario variants)."""
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     return {name: np.random.Generator(np.random.PCG64(child)) for name, child in zip(STREAMS, ss.spawn(len(STREAMS)))}
-
-
-def arrival_days(sc: Scenario, rng: np.random.Generator):
-    """Non-homogeneous Poisson first attempts (or exact counts when ``arrivals.poisson`` is false), uniform
-    inside each interval, generated one day at a time: yields (sorted times in s, call-type codes) per day, so
-    a long horizon never holds all arrival times at once."""
-    rates = sc.arrival_rates()
-    shares = np.array([ct.share for ct in sc.call_types.values()])
-    p = shares / shares.sum()
-    interval = float(sc.horizon.interval_s)
-    per_day = sc.horizon.intervals_per_day
-    counts = rng.poisson(rates) if sc.arrivals.poisson else np.rint(rates).astype(np.int64)
-    for first in range(0, rates.size, per_day):
-        day_counts = counts[first:first + per_day]
-        total = int(day_counts.sum())
-        starts = np.repeat((first + np.arange(day_counts.size)) * interval, day_counts)
-        times = starts + rng.random(total) * interval
-        types = rng.choice(shares.size, size=total, p=p).astype(np.int8)
-        order = np.argsort(times, kind="stable")
-        yield times[order], types[order]
-
-
-def arrival_stream(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """All first attempts of the horizon at once: (sorted times in s, call-type codes)."""
-    days = list(arrival_days(sc, rng))
-    return np.concatenate([d[0] for d in days]), np.concatenate([d[1] for d in days])
 
 
 @dataclass
@@ -122,12 +104,16 @@ class CallCentreModel:
                                                    self.outbound_log)
         self.tier2 = AgentGroup(self.env, priorities, PeriodLog(), self.outbound_log)
         self.coin = Bernoulli(self.rng["coins"])
+        self.uniform = self.coin.uniform   # ``uniform() < p`` is ``coin(p)`` without its Python frame (hot path)
         self.patience_clock = PatienceClock(self.env)
         cal = scenario.callers
         self.patience = cal.patience.sampler(self.rng["patience"]) if cal.patience is not None else None
         self.redial_delay = cal.redial_delay.sampler(self.rng["redial"])
         tel = scenario.telephony
         self.ivr_time = tel.ivr_time.sampler(self.rng["ivr"]) if tel.ivr else None
+        self.ivr_rings = tel.ivr_pickup_rings               # the IVR picks up after this many rings
+        self.ivr_pickup = tel.ivr_pickup_rings * tel.ring_cycle_s
+        self.max_redials = cal.max_redials
         tr = scenario.transfers
         self.consult = tr.consult.sampler(self.rng["service"])
         self.tier2_talk = tr.tier2_talk.sampler(self.rng["tier2"])
@@ -137,13 +123,12 @@ class CallCentreModel:
         self.pickup_wait = tel.pickup_rings * tel.ring_cycle_s if self.ivr_time is None else 0.0
         self.to_tier2 = scenario.transfers.destination == "tier2"
         self.trunk_release: list[float] = []   # talk-end times of calls whose trunk is still counted busy
-        self.trunks_busy = 0
+        self.trunks_busy = 0                   # read (and kept right) only when ``trunks`` is set
         self.horizon_end = scenario.horizon.length_s
         self.desk = desk
         self.calls_back = self._desk_call_backs(desk)
         self.agents: list[Agent] = []
         self.instances = expand_schedule(scenario, self.rng["schedule"])
-        self._next_caller = 0
         self.counter = WalkInCounter(self, scenario.counter, self.rng["counter"]) if scenario.counter else None
 
         self.virtual_hold = VirtualHold(self, scenario.callbacks) if scenario.callbacks is not None else None
@@ -173,6 +158,7 @@ class CallCentreModel:
             if agent is None:
                 agent = Agent(len(self.agents), inst.role, group) if self.router is None else \
                     self.router.new_agent(len(self.agents), inst.role, inst.group)
+                agent.done = Wake(env, partial(group.free, agent))   # the end of the call in hand (talk + ACW)
                 self.agents.append(agent)
                 if inst.person:
                     persons[inst.person, inst.role] = agent
@@ -197,21 +183,22 @@ class CallCentreModel:
         env, start_call = self.env, self._start_call
         times: list[float] = []
         types: list[int] = []
-        pos = 0
+        pos = caller = 0
 
         def arrive(_e=None) -> None:
-            nonlocal times, types, pos
+            nonlocal times, types, pos, caller
             if _e is not None:
-                self._next_caller += 1
-                start_call(self._next_caller, 0, FIRST, types[pos])
+                caller += 1                         # first attempts are callers 1, 2, ...
+                start_call(caller, 0, FIRST, types[pos])
                 pos += 1
             while pos >= len(times):
                 chunk = next(days, None)
                 if chunk is None:
                     return
                 times, types, pos = chunk[0].tolist(), chunk[1].tolist(), 0
-            env.timeout(times[pos] - env.now).callbacks.append(arrive)
+            wake.at(times[pos] - env.now)
 
+        wake = Wake(env, arrive)   # one event object for all first attempts: one arrival is pending at a time
         arrive()
 
     def _after(self, delay: float, step, *args) -> None:
@@ -220,13 +207,14 @@ class CallCentreModel:
 
     def _later(self, delay: float, caller: int, attempt: int, origin: int, ctype: int) -> None:
         """Start another attempt after ``delay`` s, if it still falls inside the horizon."""
-        if self.env.now + delay < self.horizon_end:
-            self._after(delay, self._start_call, caller, attempt, origin, ctype)
+        env = self.env
+        if env.now + delay < self.horizon_end:
+            env.timeout(delay).callbacks.append(partial(self._start_call, caller, attempt, origin, ctype))
 
     def _maybe_redial(self, cid: int, ctype: int, p: float) -> None:
         log = self.log
         attempt = log.attempt[cid] if log.origin[cid] == REDIAL else 0
-        if attempt < self.sc.callers.max_redials and p > 0 and self.coin(p):
+        if attempt < self.max_redials and p > 0 and self.coin(p):
             self._later(self.redial_delay(), log.caller[cid], attempt + 1, REDIAL, ctype)
 
     # ------------------------------------------------------------------ one call attempt, step by step
@@ -235,39 +223,38 @@ class CallCentreModel:
         """A call attempt arrives: busy signal when every trunk is taken, else the IVR or the queue."""
         now = self.env.now
         cid = self.log.new(caller, attempt, origin, ctype, now)
-        release = self.trunk_release
-        while release and release[0] <= now:   # trunks of calls that ended by now
-            heapq.heappop(release)
-            self.trunks_busy -= 1
-        if self.trunks is not None and self.trunks_busy >= self.trunks:
-            self.log.outcome[cid] = BLOCKED
-            self._maybe_redial(cid, ctype, self.sc.callers.redial_prob_busy)
-            return
-        self.trunks_busy += 1
+        if self.trunks is not None:   # without a trunk limit nobody counts trunks
+            release = self.trunk_release
+            while release and release[0] <= now:   # trunks of calls that ended by now
+                heapq.heappop(release)
+                self.trunks_busy -= 1
+            if self.trunks_busy >= self.trunks:
+                self.log.outcome[cid] = BLOCKED
+                self._maybe_redial(cid, ctype, self.sc.callers.redial_prob_busy)
+                return
+            self.trunks_busy += 1
         if self.ivr_time is not None:
-            tel = self.sc.telephony
-            self.env.timeout(tel.ivr_pickup_rings * tel.ring_cycle_s + self.ivr_time()).callbacks.append(
-                partial(self._ivr_done, cid, ctype))
+            self.env.timeout(self.ivr_pickup + self.ivr_time()).callbacks.append(partial(self._ivr_done, cid, ctype))
         else:
-            self._enqueue(cid, ctype)
+            self._enqueue(cid, ctype, now)
 
     def _ivr_done(self, cid: int, ctype: int, _event=None) -> None:
         """The caller leaves the IVR menu: done by self-service, or on to the agent queue."""
         log, tp = self.log, self.types[ctype]
-        log.ivr_end[cid] = self.env.now
-        log.rings[cid] = self.sc.telephony.ivr_pickup_rings
-        if tp.ivr_self_service and self.coin(tp.ivr_self_service):
+        now = self.env.now
+        log.ivr_end[cid] = now
+        log.rings[cid] = self.ivr_rings
+        if tp.ivr_self_service and self.uniform() < tp.ivr_self_service:
             log.outcome[cid] = IVR
             self.trunks_busy -= 1
             return
-        self._enqueue(cid, ctype)
+        self._enqueue(cid, ctype, now)
 
-    def _enqueue(self, cid: int, ctype: int) -> None:
-        """Ask the agents for one who may answer at once (one pool: the longest idle; with skill groups along
-        the call type's route); if nobody is idle, wait in the queue until an agent takes the call or patience
-        runs out (``PatienceClock``: no timer per caller, none for callers answered)."""
+    def _enqueue(self, cid: int, ctype: int, enqueue: float) -> None:
+        """At ``enqueue`` (now), ask the agents for one who may answer at once (one pool: the longest idle; with
+        skill groups along the call type's route); if nobody is idle, wait in the queue until an agent takes the
+        call or patience runs out (``PatienceClock``: no timer per caller, none for callers answered)."""
         log = self.log
-        enqueue = self.env.now
         log.enqueue[cid] = enqueue
         patience = self.patience() if self.patience is not None else math.inf
         # Without an IVR the phone rings at least ``pickup_rings`` times before anyone can pick up; the agent
@@ -275,25 +262,29 @@ class CallCentreModel:
         earliest = enqueue + self.pickup_wait
         agent = self.group.take_for(ctype)
         if agent is not None:
-            self._connect(cid, ctype, agent, enqueue, patience, earliest)
+            if enqueue >= earliest:   # no rings to wait for: ``_connect`` at once
+                self._pick_up(cid, ctype, agent, enqueue)
+            else:
+                self._connect(cid, ctype, enqueue, patience, earliest, agent)
             return
         log.queued[cid] = 1
+        # the waiter's next step: a partial, not a closure (no cells for these locals on every call)
         waiter = self.group.queue_for(ctype, self.types[ctype].priority,
-                                      lambda agent: self._connect(cid, ctype, agent, enqueue, patience, earliest))
+                                      partial(self._connect, cid, ctype, enqueue, patience, earliest))
         if self.virtual_hold is not None and self.virtual_hold.on_queued(cid, ctype, waiter):
             return   # accepted a call-back on entry (sim.callbacks): left the queue
         if patience < math.inf:
             self.patience_clock.add(enqueue + patience, waiter, self.group)
 
-    def _connect(self, cid: int, ctype: int, agent: Agent | None, enqueue: float, patience: float,
-                 earliest: float) -> None:
+    def _connect(self, cid: int, ctype: int, enqueue: float, patience: float, earliest: float,
+                 agent: Agent | None) -> None:
         """An agent took the call (``None``: the caller gave up); wait for the rings before answering."""
         if agent is None:
             self._abandoned(cid, ctype)
             return
         now = self.env.now
         if now >= earliest:
-            self._answer(cid, ctype, agent)
+            self._pick_up(cid, ctype, agent, now)
         elif enqueue + patience <= earliest:  # hangs up while it still rings
             self._after(enqueue + patience - now, self._hung_up_ringing, cid, ctype, agent)
         else:
@@ -304,40 +295,43 @@ class CallCentreModel:
         self.group.free(agent)
 
     def _answer(self, cid: int, ctype: int, agent: Agent, _event=None) -> None:
-        """The agent picks up: talk, maybe hold, maybe a consult before a transfer."""
+        """The rings are over: the agent picks up now."""
+        self._pick_up(cid, ctype, agent, self.env.now)
+
+    def _pick_up(self, cid: int, ctype: int, agent: Agent, answer: float) -> None:
+        """The agent picks up at ``answer`` (now): talk, maybe hold, maybe a consult before a transfer.
+
+        Without a ``[desk]`` hook or tier 2 nothing has to happen at the moment the caller leaves, so talk end and
+        ACW are decided here: the agent's ``done`` wake-up frees it after talk + ACW (one event per answered
+        call); the caller's trunk is released at talk end through ``trunk_release``, the repeat call is
+        scheduled at its own time, and ``CallLog.forget_after`` clears what had not happened yet when the run
+        stops mid-call. Otherwise ``_talk_done`` runs at talk end."""
         log, tp = self.log, self.types[ctype]
-        answer = self.env.now
         log.answer[cid] = answer
         log.agent[cid] = agent.idx
         if self.ivr_time is None:
             log.rings[cid] = math.ceil((answer - log.arrive[cid]) / self.ring_cycle - 1e-9)
         talk = tp.talk()
-        hold = tp.hold() if tp.hold_prob and self.coin(tp.hold_prob) else 0.0
-        transferred = bool(tp.transfer_prob) and self.coin(tp.transfer_prob)
+        hold = tp.hold() if tp.hold_prob and self.uniform() < tp.hold_prob else 0.0
+        transferred = bool(tp.transfer_prob) and self.uniform() < tp.transfer_prob
         consult = self.consult() if transferred else 0.0
-        if self.desk is None and not (transferred and self.to_tier2):
-            self._talk_and_acw(cid, ctype, agent, answer, talk + hold + consult, talk + consult, hold, transferred)
+        duration = talk + hold + consult
+        talk += consult
+        if self.desk is not None or (transferred and self.to_tier2):
+            self.env.timeout(duration).callbacks.append(
+                partial(self._talk_done, cid, ctype, agent, talk, hold, transferred))
             return
-        self.env.timeout(talk + hold + consult).callbacks.append(
-            partial(self._talk_done, cid, ctype, agent, talk + consult, hold, transferred))
-
-    def _talk_and_acw(self, cid: int, ctype: int, agent: Agent, answer: float, duration: float, talk: float,
-                      hold: float, transferred: bool) -> None:
-        """``_talk_done`` and ACW decided at the answer when nothing has to happen at the moment the caller
-        leaves (no ``[desk]`` hook, no tier 2): one event frees the agent after talk + ACW; the caller's trunk
-        is released at talk end through ``trunk_release``, the repeat call is scheduled at its own time, and
-        ``CallLog.forget_after`` clears what had not happened yet when the run stops mid-call."""
-        log, tp = self.log, self.types[ctype]
         talk_end = answer + duration
         log.talk[cid] = talk
         log.hold[cid] = hold
         log.talk_end[cid] = talk_end
         log.outcome[cid] = HANDLED
-        resolved = tp.fcr >= 1.0 or self.coin(tp.fcr)
+        resolved = tp.fcr >= 1.0 or self.uniform() < tp.fcr
         log.resolved[cid] = resolved
         if transferred:
             log.transferred[cid] = 1
-        heapq.heappush(self.trunk_release, talk_end)
+        if self.trunks is not None:
+            heapq.heappush(self.trunk_release, talk_end)
         if not resolved and not self.calls_back[ctype]:
             delay = tp.repeat_delay()
             if talk_end + delay < self.horizon_end:
@@ -346,10 +340,7 @@ class CallCentreModel:
         acw = tp.acw() if tp.acw is not None else 0.0
         log.acw[cid] = acw
         log.acw_end[cid] = talk_end + acw
-        self.env.timeout(duration + acw).callbacks.append(partial(self._agent_done, agent))
-
-    def _agent_done(self, agent: Agent, _event=None) -> None:
-        self.group.free(agent)
+        agent.done.at(duration + acw)
 
     def _talk_done(self, cid: int, ctype: int, agent: Agent, talk: float, hold: float, transferred: bool,
                    _event=None) -> None:
@@ -359,7 +350,7 @@ class CallCentreModel:
         log.hold[cid] = hold
         log.talk_end[cid] = self.env.now
         log.outcome[cid] = HANDLED
-        resolved = tp.fcr >= 1.0 or self.coin(tp.fcr)
+        resolved = tp.fcr >= 1.0 or self.uniform() < tp.fcr
         log.resolved[cid] = resolved
         if transferred:
             log.transferred[cid] = 1
@@ -421,7 +412,6 @@ class CallCentreModel:
 
     # ------------------------------------------------------------------ run
     def run(self) -> ModelOutput:
-        self._next_caller = 0
         self._schedule_agents()
         self._schedule_arrivals()
         if self.counter is not None:

@@ -218,8 +218,9 @@ class SkillRouter(AgentGroup):
         return best
 
     # ------------------------------------------------------------------ availability
-    def free(self, agent: SkilledAgent) -> None:
-        """``agent`` finished a piece of work (or became ready): next eligible call, outbound task, or idle."""
+    def free(self, agent: SkilledAgent, _event=None) -> None:
+        """``agent`` finished a piece of work (or became ready): next eligible call, outbound task, or idle
+        (``_event``: when called back by the SimPy event that ends the work)."""
         if (agent.pending or self.urgent_outbound) and self._settled_first(agent):
             return
         waiter = self._next_for(agent.pool)
