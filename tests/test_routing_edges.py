@@ -284,3 +284,15 @@ def test_untyped_waiters_add_one_candidate_per_priority_not_one_per_waiter():
     for _ in range(50):
         r.wait(3, lambda a: None)
     assert [len(s) for s in r.serves] == [n + 1 for n in before]
+
+
+def test_untyped_waiters_are_taken_by_their_own_priority():
+    env, r, fd, senior = router()
+    r.end_unavailable(senior)
+    r.take_idle()
+    got = []
+    for p in (3, 8, -1, 10, 0):
+        r.wait(p, lambda a, p=p: got.append(p))
+    for _ in range(5):
+        r.free(senior)
+    assert got == [10, 8, 3, 0, -1]
