@@ -261,3 +261,19 @@ def test_two_ways_to_switch_redials_off_give_the_same_run():
     assert (out == "abandoned").sum() > 20 and (out == "blocked").sum() > 20 and (a["hold"] > 0).sum() > 50
     assert (a["origin"] == "first").sum() < len(a)          # repeat calls: the coins are in use
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_repeat_call_due_exactly_at_the_horizon_end_is_not_made():
+    # Talk 100 s, never resolved, repeat after 300 s. A call answered at 86 000 s would call again at exactly
+    # 86 400 s (outside the horizon): not made; one answered at 85 999.5 s calls again at 86 399.5 s. Both calls
+    # are answered at once (two idle agents) on the path that decides the repeat at the answer (no desk).
+    from sim.calllog import FIRST
+
+    sc = scenario(arrivals={"calls_per_hour": 0},
+                  call_types={"a": {"share": 1.0, "talk": 100, "fcr": 0.0, "repeat_delay": 300}})
+    model = CallCentreModel(sc, 13)
+    model._later(85999.5, 1, 0, FIRST, 0)
+    model._later(86000.0, 2, 0, FIRST, 0)
+    log = model.run().calls.frame(sc.type_names())
+    assert (log["answer"] == log["arrive"]).all()
+    assert log[["caller", "arrive"]].values.tolist() == [[1, 85999.5], [2, 86000.0], [1, 86399.5]]
