@@ -1,7 +1,8 @@
 """The call model at its edges, each checked against something outside the model's own counters: exact arrival
 counts inside their intervals, a day of more than one 4 096-call slice, a trunk freed at the instant its caller
 calls again, the IVR answering without pickup rings, a hang-up at the pickup ring that frees the agent, the desk's
-call-back rule per call type, a desk that does nothing changing nothing, and two tier-2 agents.
+call-back rule per call type, a desk that does nothing changing nothing, two tier-2 agents, attempts due exactly
+at the horizon's end, two ways to switch redials off, shares normalised, and a pending wake-up not re-armed.
 
 Small scenarios (one day or less) with fixed seeds: every check is exact (counts, equal time stamps, identical
 logs), none statistical.
@@ -277,3 +278,27 @@ def test_a_repeat_call_due_exactly_at_the_horizon_end_is_not_made():
     log = model.run().calls.frame(sc.type_names())
     assert (log["answer"] == log["arrive"]).all()
     assert log[["caller", "arrive"]].values.tolist() == [[1, 85999.5], [2, 86000.0], [1, 86399.5]]
+
+
+def test_shares_that_sum_to_one_within_the_tolerance_are_normalised():
+    # The scenario accepts shares summing to 1 within 1e-6; the arrivals draw call types with the shares scaled
+    # to sum to exactly 1 (numpy refuses probabilities off by more than ~1e-8).
+    sc = sim.Scenario.model_validate({
+        "horizon": {"days": 1}, "arrivals": {"calls_per_interval": [100] * 48, "poisson": False},
+        "call_types": {"x": {"share": 0.3, "talk": 60}, "y": {"share": 0.6999995, "talk": 60}},
+        "agents": {"headcount": 1}})
+    (_, types), = arrival_days(sc, np.random.default_rng(2))
+    assert types.size == 4800
+    assert abs((types == 0).mean() - 0.3) < 0.03     # binomial sd 0.0066: a 4.5-sigma band
+
+
+def test_a_pending_wake_refuses_to_be_re_armed_with_the_documented_message():
+    import simpy
+
+    from sim.wake import Wake
+
+    env = simpy.Environment()
+    wake = Wake(env, lambda _e: None)
+    wake.at(1.0)
+    with pytest.raises(RuntimeError, match=r"^a Wake is re-armed only after it fired$"):
+        wake.at(1.0)
