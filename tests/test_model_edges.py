@@ -302,3 +302,14 @@ def test_a_pending_wake_refuses_to_be_re_armed_with_the_documented_message():
     wake.at(1.0)
     with pytest.raises(RuntimeError, match=r"^a Wake is re-armed only after it fired$"):
         wake.at(1.0)
+
+
+def test_the_call_log_given_is_the_one_written():
+    # ``call_log``: where the attempts go (sim.streaming passes its folding log); the model must not make its own.
+    from sim.calllog import CallLog
+
+    sc = scenario()
+    given = CallLog(capacity=16)
+    out = CallCentreModel(sc, 14, call_log=given).run()
+    assert out.calls is given and given.n > 500
+    np.testing.assert_array_equal(given.column("arrive"), log_of(sc, 14)["arrive"])
