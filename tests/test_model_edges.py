@@ -313,3 +313,27 @@ def test_the_call_log_given_is_the_one_written():
     out = CallCentreModel(sc, 14, call_log=given).run()
     assert out.calls is given and given.n > 500
     np.testing.assert_array_equal(given.column("arrive"), log_of(sc, 14)["arrive"])
+
+
+# ---------------------------------------------------------------- random IVR and consult times
+def test_random_ivr_and_consult_times_are_drawn_and_added_where_they_belong():
+    # IVR time Exp(20) after one 6-s ring; talk exactly 60 s plus a consult Exp(30) on transferred calls only.
+    # Means are checked against a 0.1 % two-sided t band (fixed seed: a failure means a real change).
+    from scipy import stats
+
+    sc = scenario(arrivals={"calls_per_hour": 60},
+                  call_types={"a": {"share": 1.0, "talk": 60, "transfer_prob": 0.5}},
+                  telephony={"ivr": True, "ivr_time": {"family": "exponential", "mean": 20}, "ivr_pickup_rings": 1,
+                             "ring_cycle_s": 6},
+                  transfers={"destination": "department", "consult": {"family": "exponential", "mean": 30}},
+                  agents={"headcount": 4})
+    log = log_of(sc, 15)
+    menu = (log["ivr_end"] - log["arrive"] - 6.0).dropna().to_numpy()
+    assert menu.size > 1000 and menu.std() > 5
+    assert stats.ttest_1samp(menu, 20.0).pvalue > 0.001
+    handled = log[log["outcome"].astype(str) == "handled"]
+    plain = handled.loc[~handled["transferred"], "talk"].to_numpy()
+    consult = handled.loc[handled["transferred"], "talk"].to_numpy() - 60.0
+    np.testing.assert_allclose(plain, 60.0, atol=1e-4)       # float32 durations
+    assert consult.size > 300 and consult.min() > 0 and consult.std() > 5
+    assert stats.ttest_1samp(consult, 30.0).pvalue > 0.001
