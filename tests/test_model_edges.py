@@ -337,3 +337,15 @@ def test_random_ivr_and_consult_times_are_drawn_and_added_where_they_belong():
     np.testing.assert_allclose(plain, 60.0, atol=1e-4)       # float32 durations
     assert consult.size > 300 and consult.min() > 0 and consult.std() > 5
     assert stats.ttest_1samp(consult, 30.0).pvalue > 0.001
+
+
+def test_skill_group_agents_keep_the_role_of_their_shift():
+    sc = sim.Scenario.model_validate({
+        "horizon": {"days": 1}, "arrivals": {"calls_per_hour": 20},
+        "call_types": {"general": {"share": 1.0, "talk": 60}},
+        "agents": {"shifts": [{"start": "08:00", "end": "16:00", "count": 2, "group": "desk", "role": "agent"},
+                              {"start": "16:00", "end": "23:00", "count": 1, "group": "desk", "role": "night_duty"}]},
+        "routing": {"groups": {"desk": {"skills": {"general": 1}}}}})
+    out = CallCentreModel(sc, 16).run()
+    assert sorted(out.agent_roles) == ["agent", "agent", "night_duty"]
+    assert out.agent_groups == ["desk"] * 3
