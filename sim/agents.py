@@ -142,7 +142,8 @@ class AgentGroup:
         urgent = getattr(self.outbound[0][2], "urgent_s", None) if self.outbound else None
         return urgent is not None and urgent <= self.env.now
 
-    def _next_waiting(self) -> "Waiter | None":
+    def _next_waiting(self, agent: Agent) -> "Waiter | None":
+        """The waiting call ``agent`` takes next (one pool: highest priority, then longest wait); None if none."""
         if not self.n_waiting:
             return None
         for p in self.priorities:
@@ -162,7 +163,7 @@ class AgentGroup:
         if (agent.pending or self.urgent_outbound) and self._settled_first(agent):
             return
         if self.n_waiting:
-            waiter = self._next_waiting()
+            waiter = self._next_waiting(agent)
             if waiter is not None:
                 agent.busy = True
                 waiter.on_agent(agent)
@@ -172,6 +173,10 @@ class AgentGroup:
             return
         agent.busy = False
         agent.token += 1
+        self._park(agent)
+
+    def _park(self, agent: Agent) -> None:
+        """``agent`` (its token just renewed) joins the idle pool."""
         self.idle.append((agent.token, agent))
         self.n_idle += 1
 

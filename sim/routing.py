@@ -195,12 +195,12 @@ class SkillRouter(AgentGroup):
                 self.n_waiting -= 1
                 waiter.on_agent(agent)
 
-    def _next_for(self, pool: int) -> RoutedWaiter | None:
-        """The waiting call an agent of ``pool`` takes: best skill level, higher priority, longest wait."""
+    def _next_waiting(self, agent: SkilledAgent) -> RoutedWaiter | None:
+        """The waiting call ``agent`` takes: for its group, best skill level, higher priority, longest wait."""
         if not self.n_waiting:
             return None
         now, best, best_key = self.env.now, None, None
-        for ctype, level, after in self.serves[pool]:
+        for ctype, level, after in self.serves[agent.pool]:
             q = self.typed[ctype]
             while q and not q[0].waiting:
                 q.popleft()
@@ -218,21 +218,9 @@ class SkillRouter(AgentGroup):
         return best
 
     # ------------------------------------------------------------------ availability
-    def free(self, agent: SkilledAgent, _event=None) -> None:
-        """``agent`` finished a piece of work (or became ready): next eligible call, outbound task, or idle
-        (``_event``: when called back by the SimPy event that ends the work)."""
-        if (agent.pending or self.urgent_outbound) and self._settled_first(agent):
-            return
-        waiter = self._next_for(agent.pool)
-        if waiter is not None:
-            agent.busy = True
-            waiter.on_agent(agent)
-            return
-        if self.outbound:
-            self._serve_outbound(agent)
-            return
-        agent.busy = False
-        agent.token += 1
+    def _park(self, agent: SkilledAgent) -> None:
+        """``agent`` (its token just renewed) joins its group's idle pool, stamped with the time it went idle
+        (``free``, shared with ``AgentGroup``, decides that it goes idle)."""
         self.pool_idle[agent.pool].append((agent.token, agent, self.env.now))
         self.pool_n_idle[agent.pool] += 1
         self.n_idle += 1
