@@ -70,6 +70,13 @@ def run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Cal
         return _run_replication(scenario, seed, index, desk_factory, keep_calls)
 
 
+def streams_calls(scenario: Scenario, keep_calls: bool, desk: bool) -> bool:
+    """A replication folds finished calls into the metrics' sums as it goes (``sim.streaming``, no call table):
+    without ``keep_calls`` and when nothing needs the rows — a ``desk`` layer (its tickets carry call ids), the
+    per-group breakdown (``[routing]``), the call-back delay percentile (``[callbacks]``)."""
+    return not keep_calls and not desk and scenario.routing is None and scenario.callbacks is None
+
+
 @contextmanager
 def fewer_collections(gen0: int = GC_THRESHOLDS[0], gen1: int = GC_THRESHOLDS[1]):
     """Python's cyclic garbage collector runs less often inside (its first-generation threshold raised to
@@ -93,10 +100,7 @@ def _run_replication(scenario: Scenario, seed: int, index: int, desk_factory: Ca
     ss = replication_seed(seed, index)
     model_seed, metrics_seed = ss.spawn(2)
     desk = desk_factory(scenario, ss) if desk_factory is not None else None
-    # the streaming log keeps sums only; the desk's tickets (call ids), the per-group breakdown ([routing]) and the
-    # call-back delay percentile ([callbacks]) need the rows
-    rows_needed = desk is not None or scenario.routing is not None or scenario.callbacks is not None
-    streaming = StreamingCallLog(scenario) if not keep_calls and not rows_needed else None
+    streaming = StreamingCallLog(scenario) if streams_calls(scenario, keep_calls, desk is not None) else None
     model = CallCentreModel(scenario, model_seed, desk=desk, call_log=streaming)
     if desk is not None and hasattr(desk, "attach"):
         desk.attach(model)
@@ -191,8 +195,7 @@ def _run(scenario, replications, seed, jobs, progress, keep_calls, desk_factory,
         from sim.workload import check_workload
 
         check_workload(scenario, reps, jobs=min(jobs, reps),
-                       streaming=not keep_calls and desk_factory is None and not scenario.desk_enabled
-                       and scenario.routing is None and scenario.callbacks is None)
+                       streaming=streams_calls(scenario, keep_calls, desk_factory is not None or scenario.desk_enabled))
     done: list[Replication] = list((checkpoint.load(range(reps)) if checkpoint is not None else {}).values())
     todo = [i for i in range(reps) if i not in {r.index for r in done}]
     if progress and done:
