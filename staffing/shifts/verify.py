@@ -236,8 +236,9 @@ def optimise_with_simulation(scenario, *, run_fn: Callable | None = None, rules:
         roster = wrap_roster(res.roster, res.n_days) if rules.cyclic else res.roster
         rostered = _with_roster(scenario, roster, rules.handover_minutes)
         reps = start_reps
+        checkpoint = _checkpoint(points, rostered, seed)   # one roster: its fingerprint once, for every doubling
         while True:
-            out = run_fn(rostered, replications=reps, seed=seed, **_checkpoint(points, rostered, seed))
+            out = run_fn(rostered, replications=reps, seed=seed, **checkpoint)
             # the intervals at stake are fixed by the starting replications: more replications sharpen their
             # CIs, they do not bring quiet intervals into the judgement
             # Bonferroni over the m intervals at stake: at the family level ``level`` chance alone fails none
