@@ -9,6 +9,7 @@ import datetime
 import math
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.distributions import Distribution
@@ -105,6 +106,43 @@ class Horizon(Section):
     @property
     def warmup_s(self) -> float:
         return self.warmup_minutes * 60.0
+
+    # ------------------------------------------- per-interval volumes (arrivals, counter visits): checks, rates
+    def check_per_interval(self, name: str, values) -> None:
+        """``values`` (one per interval) covers one day (repeated) or the whole horizon; ValueError naming ``name``."""
+        n = self.intervals_per_day
+        if values is not None and len(values) not in (n, self.n_intervals):
+            raise ValueError(f"{name} has {len(values)} values; expected {n} (one day of "
+                             f"{self.interval_minutes}-min intervals) or {self.n_intervals} (the whole horizon)")
+
+    def check_weekday_lengths(self, name: str, profile: dict | None) -> None:
+        """Each day of a weekday profile has one value per interval of a day."""
+        for day, values in (profile or {}).items():
+            if len(values) != self.intervals_per_day:
+                raise ValueError(f"{name}.{day} has {len(values)} values; expected {self.intervals_per_day}")
+
+    def check_weekdays_covered(self, name: str, profile: dict | None) -> None:
+        """A weekday profile without 'default' names every weekday the horizon has."""
+        if profile is not None and "default" not in profile:
+            have = {weekday_index(k) for k in profile}
+            missing = sorted({(self.start_weekday + d) % 7 for d in range(self.days)} - have)
+            if missing:
+                raise ValueError(f"{name} lacks " + ", ".join(WEEKDAYS[m] for m in missing)
+                                 + " (add them or a 'default' profile)")
+
+    def per_interval(self, values) -> np.ndarray:
+        """Values per interval over the horizon: one day's values repeated, or the horizon's as given."""
+        arr = np.asarray(values, dtype=float)
+        if arr.size == self.intervals_per_day:
+            arr = np.tile(arr, self.days)
+        return arr
+
+    def weekday_rates(self, profile: dict) -> np.ndarray:
+        """Values per interval over the horizon from a profile per weekday name (or 'default')."""
+        by_day = {("default" if k == "default" else weekday_index(k)): np.asarray(v, float)
+                  for k, v in profile.items()}
+        return np.concatenate([by_day.get((self.start_weekday + d) % 7, by_day.get("default"))
+                               for d in range(self.days)])
 
 
 class Arrivals(Section):

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from sim.config import WEEKDAYS, Section, weekday_index
+from sim.config import Section, weekday_index
 from sim.desk.config import TICKET_TYPES
 from sim.distributions import Distribution
 
@@ -93,34 +93,18 @@ class Counter(Section):
 
     def check_horizon(self, horizon) -> None:
         """The profile fits the horizon's intervals (ValueError naming the field otherwise)."""
-        n = horizon.intervals_per_day
-        if self.visits_per_interval is not None and len(self.visits_per_interval) not in (n, horizon.n_intervals):
-            raise ValueError(f"counter.visits_per_interval has {len(self.visits_per_interval)} values; expected "
-                             f"{n} (one day of {horizon.interval_minutes}-min intervals) or {horizon.n_intervals} "
-                             "(the whole horizon)")
-        for day, values in (self.weekday_profile or {}).items():
-            if len(values) != n:
-                raise ValueError(f"counter.weekday_profile.{day} has {len(values)} values; expected {n}")
-        if self.weekday_profile is not None and "default" not in self.weekday_profile:
-            have = {weekday_index(k) for k in self.weekday_profile}
-            missing = sorted({(horizon.start_weekday + d) % 7 for d in range(horizon.days)} - have)
-            if missing:
-                raise ValueError("counter.weekday_profile lacks " + ", ".join(WEEKDAYS[m] for m in missing)
-                                 + " (add them or a 'default' profile)")
+        horizon.check_per_interval("counter.visits_per_interval", self.visits_per_interval)
+        horizon.check_weekday_lengths("counter.weekday_profile", self.weekday_profile)
+        horizon.check_weekdays_covered("counter.weekday_profile", self.weekday_profile)
 
     def rates(self, horizon) -> np.ndarray:
         """Expected visitors per reporting interval over the horizon."""
         if self.visits_per_hour is not None:
             rates = np.full(horizon.n_intervals, self.visits_per_hour * horizon.interval_s / 3600.0)
         elif self.visits_per_interval is not None:
-            rates = np.asarray(self.visits_per_interval, float)
-            if rates.size == horizon.intervals_per_day:
-                rates = np.tile(rates, horizon.days)
+            rates = horizon.per_interval(self.visits_per_interval)
         else:
-            by_day = {("default" if k == "default" else weekday_index(k)): np.asarray(v, float)
-                      for k, v in self.weekday_profile.items()}
-            rates = np.concatenate([by_day.get((horizon.start_weekday + d) % 7, by_day.get("default"))
-                                    for d in range(horizon.days)])
+            rates = horizon.weekday_rates(self.weekday_profile)
         return rates * self.scale
 
     def mean_service_s(self) -> float:

@@ -18,7 +18,7 @@ from sim.desk.config import DeskRules
 from sim.skills_config import Routing
 from sim.counter_config import Counter
 from staffing.shifts.rules import ShiftRules
-from sim.config import (WEEKDAYS, Arrivals, Attrition, Callers, CallType, Costs, Horizon, MetricOptions, Quality,
+from sim.config import (Arrivals, Attrition, Callers, CallType, Costs, Horizon, MetricOptions, Quality,
                         Section, Target, Telephony, Transfers, weekday_index)
 
 METRIC_TARGET_NAMES = {
@@ -101,25 +101,13 @@ class Scenario(Section):
             bad = [n for n, ct in self.call_types.items() if ct.ivr_self_service > 0]
             if bad:
                 raise ValueError(f"call_types {bad} have ivr_self_service > 0 but telephony.ivr is false")
-        n = self.horizon.intervals_per_day
-        for name, values in (("arrivals.calls_per_interval", self.arrivals.calls_per_interval),
-                             ("agents.headcount_per_interval", self.agents.headcount_per_interval)):
-            if values is not None and len(values) not in (n, self.horizon.n_intervals):
-                raise ValueError(f"{name} has {len(values)} values; expected {n} (one day of "
-                                 f"{self.horizon.interval_minutes}-min intervals) or {self.horizon.n_intervals} "
-                                 f"(the whole horizon)")
-        for day, values in (self.arrivals.weekday_profile or {}).items():
-            if len(values) != n:
-                raise ValueError(f"arrivals.weekday_profile.{day} has {len(values)} values; expected {n}")
+        h = self.horizon
+        h.check_per_interval("arrivals.calls_per_interval", self.arrivals.calls_per_interval)
+        h.check_per_interval("agents.headcount_per_interval", self.agents.headcount_per_interval)
+        h.check_weekday_lengths("arrivals.weekday_profile", self.arrivals.weekday_profile)
         if self.counter is not None:
-            self.counter.check_horizon(self.horizon)
-        if self.arrivals.weekday_profile is not None and "default" not in self.arrivals.weekday_profile:
-            have = {weekday_index(k) for k in self.arrivals.weekday_profile}
-            days = {(self.horizon.start_weekday + d) % 7 for d in range(self.horizon.days)}
-            missing = sorted(days - have)
-            if missing:
-                raise ValueError("arrivals.weekday_profile lacks " + ", ".join(WEEKDAYS[m] for m in missing)
-                                 + " (add them or a 'default' profile)")
+            self.counter.check_horizon(h)
+        h.check_weekdays_covered("arrivals.weekday_profile", self.arrivals.weekday_profile)
         if self.routing is not None:
             self.routing.check(self.type_names(), self.agents)
         elif any(s.group is not None for s in self.agents.shifts or []):
@@ -144,12 +132,6 @@ class Scenario(Section):
     def type_names(self) -> list[str]:
         return list(self.call_types)
 
-    def _per_interval(self, values) -> np.ndarray:
-        arr = np.asarray(values, dtype=float)
-        if arr.size == self.horizon.intervals_per_day:
-            arr = np.tile(arr, self.horizon.days)
-        return arr
-
     def arrival_rates(self) -> np.ndarray:
         """Expected first-attempt calls per reporting interval over the horizon (all types, scaled)."""
         h, a = self.horizon, self.arrivals
@@ -157,14 +139,11 @@ class Scenario(Section):
         if a.calls_per_hour is not None:
             rates = np.full(h.n_intervals, a.calls_per_hour * h.interval_s / 3600.0)
         elif a.calls_per_interval is not None:
-            rates = self._per_interval(a.calls_per_interval)
+            rates = h.per_interval(a.calls_per_interval)
         elif a.weekday_profile is not None:
-            by_day = {("default" if k == "default" else weekday_index(k)): np.asarray(v, float)
-                      for k, v in a.weekday_profile.items()}
-            rates = np.concatenate([by_day.get((h.start_weekday + d) % 7, by_day.get("default"))
-                                    for d in range(h.days)])
+            rates = h.weekday_rates(a.weekday_profile)
         else:
-            rates = self._per_interval(self._read_csv_volumes())
+            rates = h.per_interval(self._read_csv_volumes())
         factors = np.ones(h.n_intervals)
         for day_name, f in a.weekday_factor.items():
             wd = weekday_index(day_name)
