@@ -127,14 +127,20 @@ def test_repeated_breaks_leave_one_idle_entry_per_agent():
 
 
 # ---------------------------------------------------------------- urgent call-backs (sim.callbacks)
-def busy_agent_with_caller_and_task(urgent_s, urgent_outbound=True):
+def busy_agent_with_caller(until=100, urgent_outbound=True):
+    """One agent, taken busy at ``until`` s, and a caller waiting (``got`` receives the agent when served)."""
     env, group, (agent,), outbound = group_with(1)
     if urgent_outbound:                              # else the group's default
         group.urgent_outbound = True
-    env.run(until=100)
+    env.run(until=until)
     group.take_idle()
     got = []
     group.wait(0, got.append)
+    return env, group, agent, outbound, got
+
+
+def busy_agent_with_caller_and_task(urgent_s, urgent_outbound=True):
+    env, group, agent, outbound, got = busy_agent_with_caller(urgent_outbound=urgent_outbound)
     group.submit(task(0.0, urgent_s=urgent_s, caller_id=42))
     return env, group, agent, outbound, got
 
@@ -162,12 +168,7 @@ def test_urgent_call_backs_only_when_the_group_is_told_to():
 
 
 def test_urgent_mode_without_outbound_work_serves_callers_and_idles():
-    env, group, (agent,), _ = group_with(1)
-    group.urgent_outbound = True
-    env.run(until=1)
-    group.take_idle()
-    got = []
-    group.wait(0, got.append)
+    env, group, agent, _, got = busy_agent_with_caller(until=1)
     group.free(agent)
     assert got == [agent]
     group.free(agent)
@@ -177,12 +178,7 @@ def test_urgent_mode_without_outbound_work_serves_callers_and_idles():
 def test_urgent_mode_ignores_a_plain_task_first_in_line():
     # Only a task with an ``urgent_s`` that has come jumps the queue: a desk task (no urgent_s) due earlier
     # is first by deadline, so nothing is urgent, even though the second task's urgent_s has passed.
-    env, group, (agent,), _ = group_with(1)
-    group.urgent_outbound = True
-    env.run(until=100)
-    group.take_idle()
-    got = []
-    group.wait(0, got.append)
+    env, group, agent, _, got = busy_agent_with_caller(until=100)
     group.submit(task(0.0, due_s=500.0))
     group.submit(task(0.0, due_s=900.0, urgent_s=50.0))
     assert not group.urgent_task_due()

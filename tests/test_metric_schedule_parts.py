@@ -19,21 +19,11 @@ from sim.calllog import ABANDONED, HANDLED, CallLog, PeriodLog
 from sim.metrics import _centre_models, compute_metric_tables
 from sim.model import ModelOutput
 from sim.schedule import ShiftInstance
+from test_metric_parts import day_scenario  # one day of hourly intervals, first hour warm-up
 
 H = 3600.0
 DAY = 24 * H
 WEEK = 7 * DAY
-
-
-def day_scenario(**changes) -> sim.Scenario:
-    """One day of hourly intervals; the first hour is warm-up (reported from 01:00)."""
-    base = sim.Scenario.model_validate({
-        "horizon": {"days": 1, "interval_minutes": 60, "warmup_minutes": 60},
-        "arrivals": {"calls_per_hour": 1},
-        "call_types": {"call": {"share": 1.0, "talk": 100}},
-        "agents": {"headcount": 1},
-    })
-    return base.with_changes(changes) if changes else base
 
 
 def handled_at(log: CallLog, caller: int, t: float, talk: float = 10.0) -> None:

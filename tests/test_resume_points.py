@@ -13,6 +13,7 @@ import sim.sweep
 from sim.cli import app
 from sim.resume import PointStore
 from sim.sweep import run_sweep
+from test_shifts_cli import SCENARIO as VERIFY_TOML  # the tiny one-day scenario of the schedule CLI tests
 
 BASE = {
     "horizon": {"days": 1},
@@ -171,25 +172,6 @@ def test_interrupted_schedule_verify_cli_resumes(tmp_path, monkeypatch):
     hist = [pd.read_csv(d / "history.csv").drop(columns="solve_time_s") for d in (out, tmp_path / "ref")]
     pd.testing.assert_frame_equal(*hist)
     assert not (out / ".acdsim-work" / "schedule-verify").exists()
-
-
-VERIFY_TOML = """
-name = "tiny"
-replications = 2
-[horizon]
-days = 1
-interval_minutes = 30
-[arrivals]
-calls_per_interval = {calls}
-[call_types.inquiry]
-share = 1.0
-talk = {{ family = "exponential", mean = 240 }}
-[agents]
-headcount = 1
-shrinkage = 0.0
-[targets]
-service_level = {{ min = 0.8 }}
-"""
 
 
 @pytest.mark.parametrize("parts", [("a", 1), ("a", np.arange(3)), ("a", sim.Scenario.model_validate(BASE))])

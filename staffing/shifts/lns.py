@@ -71,6 +71,9 @@ class _Lp:
         self.col = np.array([vmap[id(v)] for v in self.vars], np.int32)
         self.ix = np.array([vmap[id(m.x[i])] for i in m.x], np.int32)
         self.iw = np.array([vmap[id(m.w[k])] for k in m.w], np.int32)     # days-off pattern counts
+        # Aykin break options (their column: ts.brk_col); None with Bechtold-Jacobs breaks or without breaks
+        self.ib = np.array([vmap[id(m.b[k])] for k in m.b], np.int32) \
+            if bm.bj is None and len(bm.ts.brk_col) else None
         x_ids = {id(m.x[i]) for i in m.x}
         self.other_int = np.array([vmap[id(v)] for v in ints if id(v) not in x_ids and id(v) in vmap], np.int32)
         self.n = self.h.getNumCol()
@@ -118,17 +121,12 @@ def _relax_and_fix(bm: BuiltModel, lp: _Lp, deadline: float, window_days: float)
     """Relax-and-fix over windows of shift starts: the window's columns integer, later ones LP-relaxed, earlier
     ones fixed; then the other integer variables as a MIP with x fixed. A full column vector, or None."""
     h, ts = lp.h, bm.ts
-    b_idx = b_col = None
-    if bm.bj is None and len(ts.brk_col):
-        vmap = lp.solver._pyomo_var_to_solver_var_map
-        b_idx = np.array([vmap[id(bm.model.b[k])] for k in bm.model.b], np.int32)
-        b_col = ts.brk_col
     starts = np.arange(0.0, max(ts.n_days, 1), window_days)
     for k, w0 in enumerate(starts):
         free = _window_free(bm, float(w0), window_days)
         cols = lp.ix[free]
-        if b_idx is not None:
-            cols = np.r_[cols, b_idx[free[b_col]]]
+        if lp.ib is not None:
+            cols = np.r_[cols, lp.ib[free[ts.brk_col]]]
         h.changeColsIntegrality(len(cols), cols, np.full(len(cols), highspy.HighsVarType.kInteger))
         left = deadline - time.perf_counter()
         h.setOptionValue("time_limit", max(0.5, left / (len(starts) - k + 1)))
@@ -155,12 +153,6 @@ def _improve(bm: BuiltModel, lp: _Lp, inc: np.ndarray, deadline: float, window_d
     ints = np.r_[lp.ix, lp.other_int]
     h.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kInteger))
     h.setOptionValue("mip_rel_gap", 0.0)
-    # Aykin break options follow their column (fixed with it); every other variable stays free
-    b_col = {}
-    if bm.bj is None and len(ts.brk_col):
-        vmap = lp.solver._pyomo_var_to_solver_var_map
-        b_idx = np.array([vmap[id(bm.model.b[k])] for k in bm.model.b], np.int32)
-        b_col = {"idx": b_idx, "col": ts.brk_col}
     starts = np.arange(0.0, max(ts.n_days, 1), step_days)
     n_win = len(starts)
     k = 0
@@ -173,8 +165,8 @@ def _improve(bm: BuiltModel, lp: _Lp, inc: np.ndarray, deadline: float, window_d
         lo, hi = lp.lo0.copy(), lp.hi0.copy()
         fix = lp.ix[~free_x]
         lo[fix] = hi[fix] = inc[fix]
-        if b_col:
-            fb = b_col["idx"][~free_x[b_col["col"]]]
+        if lp.ib is not None:          # Aykin break options follow their column; every other variable stays free
+            fb = lp.ib[~free_x[ts.brk_col]]
             lo[fb] = hi[fb] = inc[fb]
         h.changeColsBounds(lp.n, np.arange(lp.n, dtype=np.int32), lo, hi)
         sol = highspy.HighsSolution()
